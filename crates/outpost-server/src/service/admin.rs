@@ -1,0 +1,213 @@
+//! Tenant administration: tenants, users, support settings, teams, tags. Used by the
+//! `outpost-server admin` and `demo` commands.
+
+use crate::auth;
+use crate::db::Db;
+use crate::error::{Error, Result, StoreError};
+use crate::store::directory::{self, NewUser};
+use crate::store::tokens;
+use outpost_domain::sync::EntityKind;
+use outpost_domain::time;
+use outpost_domain::*;
+
+fn parse_slug(slug: &str) -> Result<String> {
+    let ok = (2..=40).contains(&slug.len())
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-');
+    if ok { Ok(slug.to_owned()) } else { Err(Error::invalid("tenant slug must be 2-40 characters of a-z, 0-9 and -")) }
+}
+
+pub async fn create_tenant(db: &Db, slug: &str, name: &str) -> Result<Tenant> {
+    let slug = parse_slug(slug)?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid("tenant name must not be empty"));
+    }
+    let id = TenantId::new();
+    let mut tx = db.write_untracked().await?;
+    match directory::insert_tenant(&mut tx, id, &slug, name, &time::now()).await {
+        Err(e) if e.is_unique_violation() => return Err(Error::new(ErrorCode::Conflict, format!("tenant {slug:?} already exists"))),
+        r => r?,
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    tenant(db, &slug).await
+}
+
+/// A tenant by slug or id.
+pub async fn tenant(db: &Db, slug_or_id: &str) -> Result<Tenant> {
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    let t = match slug_or_id.parse::<TenantId>() {
+        Ok(id) => directory::get_tenant(&mut conn, id).await?,
+        Err(_) => directory::get_tenant_by_slug(&mut conn, slug_or_id).await?,
+    };
+    t.ok_or_else(|| Error::not_found("tenant"))
+}
+
+pub async fn list_tenants(db: &Db) -> Result<Vec<Tenant>> {
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    Ok(directory::list_tenants(&mut conn).await?)
+}
+
+/// A user to create.
+pub struct UserSpec<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    pub password: Option<&'a str>,
+    pub elevated: bool,
+    /// Add to the tenant's `support_user_ids`.
+    pub support: bool,
+}
+
+pub async fn create_user(db: &Db, tenant: TenantId, spec: &UserSpec<'_>) -> Result<User> {
+    let email = EmailAddress::parse(spec.email)?;
+    let name = spec.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::invalid("name must be 1-200 characters"));
+    }
+    if let Some(p) = spec.password {
+        if p.chars().count() < 8 {
+            return Err(Error::invalid("password must be at least 8 characters"));
+        }
+    }
+    if spec.support && spec.role == Role::Customer {
+        return Err(Error::invalid("customers cannot be support users"));
+    }
+    let hash = spec.password.map(auth::hash_password);
+    let id = UserId::new();
+    let mut tx = db.write(tenant).await?;
+    let res = directory::insert_user(
+        tx.conn(),
+        &NewUser {
+            id,
+            tenant_id: tenant,
+            email: &email,
+            name,
+            picture: None,
+            role: spec.role,
+            elevated: spec.elevated,
+            password_hash: hash.as_deref(),
+        },
+        &time::now(),
+    )
+    .await;
+    match res {
+        Err(e) if e.is_unique_violation() => {
+            return Err(Error::new(ErrorCode::Conflict, format!("{email} already exists in this tenant")));
+        }
+        r => r?,
+    }
+    if spec.support {
+        let mut ids = directory::support_user_ids(tx.conn(), tenant).await?;
+        ids.push(id);
+        directory::set_support_users(tx.conn(), tenant, &ids).await?;
+    }
+    tx.touch(EntityKind::User, id.as_uuid());
+    tx.commit().await?;
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    Ok(directory::get_user(&mut conn, tenant, id).await?.ok_or_else(|| Error::not_found("user"))?.user)
+}
+
+/// Looks a user up by email within a tenant.
+pub async fn user_by_email(db: &Db, tenant: TenantId, email: &str) -> Result<User> {
+    let email = EmailAddress::parse(email)?;
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    Ok(directory::get_user_by_email(&mut conn, tenant, &email).await?.ok_or_else(|| Error::not_found("user"))?.user)
+}
+
+pub async fn list_users(db: &Db, tenant: TenantId) -> Result<Vec<User>> {
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    Ok(directory::list_users(&mut conn, tenant).await?)
+}
+
+/// Sets a new password and revokes the user's sessions.
+pub async fn set_password(db: &Db, tenant: TenantId, user: UserId, password: &str) -> Result<()> {
+    if password.chars().count() < 8 {
+        return Err(Error::invalid("password must be at least 8 characters"));
+    }
+    let hash = auth::hash_password(password);
+    let now = time::now();
+    let mut tx = db.write_untracked().await?;
+    if !directory::set_password(&mut tx, tenant, user, &hash, &now).await? {
+        return Err(Error::not_found("user"));
+    }
+    tokens::revoke_all_for_user(&mut tx, tenant, user, &now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+pub async fn set_role(db: &Db, tenant: TenantId, user: UserId, role: Role, elevated: bool) -> Result<()> {
+    let mut tx = db.write(tenant).await?;
+    if !directory::set_role(tx.conn(), tenant, user, role, elevated, &time::now()).await? {
+        return Err(Error::not_found("user"));
+    }
+    tx.touch(EntityKind::User, user.as_uuid());
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces the tenant's `support_user_ids`; every id must be a staff user of the tenant.
+pub async fn set_support_users(db: &Db, tenant: TenantId, ids: &[UserId]) -> Result<()> {
+    let mut tx = db.write(tenant).await?;
+    let before = directory::support_user_ids(tx.conn(), tenant).await?;
+    for id in ids {
+        let u = directory::get_user(tx.conn(), tenant, *id).await?.ok_or_else(|| Error::not_found("user"))?;
+        if u.user.role == Role::Customer {
+            return Err(Error::invalid(format!("{} is a customer and cannot be a support user", u.user.email)));
+        }
+    }
+    directory::set_support_users(tx.conn(), tenant, ids).await?;
+    // The `support` flag of users entering or leaving the list changed.
+    for id in before.iter().filter(|b| !ids.contains(b)).chain(ids.iter().filter(|i| !before.contains(i))) {
+        sqlx::query("UPDATE users SET version = version + 1 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .execute(tx.conn())
+            .await
+            .map_err(StoreError::from)?;
+        tx.touch(EntityKind::User, id.as_uuid());
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn create_team(db: &Db, tenant: TenantId, name: &str, members: &[UserId]) -> Result<Team> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::invalid("team name must be 1-100 characters"));
+    }
+    let id = TeamId::new();
+    let mut tx = db.write(tenant).await?;
+    match directory::insert_team(tx.conn(), tenant, id, name, None, &time::now()).await {
+        Err(e) if e.is_unique_violation() => return Err(Error::new(ErrorCode::Conflict, format!("team {name:?} already exists"))),
+        r => r?,
+    }
+    for m in members {
+        if directory::get_user(tx.conn(), tenant, *m).await?.is_none() {
+            return Err(Error::not_found("team member"));
+        }
+        directory::add_team_member(tx.conn(), id, *m).await?;
+    }
+    tx.touch(EntityKind::Team, id.as_uuid());
+    tx.commit().await?;
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    directory::get_teams(&mut conn, tenant, Some(&[id])).await?.pop().ok_or_else(|| Error::not_found("team"))
+}
+
+pub async fn list_teams(db: &Db, tenant: TenantId) -> Result<Vec<Team>> {
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    Ok(directory::get_teams(&mut conn, tenant, None).await?)
+}
+
+pub async fn create_tag(db: &Db, tenant: TenantId, name: &str) -> Result<Tag> {
+    let mut tx = db.write(tenant).await?;
+    let id = crate::service::tickets::resolve_tag(&mut tx, name, true).await?.ok_or_else(|| Error::not_found("tag"))?;
+    tx.commit().await?;
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    directory::get_tags(&mut conn, tenant, Some(&[id])).await?.pop().ok_or_else(|| Error::not_found("tag"))
+}
+
+pub async fn list_tags(db: &Db, tenant: TenantId) -> Result<Vec<Tag>> {
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    Ok(directory::get_tags(&mut conn, tenant, None).await?)
+}

@@ -1,0 +1,98 @@
+//! The shared support queue (seed 000): list and detail views with the people and the
+//! conversation summary each row needs.
+
+use crate::auth::Actor;
+use crate::db::Db;
+use crate::error::{Error, Result, StoreError};
+use crate::service::{require_support, visibility};
+use crate::store::tickets::{AssignmentScope, TicketFilter, TicketRecord};
+use crate::store::{conversations, directory, tickets};
+use outpost_domain::*;
+use std::collections::HashMap;
+
+/// Query of the support queue.
+#[derive(Clone, Debug, Default)]
+pub struct QueueQuery {
+    pub source: Option<Channel>,
+    pub order_id: Option<String>,
+    pub search: Option<String>,
+    pub assignment_scope: Option<AssignmentScope>,
+    pub assigned_to: Option<UserId>,
+    pub statuses: Vec<Status>,
+    pub page: i64,
+    pub limit: i64,
+}
+
+/// A page of tickets with the users they reference.
+pub struct QueuePage {
+    pub tickets: Vec<TicketRecord>,
+    pub total: i64,
+    pub users: HashMap<UserId, User>,
+}
+
+pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<QueuePage> {
+    require_support(actor)?;
+    if q.assigned_to.is_some() && !actor.elevated {
+        return Err(Error::forbidden("only elevated support users may filter by assigned_to"));
+    }
+    let filter = TicketFilter {
+        channel: q.source.as_ref().map(|c| c.as_str().to_owned()),
+        order_id: q.order_id.clone(),
+        search: q.search.clone().filter(|s| !s.trim().is_empty()),
+        assignment: q.assignment_scope,
+        assigned_to: q.assigned_to,
+        statuses: q.statuses.clone(),
+        include_removed: false,
+    };
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    let (tickets, total) =
+        tickets::list(&mut conn, actor.tenant_id, visibility(actor), &filter, (q.page - 1) * q.limit, q.limit).await?;
+    let users = users_of(&mut conn, actor.tenant_id, &tickets).await?;
+    Ok(QueuePage { tickets, total, users })
+}
+
+async fn users_of(conn: &mut sqlx::AnyConnection, tenant: TenantId, recs: &[TicketRecord]) -> Result<HashMap<UserId, User>> {
+    let mut ids: Vec<UserId> = recs
+        .iter()
+        .flat_map(|r| [Some(r.ticket.requester_id), r.ticket.assignee_id, r.ticket.responder_id])
+        .flatten()
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let users = directory::get_users(conn, tenant, &ids).await?;
+    Ok(users.into_iter().map(|u| (u.id, u)).collect())
+}
+
+/// A ticket with what its detail view shows.
+pub struct TicketDetail {
+    pub ticket: TicketRecord,
+    pub conversation: Conversation,
+    pub users: HashMap<UserId, User>,
+    pub tags: Vec<Tag>,
+    pub team: Option<Team>,
+}
+
+pub async fn detail(db: &Db, actor: &Actor, id: TicketId) -> Result<TicketDetail> {
+    require_support(actor)?;
+    let ticket = crate::service::tickets::get(db, actor, id).await?;
+    detail_of(db, actor, ticket).await
+}
+
+/// Everything a detail view needs for an already loaded ticket.
+pub async fn detail_of(db: &Db, actor: &Actor, ticket: TicketRecord) -> Result<TicketDetail> {
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    let conversation = conversations::get_conversation(&mut conn, actor.tenant_id, ticket.ticket.conversation_id)
+        .await?
+        .ok_or_else(|| Error::not_found("conversation"))?;
+    let mut users = users_of(&mut conn, actor.tenant_id, std::slice::from_ref(&ticket)).await?;
+    let extra: Vec<UserId> = conversation.participants.iter().map(|p| p.user_id).filter(|u| !users.contains_key(u)).collect();
+    for u in directory::get_users(&mut conn, actor.tenant_id, &extra).await? {
+        users.insert(u.id, u);
+    }
+    let tags = directory::get_tags(&mut conn, actor.tenant_id, Some(&ticket.ticket.tag_ids)).await?;
+    let team = match ticket.ticket.team_id {
+        Some(t) => directory::get_teams(&mut conn, actor.tenant_id, Some(&[t])).await?.pop(),
+        None => None,
+    };
+    Ok(TicketDetail { ticket, conversation, users, tags, team })
+}

@@ -1,0 +1,22 @@
+//! All SQL lives here. Functions take a connection (a pooled one or a transaction), so
+//! the service layer decides transaction boundaries and this layer only maps rows.
+
+pub mod changes;
+pub mod conversations;
+pub mod directory;
+pub mod history;
+pub mod sync_clients;
+pub mod tickets;
+pub mod tokens;
+
+use sqlx::{Any, QueryBuilder};
+
+/// Appends `(?, ?, …)` with one bound text parameter per id.
+pub(crate) fn push_id_list<T: ToString>(qb: &mut QueryBuilder<Any>, ids: &[T]) {
+    qb.push("(");
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(id.to_string());
+    }
+    sep.push_unseparated(")");
+}

@@ -1,0 +1,402 @@
+//! Tickets and their tags.
+
+use crate::db::{get_bool, get_id, get_json, get_opt_id, get_opt_parsed, get_opt_time, get_parsed, get_time};
+use crate::error::StoreError;
+use crate::store::push_id_list;
+use outpost_domain::time::{self, Timestamp};
+use outpost_domain::*;
+use sqlx::AssertSqlSafe;
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyConnection, QueryBuilder, Row};
+use std::collections::HashMap;
+
+const COLUMNS: &str = "t.id, t.number, t.subject, t.description, t.summary, t.status, t.priority, t.type, t.channel, \
+     t.requester_id, t.assignee_id, t.assigned_at, t.team_id, t.responder_id, t.responder_kind, t.circumstance, \
+     t.related_order_id, t.related_delivery_id, t.products, t.conversation_id, t.follow_up_of, t.message_count, \
+     t.pending_message_count, t.removed, t.created_at, t.updated_at, t.ongoing_at, t.solved_at, t.closed_at, \
+     t.version, t.field_versions";
+
+/// A ticket as stored plus columns the wire model does not carry.
+#[derive(Clone, Debug)]
+pub struct TicketRecord {
+    pub ticket: Ticket,
+    pub assigned_at: Option<Timestamp>,
+}
+
+fn from_row(row: &AnyRow) -> Result<TicketRecord, sqlx::Error> {
+    Ok(TicketRecord {
+        assigned_at: get_opt_time(row, "assigned_at")?,
+        ticket: Ticket {
+            id: get_id(row, "id")?,
+            number: TicketNumber(row.try_get("number")?),
+            subject: row.try_get("subject")?,
+            description: row.try_get("description")?,
+            summary: row.try_get("summary")?,
+            status: get_parsed(row, "status")?,
+            priority: get_parsed(row, "priority")?,
+            ticket_type: get_parsed(row, "type")?,
+            channel: get_parsed(row, "channel")?,
+            requester_id: get_id(row, "requester_id")?,
+            assignee_id: get_opt_id(row, "assignee_id")?,
+            team_id: get_opt_id(row, "team_id")?,
+            responder_id: get_opt_id(row, "responder_id")?,
+            responder_kind: get_opt_parsed(row, "responder_kind")?,
+            circumstance: get_opt_parsed(row, "circumstance")?,
+            related_order_id: row.try_get("related_order_id")?,
+            related_delivery_id: row.try_get("related_delivery_id")?,
+            products: get_json(row, "products")?,
+            tag_ids: Vec::new(),
+            conversation_id: get_id(row, "conversation_id")?,
+            follow_up_of: get_opt_id(row, "follow_up_of")?,
+            message_count: row.try_get("message_count")?,
+            pending_message_count: row.try_get("pending_message_count")?,
+            removed: get_bool(row, "removed")?,
+            created_at: get_time(row, "created_at")?,
+            updated_at: get_time(row, "updated_at")?,
+            ongoing_at: get_opt_time(row, "ongoing_at")?,
+            solved_at: get_opt_time(row, "solved_at")?,
+            closed_at: get_opt_time(row, "closed_at")?,
+            version: row.try_get("version")?,
+            field_versions: get_json(row, "field_versions")?,
+        },
+    })
+}
+
+/// Hands out the tenant's next ticket number inside the creating transaction, so a
+/// rolled-back creation leaves no gap.
+pub async fn next_number(conn: &mut AnyConnection, tenant: TenantId) -> Result<TicketNumber, StoreError> {
+    let n: i64 = sqlx::query_scalar("UPDATE tenants SET ticket_seq = ticket_seq + 1 WHERE id = $1 RETURNING ticket_seq")
+        .bind(tenant.to_string())
+        .fetch_one(conn)
+        .await?;
+    Ok(TicketNumber(n))
+}
+
+/// Reserves `count` consecutive numbers at once (bulk import, demo data).
+pub async fn reserve_numbers(conn: &mut AnyConnection, tenant: TenantId, count: i64) -> Result<i64, StoreError> {
+    let last: i64 = sqlx::query_scalar("UPDATE tenants SET ticket_seq = ticket_seq + $1 WHERE id = $2 RETURNING ticket_seq")
+        .bind(count)
+        .bind(tenant.to_string())
+        .fetch_one(conn)
+        .await?;
+    Ok(last - count + 1)
+}
+
+pub async fn insert(conn: &mut AnyConnection, tenant: TenantId, rec: &TicketRecord) -> Result<(), StoreError> {
+    insert_many(conn, tenant, std::slice::from_ref(rec)).await
+}
+
+/// Inserts tickets in multi-row statements (tags are written separately).
+pub async fn insert_many(conn: &mut AnyConnection, tenant: TenantId, recs: &[TicketRecord]) -> Result<(), StoreError> {
+    // 31 parameters a row; stay under SQLite's 32766 bound parameters per statement.
+    for chunk in recs.chunks(500) {
+        let mut qb = QueryBuilder::<Any>::new(format!(
+            "INSERT INTO tickets (tenant_id, {}) ",
+            COLUMNS.replace("t.", "")
+        ));
+        qb.push_values(chunk, |mut b, rec| {
+            let t = &rec.ticket;
+            b.push_bind(tenant.to_string())
+                .push_bind(t.id.to_string())
+                .push_bind(t.number.0)
+                .push_bind(t.subject.clone())
+                .push_bind(t.description.clone())
+                .push_bind(t.summary.clone())
+                .push_bind(t.status.as_str())
+                .push_bind(t.priority.as_str())
+                .push_bind(t.ticket_type.as_str().to_owned())
+                .push_bind(t.channel.as_str().to_owned())
+                .push_bind(t.requester_id.to_string())
+                .push_bind(t.assignee_id.map(|v| v.to_string()))
+                .push_bind(rec.assigned_at.as_ref().map(time::to_db))
+                .push_bind(t.team_id.map(|v| v.to_string()))
+                .push_bind(t.responder_id.map(|v| v.to_string()))
+                .push_bind(t.responder_kind.map(|v| v.as_str()))
+                .push_bind(t.circumstance.map(|v| v.as_str()))
+                .push_bind(t.related_order_id.clone())
+                .push_bind(t.related_delivery_id.clone())
+                .push_bind(serde_json::to_string(&t.products).unwrap_or_else(|_| "[]".into()))
+                .push_bind(t.conversation_id.to_string())
+                .push_bind(t.follow_up_of.map(|v| v.to_string()))
+                .push_bind(t.message_count)
+                .push_bind(t.pending_message_count)
+                .push_bind(t.removed)
+                .push_bind(time::to_db(&t.created_at))
+                .push_bind(time::to_db(&t.updated_at))
+                .push_bind(t.ongoing_at.as_ref().map(time::to_db))
+                .push_bind(t.solved_at.as_ref().map(time::to_db))
+                .push_bind(t.closed_at.as_ref().map(time::to_db))
+                .push_bind(t.version)
+                .push_bind(serde_json::to_string(&t.field_versions).unwrap_or_else(|_| "{}".into()));
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Writes every mutable column of a ticket.
+pub async fn update(conn: &mut AnyConnection, tenant: TenantId, rec: &TicketRecord) -> Result<(), StoreError> {
+    let t = &rec.ticket;
+    sqlx::query(
+        "UPDATE tickets SET subject = $1, description = $2, summary = $3, status = $4, priority = $5, type = $6, \
+         assignee_id = $7, assigned_at = $8, team_id = $9, responder_id = $10, responder_kind = $11, circumstance = $12, \
+         message_count = $13, pending_message_count = $14, removed = $15, updated_at = $16, ongoing_at = $17, \
+         solved_at = $18, closed_at = $19, version = $20, field_versions = $21 \
+         WHERE tenant_id = $22 AND id = $23",
+    )
+    .bind(t.subject.clone())
+    .bind(t.description.clone())
+    .bind(t.summary.clone())
+    .bind(t.status.as_str())
+    .bind(t.priority.as_str())
+    .bind(t.ticket_type.as_str().to_owned())
+    .bind(t.assignee_id.map(|v| v.to_string()))
+    .bind(rec.assigned_at.as_ref().map(time::to_db))
+    .bind(t.team_id.map(|v| v.to_string()))
+    .bind(t.responder_id.map(|v| v.to_string()))
+    .bind(t.responder_kind.map(|v| v.as_str()))
+    .bind(t.circumstance.map(|v| v.as_str()))
+    .bind(t.message_count)
+    .bind(t.pending_message_count)
+    .bind(t.removed)
+    .bind(time::to_db(&t.updated_at))
+    .bind(t.ongoing_at.as_ref().map(time::to_db))
+    .bind(t.solved_at.as_ref().map(time::to_db))
+    .bind(t.closed_at.as_ref().map(time::to_db))
+    .bind(t.version)
+    .bind(serde_json::to_string(&t.field_versions).unwrap_or_else(|_| "{}".into()))
+    .bind(tenant.to_string())
+    .bind(t.id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes the ticket for `user` only if nobody holds it; the conditional update is what
+/// grants a contested ticket to exactly one claimant. True when this call won.
+pub async fn claim_if_unassigned(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: TicketId,
+    user: UserId,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query("UPDATE tickets SET assignee_id = $1 WHERE tenant_id = $2 AND id = $3 AND assignee_id IS NULL")
+        .bind(user.to_string())
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Loads a ticket and, on PostgreSQL, locks its row until the transaction ends, so the
+/// read-modify-write that follows cannot lose a concurrent edit. (SQLite has one
+/// writer at a time, so its write transactions are serialized already.)
+pub async fn get_for_update(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: TicketId,
+    postgres: bool,
+) -> Result<Option<TicketRecord>, StoreError> {
+    if postgres {
+        let locked: Option<String> = sqlx::query_scalar("SELECT id FROM tickets WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if locked.is_none() {
+            return Ok(None);
+        }
+    }
+    get(conn, tenant, id).await
+}
+
+pub async fn get(conn: &mut AnyConnection, tenant: TenantId, id: TicketId) -> Result<Option<TicketRecord>, StoreError> {
+    let mut v = get_many(conn, tenant, &[id]).await?;
+    Ok(v.pop())
+}
+
+/// Loads tickets (with tags) by id, in no particular order.
+pub async fn get_many(conn: &mut AnyConnection, tenant: TenantId, ids: &[TicketId]) -> Result<Vec<TicketRecord>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Any>::new(format!("SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = "));
+    qb.push_bind(tenant.to_string()).push(" AND t.id IN ");
+    push_id_list(&mut qb, ids);
+    let rows = qb.build().fetch_all(&mut *conn).await?;
+    let mut recs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    attach_tags(conn, &mut recs).await?;
+    Ok(recs)
+}
+
+pub async fn get_by_number(conn: &mut AnyConnection, tenant: TenantId, number: i64) -> Result<Option<TicketRecord>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = $1 AND t.number = $2");
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(tenant.to_string()).bind(number).fetch_optional(&mut *conn).await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut recs = vec![from_row(&row)?];
+    attach_tags(conn, &mut recs).await?;
+    Ok(recs.pop())
+}
+
+pub async fn get_by_conversation(conn: &mut AnyConnection, tenant: TenantId, conv: ConversationId) -> Result<Option<TicketRecord>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = $1 AND t.conversation_id = $2");
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(tenant.to_string()).bind(conv.to_string()).fetch_optional(&mut *conn).await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut recs = vec![from_row(&row)?];
+    attach_tags(conn, &mut recs).await?;
+    Ok(recs.pop())
+}
+
+async fn attach_tags(conn: &mut AnyConnection, recs: &mut [TicketRecord]) -> Result<(), StoreError> {
+    if recs.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<TicketId> = recs.iter().map(|r| r.ticket.id).collect();
+    let mut qb = QueryBuilder::<Any>::new(
+        "SELECT tt.ticket_id, tt.tag_id FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.ticket_id IN ",
+    );
+    push_id_list(&mut qb, &ids);
+    qb.push(" ORDER BY g.name");
+    let rows = qb.build().fetch_all(conn).await?;
+    let mut by_ticket: HashMap<TicketId, Vec<TagId>> = HashMap::new();
+    for r in &rows {
+        by_ticket.entry(get_id(r, "ticket_id")?).or_default().push(get_id(r, "tag_id")?);
+    }
+    for rec in recs {
+        rec.ticket.tag_ids = by_ticket.remove(&rec.ticket.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// Adds a tag; false when the ticket already had it.
+pub async fn add_tag(conn: &mut AnyConnection, ticket: TicketId, tag: TagId) -> Result<bool, StoreError> {
+    let r = sqlx::query("INSERT INTO ticket_tags (ticket_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+        .bind(ticket.to_string())
+        .bind(tag.to_string())
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Removes a tag; false when the ticket did not have it.
+pub async fn remove_tag(conn: &mut AnyConnection, ticket: TicketId, tag: TagId) -> Result<bool, StoreError> {
+    let r = sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1 AND tag_id = $2")
+        .bind(ticket.to_string())
+        .bind(tag.to_string())
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Tag links in bulk (demo data, imports).
+pub async fn insert_tag_links(conn: &mut AnyConnection, links: &[(TicketId, TagId)]) -> Result<(), StoreError> {
+    for chunk in links.chunks(1000) {
+        let mut qb = QueryBuilder::<Any>::new("INSERT INTO ticket_tags (ticket_id, tag_id) ");
+        qb.push_values(chunk, |mut b, (t, g)| {
+            b.push_bind(t.to_string()).push_bind(g.to_string());
+        });
+        qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Which tickets a caller may see at all.
+#[derive(Clone, Copy, Debug)]
+pub enum Visibility {
+    /// Support users and admins: the whole tenant.
+    All,
+    /// Everyone else: tickets they requested, hold or answer.
+    Involving(UserId),
+}
+
+/// Assignment filter of the support queue (seed 000 `assignment_scope`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssignmentScope {
+    Claimed,
+    Unassigned,
+}
+
+/// Filters of ticket list endpoints; `None` means "any".
+#[derive(Clone, Debug, Default)]
+pub struct TicketFilter {
+    pub channel: Option<String>,
+    pub order_id: Option<String>,
+    /// Case-insensitive substring of the subject.
+    pub search: Option<String>,
+    pub assignment: Option<AssignmentScope>,
+    pub assigned_to: Option<UserId>,
+    pub statuses: Vec<Status>,
+    pub include_removed: bool,
+}
+
+fn push_filter(qb: &mut QueryBuilder<Any>, tenant: TenantId, vis: Visibility, f: &TicketFilter) {
+    qb.push(" WHERE t.tenant_id = ").push_bind(tenant.to_string());
+    if let Visibility::Involving(u) = vis {
+        let u = u.to_string();
+        qb.push(" AND (t.requester_id = ")
+            .push_bind(u.clone())
+            .push(" OR t.assignee_id = ")
+            .push_bind(u.clone())
+            .push(" OR t.responder_id = ")
+            .push_bind(u)
+            .push(")");
+    }
+    if !f.include_removed {
+        qb.push(" AND t.removed = ").push_bind(false);
+    }
+    if let Some(c) = &f.channel {
+        qb.push(" AND t.channel = ").push_bind(c.as_str());
+    }
+    if let Some(o) = &f.order_id {
+        qb.push(" AND t.related_order_id = ").push_bind(o.as_str());
+    }
+    if let Some(s) = &f.search {
+        let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        qb.push(" AND LOWER(t.subject) LIKE ").push_bind(format!("%{escaped}%")).push(" ESCAPE '\\'");
+    }
+    match f.assignment {
+        Some(AssignmentScope::Claimed) => {
+            qb.push(" AND t.assignee_id IS NOT NULL");
+        }
+        Some(AssignmentScope::Unassigned) => {
+            qb.push(" AND t.assignee_id IS NULL");
+        }
+        None => {}
+    }
+    if let Some(a) = f.assigned_to {
+        qb.push(" AND t.assignee_id = ").push_bind(a.to_string());
+    }
+    if !f.statuses.is_empty() {
+        qb.push(" AND t.status IN (");
+        let mut sep = qb.separated(", ");
+        for s in &f.statuses {
+            sep.push_bind(s.as_str());
+        }
+        sep.push_unseparated(")");
+    }
+}
+
+/// One page of tickets, most recently updated first, and the total matching.
+pub async fn list(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    vis: Visibility,
+    filter: &TicketFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<TicketRecord>, i64), StoreError> {
+    let mut count = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM tickets t");
+    push_filter(&mut count, tenant, vis, filter);
+    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    if total == 0 || offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let mut qb = QueryBuilder::<Any>::new(format!("SELECT {COLUMNS} FROM tickets t"));
+    push_filter(&mut qb, tenant, vis, filter);
+    qb.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+    let rows = qb.build().fetch_all(&mut *conn).await?;
+    let mut recs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    attach_tags(conn, &mut recs).await?;
+    Ok((recs, total))
+}
