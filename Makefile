@@ -1,0 +1,70 @@
+# Outpost developer entry points. `make help` lists them.
+#
+# One build cache for every checkout and for CI, so a fresh clone does not rebuild
+# the world; override on the command line or in the environment.
+export CARGO_TARGET_DIR ?= /var/tmp/outpost-target
+# PostgreSQL server the test suites create (and drop) their own databases on.
+export OUTPOST_TEST_PG ?= postgres://postgres@127.0.0.1:5432
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+# The test steps share one build cache and two cores; run them one after another.
+.NOTPARALLEL:
+
+CARGO ?= cargo
+SERVER_BIN := $(CARGO_TARGET_DIR)/debug/outpost-server
+# Where `make run` keeps its demo database (separate from the server's default
+# database, so demo data never lands in a real one).
+OUTPOST_DEMO_DB ?= $(HOME)/.local/share/outpost/demo.db
+
+.PHONY: help run build test test-rust lint fmt fmt-check clippy schemathesis bench openapi clean-db
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 16
+
+run: ## Start the demo server on 127.0.0.1:8080 (demo data in ~/.local/share/outpost/demo.db)
+	@OUTPOST_DEMO_DB="$(OUTPOST_DEMO_DB)" scripts/run-demo.sh
+
+build: ## Build every crate
+	$(CARGO) build --workspace
+
+test: fmt-check clippy test-rust schemathesis ## Formatting, clippy, every test suite, schemathesis
+
+test-rust: ## Rust test suites (nextest when installed, else cargo test); needs PostgreSQL
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		echo "+ cargo test --workspace --doc"; \
+		$(CARGO) test --workspace --doc; \
+		echo "+ cargo nextest run --workspace"; \
+		$(CARGO) nextest run --workspace; \
+	else \
+		echo "cargo-nextest not found; falling back to cargo test"; \
+		$(CARGO) test --workspace; \
+	fi
+
+lint: fmt-check clippy ## Formatting check and clippy with warnings as errors
+
+fmt: ## Format every crate
+	$(CARGO) fmt --all
+
+fmt-check:
+	$(CARGO) fmt --all --check
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+schemathesis: ## Property-based API test against /openapi.json (no 5xx allowed)
+	scripts/schemathesis.sh
+
+bench: ## Server benchmarks (loopback load, SQLite and PostgreSQL)
+	$(CARGO) run --release -p outpost-server --bin outpost-bench -- $(BENCH_ARGS)
+
+openapi: ## Regenerate docs/openapi.json from the code
+	$(CARGO) build -p outpost-server --bin outpost-server
+	$(SERVER_BIN) openapi > docs/openapi.json.tmp || { rm -f docs/openapi.json.tmp; exit 1; }
+	mv docs/openapi.json.tmp docs/openapi.json
+	@echo "wrote docs/openapi.json"
+
+clean-db: ## Delete the demo database used by `make run`
+	rm -f "$(OUTPOST_DEMO_DB)" "$(OUTPOST_DEMO_DB)-wal" "$(OUTPOST_DEMO_DB)-shm"
+	@echo "removed $(OUTPOST_DEMO_DB)"
