@@ -100,7 +100,7 @@ impl FromStr for EntityKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "entity", content = "data", rename_all = "snake_case")]
 pub enum Change {
-    Ticket(Ticket),
+    Ticket(Box<Ticket>),
     Message(Message),
     Conversation(Conversation),
     User(User),

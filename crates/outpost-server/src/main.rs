@@ -1,1 +1,98 @@
-fn main() {}
+//! `outpost-server`: serve the API, fill a database with demo data, administer tenants.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use outpost_server::{Config, db::Db};
+use std::net::SocketAddr;
+
+mod cli;
+
+#[derive(Parser)]
+#[command(name = "outpost-server", version, about = "The Outpost helpdesk server")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (seed APIs, sync protocol, OpenAPI document).
+    Serve {
+        #[command(flatten)]
+        db: cli::DatabaseArg,
+        /// Address to listen on.
+        #[arg(long, env = "OUTPOST_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+    /// Fill the database with two demo tenants (`demo`, `acme`) and realistic tickets.
+    Demo(cli::demo::DemoArgs),
+    /// Administer tenants, users, teams, tags and support settings.
+    Admin {
+        #[command(flatten)]
+        db: cli::DatabaseArg,
+        #[command(subcommand)]
+        command: cli::admin::AdminCommand,
+    },
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("error: {e:#}");
+        std::process::exit(2);
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let quiet = matches!(args.command, Command::Openapi) || matches!(&args.command, Command::Demo(d) if d.json);
+    init_tracing(quiet);
+    match args.command {
+        Command::Serve { db, bind } => {
+            let url = db.url()?;
+            let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
+            let config = Config { database_url: url };
+            outpost_server::serve(config, listener, shutdown_signal()).await.context("serving")
+        }
+        Command::Demo(args) => {
+            let db = Db::connect(&args.db.url()?).await.context("opening the database")?;
+            cli::demo::run(&db, &args).await
+        }
+        Command::Admin { db, command } => {
+            let db = Db::connect(&db.url()?).await.context("opening the database")?;
+            cli::admin::run(db, command).await
+        }
+        Command::Openapi => {
+            let doc = outpost_server::http::openapi_json();
+            std::io::Write::write_all(&mut std::io::stdout(), doc.as_bytes()).context("writing to stdout")?;
+            Ok(())
+        }
+    }
+}
+
+fn init_tracing(quiet: bool) {
+    let default = if quiet { "warn" } else { "info,sqlx=warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OUTPOST_LOG").unwrap_or_else(|_| default.into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

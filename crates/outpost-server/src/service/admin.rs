@@ -65,11 +65,10 @@ pub async fn create_user(db: &Db, tenant: TenantId, spec: &UserSpec<'_>) -> Resu
     if name.is_empty() || name.chars().count() > 200 {
         return Err(Error::invalid("name must be 1-200 characters"));
     }
-    if let Some(p) = spec.password {
-        if p.chars().count() < 8 {
+    if let Some(p) = spec.password
+        && p.chars().count() < 8 {
             return Err(Error::invalid("password must be at least 8 characters"));
         }
-    }
     if spec.support && spec.role == Role::Customer {
         return Err(Error::invalid("customers cannot be support users"));
     }

@@ -119,16 +119,14 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
     if args.content.len() > limits::MESSAGE_MAX_BYTES {
         return Err(Error::invalid(format!("content must be at most {} bytes", limits::MESSAGE_MAX_BYTES)));
     }
-    if let Some(m) = &args.metadata {
-        if m.to_string().len() > limits::METADATA_MAX_BYTES {
+    if let Some(m) = &args.metadata
+        && m.to_string().len() > limits::METADATA_MAX_BYTES {
             return Err(Error::invalid(format!("metadata must be at most {} bytes", limits::METADATA_MAX_BYTES)));
         }
-    }
-    if let Some(u) = &args.content_url {
-        if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2048 {
+    if let Some(u) = &args.content_url
+        && (!(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2048) {
             return Err(Error::invalid("content_url must be an http(s) URL of at most 2048 characters"));
         }
-    }
     if args.internal && !actor.is_support() {
         return Err(Error::forbidden("only support users may write internal notes"));
     }

@@ -101,7 +101,7 @@ pub async fn pull(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Result<Ch
         } else {
             match r.kind {
                 EntityKind::Ticket => tix.get(&r.id).map(|t| {
-                    if ops::can_see(actor, t) { Change::Ticket(t.clone()) } else { tomb() }
+                    if ops::can_see(actor, t) { Change::Ticket(Box::new(t.clone())) } else { tomb() }
                 }),
                 EntityKind::Message => msgs
                     .get(&r.id)

@@ -192,11 +192,10 @@ pub async fn close_in(tx: &mut WriteTx, actor: &Actor, id: TicketId, note: Optio
         return Ok(rec);
     }
     let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if let Some(n) = note {
-        if n.len() > limits::MESSAGE_MAX_BYTES {
+    if let Some(n) = note
+        && n.len() > limits::MESSAGE_MAX_BYTES {
             return Err(Error::invalid(format!("note must be at most {} bytes", limits::MESSAGE_MAX_BYTES)));
         }
-    }
     let now = time::now();
     let before = rec.ticket.clone();
     rec.ticket.status = Status::Closed;
@@ -351,8 +350,8 @@ pub async fn update_in(
         wanted.push(("type", json!(t)));
     }
     check_base(tx, &rec, &wanted, base).await?;
-    if rec.ticket.status == Status::Closed {
-        if args.status.is_some_and(|s| s != Status::Closed) {
+    if rec.ticket.status == Status::Closed
+        && args.status.is_some_and(|s| s != Status::Closed) {
             return Err(Error::with_details(
                 ErrorCode::TicketClosed,
                 format!("{} is closed; create a follow-up ticket instead", rec.ticket.number),
@@ -360,7 +359,6 @@ pub async fn update_in(
                     .unwrap_or_default(),
             ));
         }
-    }
     let now = time::now();
     let before = rec.ticket.clone();
     if let Some(s) = subject {
@@ -398,11 +396,10 @@ pub async fn assign_in(tx: &mut WriteTx, actor: &Actor, args: &TicketAssignArgs)
             return Err(Error::invalid("tickets can only be assigned to agents or admins"));
         }
     }
-    if let Some(Some(team)) = args.team_id {
-        if !directory::team_exists(tx.conn(), tenant, team).await? {
+    if let Some(Some(team)) = args.team_id
+        && !directory::team_exists(tx.conn(), tenant, team).await? {
             return Err(Error::not_found("team"));
         }
-    }
     let now = time::now();
     let before = rec.ticket.clone();
     if let Some(a) = args.assignee_id {
@@ -515,11 +512,10 @@ pub async fn create_in(tx: &mut WriteTx, actor: &Actor, args: &TicketCreateArgs)
             return Err(Error::invalid("tickets can only be assigned to agents or admins"));
         }
     }
-    if let Some(team) = args.team_id {
-        if !directory::team_exists(tx.conn(), tenant, team).await? {
+    if let Some(team) = args.team_id
+        && !directory::team_exists(tx.conn(), tenant, team).await? {
             return Err(Error::not_found("team"));
         }
-    }
     if let Some(parent) = args.follow_up_of {
         let p = tickets::get(tx.conn(), tenant, parent).await?.ok_or_else(|| Error::not_found("follow_up_of ticket"))?;
         if !can_see(actor, &p.ticket) {
@@ -540,11 +536,10 @@ pub async fn create_in(tx: &mut WriteTx, actor: &Actor, args: &TicketCreateArgs)
     let conversation_id = args.conversation_id.unwrap_or_default();
     let mut tag_ids = Vec::new();
     for name in &args.tags {
-        if let Some(id) = resolve_tag(tx, name, true).await? {
-            if !tag_ids.contains(&id) {
+        if let Some(id) = resolve_tag(tx, name, true).await?
+            && !tag_ids.contains(&id) {
                 tag_ids.push(id);
             }
-        }
     }
     let field_versions = VERSIONED_FIELDS.iter().map(|f| ((*f).to_owned(), 1)).collect();
     let rec = TicketRecord {

@@ -1,0 +1,84 @@
+//! `/auth/v1/*`: login, logout, me.
+
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, Auth};
+use crate::http::AppState;
+use crate::service;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use outpost_domain::{ErrorCode, Tenant, TenantId, User};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// Workspace slug or id; needed only when the email exists in several.
+    #[serde(default)]
+    pub tenant: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+    pub tenant_id: TenantId,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeResponse {
+    pub user: User,
+    pub tenant: Tenant,
+}
+
+/// Exchange email and password for a bearer token.
+#[utoipa::path(post, path = "/auth/v1/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 400, description = "Email exists in several tenants (tenant_required) or malformed body", body = outpost_domain::error::ErrorBody),
+        (status = 401, description = "Wrong email or password", body = outpost_domain::error::ErrorBody),
+        (status = 429, description = "Too many attempts", body = outpost_domain::error::ErrorBody),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    if req.email.len() > 254 || req.password.len() > 1024 {
+        return Err(ApiError::new(ErrorCode::InvalidCredentials, "email or password is incorrect"));
+    }
+    state.limits.login_per_address.check(&addr.ip().to_string()).map_err(ApiError::rate_limited)?;
+    state.limits.login_per_account.check(&req.email.trim().to_lowercase()).map_err(ApiError::rate_limited)?;
+    let out = service::auth::login(&state.db, &req.email, &req.password, req.tenant.as_deref()).await?;
+    Ok(Json(LoginResponse {
+        access_token: out.token,
+        token_type: "Bearer",
+        expires_at: out.expires_at,
+        user: out.user,
+        tenant_id: out.tenant_id,
+    }))
+}
+
+/// Revoke the token used for this request.
+#[utoipa::path(post, path = "/auth/v1/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "Token revoked"), (status = 401, body = outpost_domain::error::ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<StatusCode> {
+    service::auth::logout(&state.db, &actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The signed-in user and their tenant.
+#[utoipa::path(get, path = "/auth/v1/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = MeResponse), (status = 401, body = outpost_domain::error::ErrorBody)))]
+pub async fn me(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<MeResponse>> {
+    let (user, tenant) = service::auth::me(&state.db, &actor).await?;
+    Ok(Json(MeResponse { user, tenant }))
+}

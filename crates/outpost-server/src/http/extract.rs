@@ -1,0 +1,148 @@
+//! Request extractors that turn every malformed input into an [`ApiError`] with a
+//! stable code: bearer authentication, JSON bodies, query strings and path ids.
+
+use crate::auth::Actor;
+use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::service;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use outpost_domain::ErrorCode;
+use serde::de::DeserializeOwned;
+use std::str::FromStr;
+
+/// The authenticated caller. Rejects missing, malformed, unknown, revoked and expired
+/// tokens with 401, and callers over their rate limit with 429.
+pub struct Auth(pub Actor);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "missing Authorization: Bearer <token> header"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "the Authorization header must be \"Bearer <token>\""))?;
+        let actor = service::auth::authenticate(&state.db, token).await?;
+        if let Err(wait) = state.limits.check_token(&actor.token_hash) {
+            return Err(ApiError::rate_limited(wait));
+        }
+        check_tenant_param(parts, &actor)?;
+        Ok(Auth(actor))
+    }
+}
+
+/// Seeds 000/003 take an optional `tenant_id` query parameter; it must name the
+/// token's tenant.
+fn check_tenant_param(parts: &Parts, actor: &Actor) -> Result<(), ApiError> {
+    let Some(query) = parts.uri.query() else { return Ok(()) };
+    for (k, v) in form_urlencoded_pairs(query) {
+        if k == "tenant_id" && !v.is_empty() && v != actor.tenant_id.to_string() {
+            return Err(ApiError::new(ErrorCode::TenantMismatch, "tenant_id does not match the token's tenant"));
+        }
+    }
+    Ok(())
+}
+
+fn form_urlencoded_pairs(q: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default()
+}
+
+/// A JSON body: syntax errors are 400 `malformed_request`, unknown fields 400
+/// `unknown_field`, wrong types or missing fields 422 `invalid_input`, bodies over the
+/// limit 413. An empty body reads as `T::default()` where `T` allows it (`OrEmpty`).
+pub struct ApiJson<T>(pub T);
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = inner.to_string();
+        let at = if path == "." || path.is_empty() { String::new() } else { format!(" at {path}") };
+        match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io => {
+                ApiError::new(ErrorCode::MalformedRequest, format!("the body is not valid JSON: {msg}"))
+            }
+            serde_json::error::Category::Data if msg.starts_with("unknown field") => {
+                ApiError::new(ErrorCode::UnknownField, format!("{msg}{at}"))
+            }
+            serde_json::error::Category::Data => ApiError::new(ErrorCode::InvalidInput, format!("{msg}{at}")),
+        }
+    })
+}
+
+async fn body_bytes(req: Request, state: &AppState) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("the body exceeds {} bytes", outpost_domain::values::limits::BODY_MAX_BYTES),
+            )
+        } else {
+            ApiError::new(ErrorCode::MalformedRequest, format!("could not read the body: {e}"))
+        }
+    })
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = body_bytes(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiError::new(ErrorCode::MalformedRequest, "a JSON body is required"));
+        }
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Like [`ApiJson`] but an empty body means `T::default()` (e.g. close without a note).
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = body_bytes(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        parse_json(&bytes).map(OptionalJson)
+    }
+}
+
+/// A query string: unknown parameters and bad values are 400/422 with the reason.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
+        serde_path_to_error::deserialize::<_, T>(de).map(ApiQuery).map_err(|e| {
+            let msg = e.inner().to_string();
+            if msg.starts_with("unknown field") {
+                ApiError::new(ErrorCode::UnknownField, format!("unknown query parameter: {msg}"))
+            } else {
+                ApiError::new(ErrorCode::InvalidInput, format!("query parameter {}: {msg}", e.path()))
+            }
+        })
+    }
+}
+
+/// Parses a path id (`TicketId`, `ConversationId`, …); a non-UUID is 400 `invalid_id`.
+pub fn parse_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::new(ErrorCode::InvalidId, format!("{what} must be a UUID, got {raw:?}")))
+}

@@ -1,0 +1,195 @@
+//! Seed 003: conversation messages under `/messaging/conversations/:id/messages`.
+
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{ApiJson, ApiQuery, Auth, parse_id};
+use crate::http::support::{UserSummary, page_and_limit};
+use crate::http::AppState;
+use crate::service::messages;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use outpost_domain::sync::MessageSendArgs;
+use outpost_domain::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+
+/// A message with its sender.
+#[derive(Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub ticket_id: TicketId,
+    pub message_type: MessageType,
+    pub content: String,
+    pub content_url: Option<String>,
+    pub metadata: Option<serde_json::Value>,
+    pub parent_message_id: Option<MessageId>,
+    /// Internal note (support users only).
+    pub internal: bool,
+    pub attachments: Vec<Attachment>,
+    pub created_at: DateTime<Utc>,
+    pub sender_id: Option<UserId>,
+    /// Absent for system messages.
+    pub sender: Option<UserSummary>,
+}
+
+fn view(m: Message, users: &HashMap<UserId, User>) -> MessageView {
+    MessageView {
+        sender: m.sender_id.and_then(|s| users.get(&s)).map(UserSummary::from),
+        id: m.id,
+        conversation_id: m.conversation_id,
+        ticket_id: m.ticket_id,
+        message_type: m.message_type,
+        content: m.content,
+        content_url: m.content_url,
+        metadata: m.metadata,
+        parent_message_id: m.parent_message_id,
+        internal: m.internal,
+        attachments: m.attachments,
+        created_at: m.created_at,
+        sender_id: m.sender_id,
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageList {
+    /// Newest first.
+    pub messages: Vec<MessageView>,
+    pub page: i64,
+    pub limit: i64,
+    pub total: i64,
+    pub has_more: bool,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Tenant context; must match the token's tenant.
+    pub tenant_id: Option<String>,
+    /// Page number, from 1 (default 1).
+    pub page: Option<i64>,
+    /// Items per page, 1–100 (default 20).
+    pub limit: Option<i64>,
+    /// `from,to` in RFC 3339 (e.g. `2023-01-01T00:00:00Z,2023-01-02T00:00:00Z`); either side may be empty.
+    pub timestamp_range: Option<String>,
+}
+
+type Range = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+fn parse_range(s: Option<&str>) -> Result<Range, ApiError> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else { return Ok((None, None)) };
+    let bad = || ApiError::new(ErrorCode::InvalidInput, "timestamp_range must be \"from,to\" in RFC 3339, e.g. 2023-01-01T00:00:00Z,2023-01-02T00:00:00Z");
+    let (from, to) = s.split_once(',').ok_or_else(bad)?;
+    let parse = |x: &str| -> Result<Option<DateTime<Utc>>, ApiError> {
+        let x = x.trim();
+        if x.is_empty() { Ok(None) } else { time::parse(x).map(Some).map_err(|_| bad()) }
+    };
+    let (from, to) = (parse(from)?, parse(to)?);
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t {
+            return Err(ApiError::new(ErrorCode::InvalidInput, "timestamp_range: from is after to"));
+        }
+    Ok((from, to))
+}
+
+/// List a conversation's messages (newest first); moves the caller's read marker.
+#[utoipa::path(get, path = "/messaging/conversations/{conversationId}/messages", tag = "seed-003 messages",
+    params(("conversationId" = String, Path, description = "UUID of the conversation"), ListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = MessageList),
+        (status = 403, description = "Not a participant", body = outpost_domain::error::ErrorBody),
+        (status = 404, body = outpost_domain::error::ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<MessageList>> {
+    let conv: ConversationId = parse_id(&id, "conversationId")?;
+    let (page, limit) = page_and_limit(q.page, q.limit)?;
+    let (from, to) = parse_range(q.timestamp_range.as_deref())?;
+    let out = messages::list(&state.db, &actor, conv, from, to, page, limit).await?;
+    let users: HashMap<UserId, User> = out.senders.into_iter().map(|u| (u.id, u)).collect();
+    Ok(Json(MessageList {
+        has_more: page * limit < out.total,
+        messages: out.messages.into_iter().map(|m| view(m, &users)).collect(),
+        page,
+        limit,
+        total: out.total,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendRequest {
+    /// Client-generated id; resending the same id returns the stored message.
+    #[serde(default)]
+    pub id: Option<MessageId>,
+    /// text (default), image or file; `html` and `system` are reserved for the server.
+    #[serde(default)]
+    pub message_type: Option<MessageType>,
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub content_url: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<serde_json::Value>,
+    #[serde(default)]
+    pub parent_message_id: Option<MessageId>,
+    /// Internal note, visible to support users only.
+    #[serde(default)]
+    pub internal: Option<bool>,
+    #[serde(default)]
+    pub attachments: Option<Vec<Attachment>>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TenantQuery {
+    /// Tenant context; must match the token's tenant.
+    pub tenant_id: Option<String>,
+}
+
+/// Send a message to a conversation.
+#[utoipa::path(post, path = "/messaging/conversations/{conversationId}/messages", tag = "seed-003 messages",
+    params(("conversationId" = String, Path, description = "UUID of the conversation"), TenantQuery),
+    request_body = SendRequest, security(("bearer" = [])),
+    responses(
+        (status = 201, body = MessageView),
+        (status = 400, description = "Missing content", body = outpost_domain::error::ErrorBody),
+        (status = 403, description = "Not a participant, or conversation not active", body = outpost_domain::error::ErrorBody),
+        (status = 404, body = outpost_domain::error::ErrorBody),
+        (status = 422, description = "Reserved message_type or invalid field", body = outpost_domain::error::ErrorBody),
+    ))]
+pub async fn send(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiQuery(_q): ApiQuery<TenantQuery>,
+    ApiJson(req): ApiJson<SendRequest>,
+) -> ApiResult<(StatusCode, Json<MessageView>)> {
+    let conv: ConversationId = parse_id(&id, "conversationId")?;
+    crate::service::require_scope(&actor, crate::auth::Scope::TicketsWrite)?;
+    let ticket_id = messages::ticket_of_conversation(&state.db, &actor, conv).await?;
+    let args = MessageSendArgs {
+        message_id: req.id.unwrap_or_default(),
+        ticket_id,
+        message_type: req.message_type.unwrap_or(MessageType::Text),
+        content: req.content.unwrap_or_default(),
+        content_url: req.content_url,
+        metadata: req.metadata.filter(|m| !m.is_null()),
+        parent_message_id: req.parent_message_id,
+        internal: req.internal.unwrap_or(false),
+        attachments: req.attachments.unwrap_or_default(),
+    };
+    let msg = messages::send(&state.db, &actor, &args).await?;
+    let mut v = view(msg, &HashMap::new());
+    v.sender = Some(UserSummary { id: actor.user_id, email: actor.email.clone(), name: actor.name.clone(), picture: None, role: actor.role });
+    Ok((StatusCode::CREATED, Json(v)))
+}

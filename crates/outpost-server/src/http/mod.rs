@@ -1,0 +1,109 @@
+//! HTTP adapters: extract, call one service function, return. Route families:
+//! `/auth/v1` (login), `/messaging/…` (seeds 000 and 003), `/sync/v1` (native sync),
+//! `/openapi.json`.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod messaging;
+pub mod ratelimit;
+pub mod support;
+pub mod sync;
+
+use crate::db::Db;
+use crate::http::error::ApiError;
+use crate::http::ratelimit::Limits;
+use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use outpost_domain::values::limits;
+use outpost_domain::ErrorCode;
+use std::sync::Arc;
+use tokio::sync::watch;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub limits: Arc<Limits>,
+    /// Flips to true on shutdown so long-lived streams (SSE) end.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/v1/login", post(auth::login))
+        .route("/auth/v1/logout", post(auth::logout))
+        .route("/auth/v1/me", get(auth::me))
+        .route("/messaging/support/tickets", get(support::list))
+        .route("/messaging/support/tickets/{id}", get(support::get))
+        .route("/messaging/support/tickets/{id}/assign-to-me", post(support::assign_to_me))
+        .route("/messaging/support/tickets/{id}/close", post(support::close))
+        .route("/messaging/conversations/{id}/messages", get(messaging::list).post(messaging::send))
+        .route("/sync/v1/changes", get(sync::changes))
+        .route("/sync/v1/mutations", post(sync::mutations))
+        .route("/sync/v1/events", get(sync::events))
+        .route("/openapi.json", get(openapi))
+        .route("/healthz", get(|| async { "ok" }));
+    api.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limits::BODY_MAX_BYTES))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            ApiError::new(ErrorCode::Internal, "the server failed to handle this request; it has been logged").into_response()
+        }))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such route; see /openapi.json")
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    let body = outpost_domain::error::ErrorBody {
+        code: ErrorCode::InvalidInput,
+        message: "method not allowed on this route; see /openapi.json".into(),
+        details: None,
+    };
+    (axum::http::StatusCode::METHOD_NOT_ALLOWED, Json(body))
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("Token from POST /auth/v1/login, or an API key")).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Outpost server API", description = "Helpdesk seed APIs (000 support tickets, 003 messages), the native sync protocol and authentication. Every error body is `ErrorBody` with a stable `code`. Request bodies are limited to 1 MiB (413 payload_too_large); list `limit` values above their documented maximum are refused with 422."),
+    paths(
+        auth::login, auth::logout, auth::me,
+        support::list, support::get, support::assign_to_me, support::close,
+        messaging::list, messaging::send,
+        sync::changes, sync::mutations, sync::events,
+    ),
+    components(schemas(outpost_domain::error::ErrorBody, outpost_domain::ErrorCode)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document, pretty-printed (as committed at docs/openapi.json).
+pub fn openapi_json() -> String {
+    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".into());
+    s.push('\n');
+    s
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json())
+}
