@@ -258,7 +258,7 @@ impl WriteTx {
         let tenant = self.tenant_id.to_string();
         for chunk in self.touched.chunks(200).enumerate() {
             let (ci, rows) = chunk;
-            let mut qb = sqlx::QueryBuilder::<Any>::new("INSERT INTO changes (tenant_id, kind, entity_id, seq, deleted) ");
+            let mut qb = crate::store::sql::Sql::new("INSERT INTO changes (tenant_id, kind, entity_id, seq, deleted) ");
             qb.push_values(rows.iter().enumerate(), |mut b, (i, (kind, id, deleted))| {
                 b.push_bind(tenant.clone())
                     .push_bind(kind.as_str())

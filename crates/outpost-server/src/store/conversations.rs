@@ -6,7 +6,8 @@ use crate::store::push_id_list;
 use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyConnection, QueryBuilder, Row};
+use crate::store::sql::Sql;
+use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
 pub async fn insert_conversation(conn: &mut AnyConnection, tenant: TenantId, c: &Conversation) -> Result<(), StoreError> {
@@ -32,7 +33,7 @@ pub async fn insert_conversation(conn: &mut AnyConnection, tenant: TenantId, c: 
 /// Bulk insert of conversations and their participants (demo data, imports).
 pub async fn insert_conversations_many(conn: &mut AnyConnection, tenant: TenantId, cs: &[Conversation]) -> Result<(), StoreError> {
     for chunk in cs.chunks(1000) {
-        let mut qb = QueryBuilder::<Any>::new(
+        let mut qb = Sql::new(
             "INSERT INTO conversations (id, tenant_id, ticket_id, status, last_message_at, version, created_at) ",
         );
         qb.push_values(chunk, |mut b, c| {
@@ -49,7 +50,7 @@ pub async fn insert_conversations_many(conn: &mut AnyConnection, tenant: TenantI
     let parts: Vec<(ConversationId, &Participant)> =
         cs.iter().flat_map(|c| c.participants.iter().map(move |p| (c.id, p))).collect();
     for chunk in parts.chunks(1000) {
-        let mut qb = QueryBuilder::<Any>::new(
+        let mut qb = Sql::new(
             "INSERT INTO participants (conversation_id, user_id, role, last_read_message_id, joined_at) ",
         );
         qb.push_values(chunk, |mut b, (cid, p)| {
@@ -145,7 +146,7 @@ pub async fn get_conversations(conn: &mut AnyConnection, tenant: TenantId, ids: 
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = QueryBuilder::<Any>::new(
+    let mut qb = Sql::new(
         "SELECT id, ticket_id, status, last_message_at, version, created_at FROM conversations WHERE tenant_id = ",
     );
     qb.push_bind(tenant.to_string()).push(" AND id IN ");
@@ -169,7 +170,7 @@ pub async fn get_conversations(conn: &mut AnyConnection, tenant: TenantId, ids: 
         return Ok(convs);
     }
     let found: Vec<ConversationId> = convs.iter().map(|c| c.id).collect();
-    let mut qb = QueryBuilder::<Any>::new(
+    let mut qb = Sql::new(
         "SELECT conversation_id, user_id, role, last_read_message_id, joined_at FROM participants WHERE conversation_id IN ",
     );
     push_id_list(&mut qb, &found);
@@ -220,7 +221,7 @@ pub async fn insert_message(conn: &mut AnyConnection, tenant: TenantId, m: &Mess
 
 pub async fn insert_messages(conn: &mut AnyConnection, tenant: TenantId, ms: &[Message]) -> Result<(), StoreError> {
     for chunk in ms.chunks(1000) {
-        let mut qb = QueryBuilder::<Any>::new(format!("INSERT INTO messages (tenant_id, {MESSAGE_COLUMNS}) "));
+        let mut qb = Sql::new(format!("INSERT INTO messages (tenant_id, {MESSAGE_COLUMNS}) "));
         qb.push_values(chunk, |mut b, m| {
             b.push_bind(tenant.to_string())
                 .push_bind(m.id.to_string())
@@ -250,7 +251,7 @@ pub async fn get_messages(conn: &mut AnyConnection, tenant: TenantId, ids: &[Mes
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = QueryBuilder::<Any>::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE tenant_id = "));
+    let mut qb = Sql::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE tenant_id = "));
     qb.push_bind(tenant.to_string()).push(" AND id IN ");
     push_id_list(&mut qb, ids);
     let rows = qb.build().fetch_all(conn).await?;
@@ -274,7 +275,7 @@ pub async fn list_messages(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<Message>, i64), StoreError> {
-    fn push_where(qb: &mut QueryBuilder<Any>, tenant: TenantId, conv: ConversationId, f: &MessageFilter) {
+    fn push_where(qb: &mut Sql, tenant: TenantId, conv: ConversationId, f: &MessageFilter) {
         qb.push(" WHERE conversation_id = ").push_bind(conv.to_string());
         qb.push(" AND tenant_id = ").push_bind(tenant.to_string());
         if !f.include_internal {
@@ -287,13 +288,13 @@ pub async fn list_messages(
             qb.push(" AND created_at <= ").push_bind(time::to_db(to));
         }
     }
-    let mut count = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM messages");
+    let mut count = Sql::new("SELECT COUNT(*) FROM messages");
     push_where(&mut count, tenant, conv, f);
     let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
     if total == 0 || offset >= total {
         return Ok((Vec::new(), total));
     }
-    let mut qb = QueryBuilder::<Any>::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages"));
+    let mut qb = Sql::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages"));
     push_where(&mut qb, tenant, conv, f);
     qb.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
     let rows = qb.build().fetch_all(conn).await?;

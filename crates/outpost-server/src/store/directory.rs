@@ -7,7 +7,8 @@ use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyConnection, QueryBuilder, Row};
+use crate::store::sql::Sql;
+use sqlx::{AnyConnection, Row};
 
 pub async fn insert_tenant(
     conn: &mut AnyConnection,
@@ -206,7 +207,7 @@ pub async fn get_users(conn: &mut AnyConnection, tenant: TenantId, ids: &[UserId
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = QueryBuilder::<Any>::new(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.tenant_id = "));
+    let mut qb = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.tenant_id = "));
     qb.push_bind(tenant.to_string()).push(" AND u.id IN ");
     push_id_list(&mut qb, ids);
     let rows = qb.build().fetch_all(conn).await?;
@@ -271,7 +272,7 @@ pub async fn add_team_member(conn: &mut AnyConnection, team: TeamId, user: UserI
 }
 
 pub async fn get_teams(conn: &mut AnyConnection, tenant: TenantId, ids: Option<&[TeamId]>) -> Result<Vec<Team>, StoreError> {
-    let mut qb = QueryBuilder::<Any>::new("SELECT id, name, picture, version FROM teams WHERE tenant_id = ");
+    let mut qb = Sql::new("SELECT id, name, picture, version FROM teams WHERE tenant_id = ");
     qb.push_bind(tenant.to_string());
     if let Some(ids) = ids {
         if ids.is_empty() {
@@ -330,7 +331,7 @@ pub async fn find_tag(conn: &mut AnyConnection, tenant: TenantId, name: &str) ->
 }
 
 pub async fn get_tags(conn: &mut AnyConnection, tenant: TenantId, ids: Option<&[TagId]>) -> Result<Vec<Tag>, StoreError> {
-    let mut qb = QueryBuilder::<Any>::new("SELECT id, name, version FROM tags WHERE tenant_id = ");
+    let mut qb = Sql::new("SELECT id, name, version FROM tags WHERE tenant_id = ");
     qb.push_bind(tenant.to_string());
     if let Some(ids) = ids {
         if ids.is_empty() {

@@ -7,11 +7,12 @@ use outpost_domain::time;
 use outpost_domain::*;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyConnection, QueryBuilder, Row};
+use crate::store::sql::Sql;
+use sqlx::{AnyConnection, Row};
 
 pub async fn insert(conn: &mut AnyConnection, tenant: TenantId, entries: &[HistoryEntry]) -> Result<(), StoreError> {
     for chunk in entries.chunks(1000) {
-        let mut qb = QueryBuilder::<Any>::new(
+        let mut qb = Sql::new(
             "INSERT INTO history (id, tenant_id, ticket_id, field_changed, old_value, new_value, changed_by, created_at) ",
         );
         qb.push_values(chunk, |mut b, h| {
@@ -47,7 +48,7 @@ pub async fn get_many(conn: &mut AnyConnection, tenant: TenantId, ids: &[History
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = QueryBuilder::<Any>::new(format!("SELECT {COLUMNS} FROM history WHERE tenant_id = "));
+    let mut qb = Sql::new(format!("SELECT {COLUMNS} FROM history WHERE tenant_id = "));
     qb.push_bind(tenant.to_string()).push(" AND id IN ");
     push_id_list(&mut qb, ids);
     let rows = qb.build().fetch_all(conn).await?;

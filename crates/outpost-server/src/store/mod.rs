@@ -2,6 +2,7 @@
 //! the service layer decides transaction boundaries and this layer only maps rows.
 
 pub mod changes;
+pub mod sql;
 pub mod conversations;
 pub mod directory;
 pub mod history;
@@ -9,10 +10,10 @@ pub mod sync_clients;
 pub mod tickets;
 pub mod tokens;
 
-use sqlx::{Any, QueryBuilder};
+use crate::store::sql::Sql;
 
 /// Appends `(?, ?, …)` with one bound text parameter per id.
-pub(crate) fn push_id_list<T: ToString>(qb: &mut QueryBuilder<Any>, ids: &[T]) {
+pub(crate) fn push_id_list<T: ToString>(qb: &mut Sql, ids: &[T]) {
     qb.push("(");
     let mut sep = qb.separated(", ");
     for id in ids {

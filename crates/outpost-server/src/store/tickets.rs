@@ -7,7 +7,8 @@ use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use sqlx::{Any, AnyConnection, QueryBuilder, Row};
+use crate::store::sql::Sql;
+use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
 const COLUMNS: &str = "t.id, t.number, t.subject, t.description, t.summary, t.status, t.priority, t.type, t.channel, \
@@ -90,7 +91,7 @@ pub async fn insert(conn: &mut AnyConnection, tenant: TenantId, rec: &TicketReco
 pub async fn insert_many(conn: &mut AnyConnection, tenant: TenantId, recs: &[TicketRecord]) -> Result<(), StoreError> {
     // 31 parameters a row; stay under SQLite's 32766 bound parameters per statement.
     for chunk in recs.chunks(500) {
-        let mut qb = QueryBuilder::<Any>::new(format!(
+        let mut qb = Sql::new(format!(
             "INSERT INTO tickets (tenant_id, {}) ",
             COLUMNS.replace("t.", "")
         ));
@@ -221,7 +222,7 @@ pub async fn get_many(conn: &mut AnyConnection, tenant: TenantId, ids: &[TicketI
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = QueryBuilder::<Any>::new(format!("SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = "));
+    let mut qb = Sql::new(format!("SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = "));
     qb.push_bind(tenant.to_string()).push(" AND t.id IN ");
     push_id_list(&mut qb, ids);
     let rows = qb.build().fetch_all(&mut *conn).await?;
@@ -253,7 +254,7 @@ async fn attach_tags(conn: &mut AnyConnection, recs: &mut [TicketRecord]) -> Res
         return Ok(());
     }
     let ids: Vec<TicketId> = recs.iter().map(|r| r.ticket.id).collect();
-    let mut qb = QueryBuilder::<Any>::new(
+    let mut qb = Sql::new(
         "SELECT tt.ticket_id, tt.tag_id FROM ticket_tags tt JOIN tags g ON g.id = tt.tag_id WHERE tt.ticket_id IN ",
     );
     push_id_list(&mut qb, &ids);
@@ -292,7 +293,7 @@ pub async fn remove_tag(conn: &mut AnyConnection, ticket: TicketId, tag: TagId) 
 /// Tag links in bulk (demo data, imports).
 pub async fn insert_tag_links(conn: &mut AnyConnection, links: &[(TicketId, TagId)]) -> Result<(), StoreError> {
     for chunk in links.chunks(1000) {
-        let mut qb = QueryBuilder::<Any>::new("INSERT INTO ticket_tags (ticket_id, tag_id) ");
+        let mut qb = Sql::new("INSERT INTO ticket_tags (ticket_id, tag_id) ");
         qb.push_values(chunk, |mut b, (t, g)| {
             b.push_bind(t.to_string()).push_bind(g.to_string());
         });
@@ -330,7 +331,7 @@ pub struct TicketFilter {
     pub include_removed: bool,
 }
 
-fn push_filter(qb: &mut QueryBuilder<Any>, tenant: TenantId, vis: Visibility, f: &TicketFilter) {
+fn push_filter(qb: &mut Sql, tenant: TenantId, vis: Visibility, f: &TicketFilter) {
     qb.push(" WHERE t.tenant_id = ").push_bind(tenant.to_string());
     if let Visibility::Involving(u) = vis {
         let u = u.to_string();
@@ -386,13 +387,13 @@ pub async fn list(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<TicketRecord>, i64), StoreError> {
-    let mut count = QueryBuilder::<Any>::new("SELECT COUNT(*) FROM tickets t");
+    let mut count = Sql::new("SELECT COUNT(*) FROM tickets t");
     push_filter(&mut count, tenant, vis, filter);
     let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
     if total == 0 || offset >= total {
         return Ok((Vec::new(), total));
     }
-    let mut qb = QueryBuilder::<Any>::new(format!("SELECT {COLUMNS} FROM tickets t"));
+    let mut qb = Sql::new(format!("SELECT {COLUMNS} FROM tickets t"));
     push_filter(&mut qb, tenant, vis, filter);
     qb.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
     let rows = qb.build().fetch_all(&mut *conn).await?;

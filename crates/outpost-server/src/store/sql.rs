@@ -1,0 +1,166 @@
+//! A small dynamic-SQL builder that numbers placeholders `$1, $2, …`, which both
+//! SQLite and PostgreSQL accept. (sqlx's `QueryBuilder<Any>` emits `?`, which
+//! PostgreSQL rejects.) Values are always bound, never formatted into the text.
+
+use sqlx::any::AnyArguments;
+use sqlx::query::{Query, QueryScalar};
+use sqlx::{Any, AssertSqlSafe};
+
+/// A bound value.
+#[derive(Clone, Debug)]
+pub enum Bind {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(bool),
+}
+
+impl From<String> for Bind {
+    fn from(v: String) -> Self {
+        Bind::Text(Some(v))
+    }
+}
+impl From<&str> for Bind {
+    fn from(v: &str) -> Self {
+        Bind::Text(Some(v.to_owned()))
+    }
+}
+impl From<Option<String>> for Bind {
+    fn from(v: Option<String>) -> Self {
+        Bind::Text(v)
+    }
+}
+impl From<Option<&str>> for Bind {
+    fn from(v: Option<&str>) -> Self {
+        Bind::Text(v.map(str::to_owned))
+    }
+}
+impl From<i64> for Bind {
+    fn from(v: i64) -> Self {
+        Bind::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Bind {
+    fn from(v: Option<i64>) -> Self {
+        Bind::Int(v)
+    }
+}
+impl From<bool> for Bind {
+    fn from(v: bool) -> Self {
+        Bind::Bool(v)
+    }
+}
+
+/// SQL text with its bound values.
+#[derive(Clone, Debug, Default)]
+pub struct Sql {
+    text: String,
+    binds: Vec<Bind>,
+}
+
+impl Sql {
+    pub fn new(text: impl Into<String>) -> Self {
+        Sql { text: text.into(), binds: Vec::new() }
+    }
+
+    pub fn push(&mut self, text: impl AsRef<str>) -> &mut Self {
+        self.text.push_str(text.as_ref());
+        self
+    }
+
+    pub fn push_bind(&mut self, v: impl Into<Bind>) -> &mut Self {
+        self.binds.push(v.into());
+        self.text.push('$');
+        self.text.push_str(&self.binds.len().to_string());
+        self
+    }
+
+    /// Appends items separated by `sep`.
+    pub fn separated<'a>(&'a mut self, sep: &'static str) -> Separated<'a> {
+        Separated { sql: self, sep, first: true }
+    }
+
+    /// Appends `VALUES (…), (…)`, one group per row, filled by `f`.
+    pub fn push_values<I: IntoIterator, F: FnMut(Separated<'_>, I::Item)>(&mut self, rows: I, mut f: F) -> &mut Self {
+        self.text.push_str("VALUES ");
+        for (i, row) in rows.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.text.push('(');
+            f(Separated { sql: self, sep: ", ", first: true }, row);
+            self.text.push(')');
+        }
+        self
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.text
+    }
+
+    pub fn build(&self) -> Query<'static, Any, AnyArguments> {
+        let mut q = sqlx::query(AssertSqlSafe(self.text.clone()));
+        for b in &self.binds {
+            q = match b {
+                Bind::Text(v) => q.bind(v.clone()),
+                Bind::Int(v) => q.bind(*v),
+                Bind::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }
+
+    pub fn build_query_scalar<O>(&self) -> QueryScalar<'static, Any, O, AnyArguments>
+    where
+        O: Send + Unpin,
+        (O,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(self.text.clone()));
+        for b in &self.binds {
+            q = match b {
+                Bind::Text(v) => q.bind(v.clone()),
+                Bind::Int(v) => q.bind(*v),
+                Bind::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }
+}
+
+/// Items of a list, separated (see [`Sql::separated`]).
+pub struct Separated<'a> {
+    sql: &'a mut Sql,
+    sep: &'static str,
+    first: bool,
+}
+
+impl Separated<'_> {
+    pub fn push_bind(&mut self, v: impl Into<Bind>) -> &mut Self {
+        if !self.first {
+            self.sql.text.push_str(self.sep);
+        }
+        self.first = false;
+        self.sql.push_bind(v);
+        self
+    }
+
+    pub fn push_unseparated(&mut self, text: &str) -> &mut Self {
+        self.sql.text.push_str(text);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut s = Sql::new("INSERT INTO t (a, b) ");
+        s.push_values([(1i64, "x"), (2, "y")], |mut b, (n, t)| {
+            b.push_bind(n).push_bind(t);
+        });
+        s.push(" WHERE c IN (");
+        s.separated(", ").push_bind(true).push_bind(false).push_unseparated(")");
+        assert_eq!(s.sql(), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) WHERE c IN ($5, $6)");
+    }
+}
