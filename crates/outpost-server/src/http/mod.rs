@@ -47,7 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sync/v1/mutations", post(sync::mutations))
         .route("/sync/v1/events", get(sync::events))
         .route("/openapi.json", get(openapi))
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/healthz", get(healthz));
     api.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits::BODY_MAX_BYTES))
@@ -91,6 +91,7 @@ impl Modify for BearerAuth {
         support::list, support::get, support::assign_to_me, support::close,
         messaging::list, messaging::send,
         sync::changes, sync::mutations, sync::events,
+        openapi, healthz,
     ),
     components(schemas(outpost_domain::error::ErrorBody, outpost_domain::ErrorCode)),
     modifiers(&BearerAuth),
@@ -104,6 +105,14 @@ pub fn openapi_json() -> String {
     s
 }
 
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
 async fn openapi() -> impl IntoResponse {
     ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json())
+}
+
+/// Liveness probe for load balancers; `ok` when the process serves requests.
+#[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, description = "The server is up", body = String, content_type = "text/plain")))]
+async fn healthz() -> &'static str {
+    "ok"
 }

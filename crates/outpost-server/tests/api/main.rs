@@ -4,5 +4,6 @@
 mod support;
 
 mod auth;
+mod openapi;
 mod seed000;
 mod sync;
