@@ -6,4 +6,5 @@ mod support;
 mod auth;
 mod openapi;
 mod seed000;
+mod storage;
 mod sync;
