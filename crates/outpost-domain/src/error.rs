@@ -127,7 +127,11 @@ mod tests {
 
     #[test]
     fn serialized_code_equals_as_str() {
-        for code in [ErrorCode::NotFound, ErrorCode::ConversationNotActive, ErrorCode::RateLimited] {
+        for code in [
+            ErrorCode::NotFound,
+            ErrorCode::ConversationNotActive,
+            ErrorCode::RateLimited,
+        ] {
             let json = serde_json::to_value(code).unwrap();
             assert_eq!(json, code.as_str(), "wire form and as_str must agree");
         }

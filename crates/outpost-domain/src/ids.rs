@@ -75,7 +75,17 @@ uuid_id!(/// One mutation sent by a sync client.
 
 /// The per-tenant, gap-free ticket number agents say out loud ("#1042").
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(transparent)]
 pub struct TicketNumber(pub i64);

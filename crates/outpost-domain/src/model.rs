@@ -1,8 +1,8 @@
 //! Entities as they cross the wire (sync feed, API responses) and sit in caches.
 
 use crate::ids::*;
-use chrono::{DateTime, Utc};
 use crate::values::*;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

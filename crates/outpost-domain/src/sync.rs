@@ -4,8 +4,8 @@
 use crate::error::ErrorCode;
 use crate::ids::*;
 use crate::model::*;
-use chrono::{DateTime, Utc};
 use crate::values::*;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -21,10 +21,16 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    pub const START: Cursor = Cursor { epoch: None, seq: 0 };
+    pub const START: Cursor = Cursor {
+        epoch: None,
+        seq: 0,
+    };
 
     pub fn new(epoch: impl Into<String>, seq: i64) -> Self {
-        Self { epoch: Some(epoch.into()), seq }
+        Self {
+            epoch: Some(epoch.into()),
+            seq,
+        }
     }
 }
 
@@ -268,11 +274,19 @@ pub struct TicketUpdateArgs {
 pub struct TicketAssignArgs {
     pub ticket_id: TicketId,
     /// Absent: unchanged; `null`: unassign.
-    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<UserId>)]
     pub assignee_id: Option<Option<UserId>>,
     /// Absent: unchanged; `null`: no team.
-    #[serde(default, with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<TeamId>)]
     pub team_id: Option<Option<TeamId>>,
 }
@@ -413,14 +427,19 @@ pub struct ChangesSignal {
 mod double_option {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    pub fn serialize<T: Serialize, S: Serializer>(v: &Option<Option<T>>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Serialize, S: Serializer>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match v {
             Some(inner) => inner.serialize(s),
             None => s.serialize_none(),
         }
     }
 
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
         Option::<T>::deserialize(d).map(Some)
     }
 }
@@ -449,7 +468,11 @@ mod tests {
         });
         let m: Mutation = serde_json::from_value(json.clone()).unwrap();
         assert!(matches!(&m.op, MutationOp::TicketUpdate(a) if a.status == Some(Status::Pending)));
-        assert_eq!(serde_json::to_value(&m).unwrap(), json, "serialization is the inverse");
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            json,
+            "serialization is the inverse"
+        );
     }
 
     #[test]

@@ -15,7 +15,10 @@ pub struct InvalidValue {
 
 impl InvalidValue {
     pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        Self { field, reason: reason.into() }
+        Self {
+            field,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -148,11 +151,15 @@ string_enum!(
 fn parse_slug(field: &'static str, s: &str) -> Result<String, InvalidValue> {
     let ok = !s.is_empty()
         && s.len() <= 40
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if ok {
         Ok(s.to_owned())
     } else {
-        Err(InvalidValue::new(field, "must be 1-40 characters of a-z, 0-9 and _"))
+        Err(InvalidValue::new(
+            field,
+            "must be 1-40 characters of a-z, 0-9 and _",
+        ))
     }
 }
 
@@ -305,7 +312,10 @@ pub fn parse_tag_name(s: &str) -> Result<String, InvalidValue> {
         return Err(InvalidValue::new("tag", "must be 1-64 characters"));
     }
     if t.chars().any(|c| c.is_control() || c == ',') {
-        return Err(InvalidValue::new("tag", "must not contain commas or control characters"));
+        return Err(InvalidValue::new(
+            "tag",
+            "must not contain commas or control characters",
+        ));
     }
     Ok(t)
 }
@@ -320,14 +330,23 @@ mod tests {
             assert_eq!(s.as_str().parse::<Status>().unwrap(), *s);
         }
         let err = "reopened".parse::<Status>().unwrap_err();
-        assert!(err.reason.contains("new, open"), "error lists the allowed values: {err}");
+        assert!(
+            err.reason.contains("new, open"),
+            "error lists the allowed values: {err}"
+        );
     }
 
     #[test]
     fn email_is_normalized_and_validated() {
-        assert_eq!(EmailAddress::parse(" Agent1@Demo.Test ").unwrap().as_str(), "agent1@demo.test");
+        assert_eq!(
+            EmailAddress::parse(" Agent1@Demo.Test ").unwrap().as_str(),
+            "agent1@demo.test"
+        );
         for bad in ["", "a", "a@b", "@b.c", "a@.c", "a b@c.d", "a@b@c.d"] {
-            assert!(EmailAddress::parse(bad).is_err(), "{bad:?} must be rejected");
+            assert!(
+                EmailAddress::parse(bad).is_err(),
+                "{bad:?} must be rejected"
+            );
         }
     }
 

@@ -1,8 +1,8 @@
 //! Credentials: argon2id password hashes, random bearer tokens stored as SHA-256, and
 //! the [`Actor`] every service call is made on behalf of.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine as _;
 use outpost_domain::{EmailAddress, Role, TenantId, UserId};
 use sha2::{Digest, Sha256};
@@ -12,7 +12,8 @@ const TOKEN_PREFIX: &str = "opt_";
 
 /// Hashes a password with argon2id and a random salt (PHC string).
 pub fn hash_password(password: &str) -> String {
-    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).expect("16 bytes is a valid salt length");
+    let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>())
+        .expect("16 bytes is a valid salt length");
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .expect("argon2 with default parameters cannot fail")
@@ -22,7 +23,11 @@ pub fn hash_password(password: &str) -> String {
 /// Checks a password against a stored PHC string; a malformed hash never verifies.
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -125,6 +130,9 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.starts_with(TOKEN_PREFIX));
         assert_eq!(ha, token_hash(&a));
-        assert!(!ha.contains(&a[TOKEN_PREFIX.len()..]), "hash must not contain the token");
+        assert!(
+            !ha.contains(&a[TOKEN_PREFIX.len()..]),
+            "hash must not contain the token"
+        );
     }
 }

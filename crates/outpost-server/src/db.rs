@@ -13,8 +13,10 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server-sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server-postgres");
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("../../migrations/server-sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("../../migrations/server-postgres");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
@@ -58,7 +60,8 @@ impl Db {
             )));
         };
         tracing::Span::current().record("engine", tracing::field::debug(engine));
-        let options = AnyConnectOptions::from_str(url).map_err(|e| StoreError::Config(e.to_string()))?;
+        let options =
+            AnyConnectOptions::from_str(url).map_err(|e| StoreError::Config(e.to_string()))?;
         let (read, write) = match engine {
             Engine::Sqlite => {
                 if !url.contains("mode=") && !url.contains(":memory:") {
@@ -68,7 +71,9 @@ impl Db {
                 }
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
                 // WAL lets readers run beside the writer; it is a property of the file.
-                sqlx::query("PRAGMA journal_mode = WAL").execute(&write).await?;
+                sqlx::query("PRAGMA journal_mode = WAL")
+                    .execute(&write)
+                    .await?;
                 SQLITE_MIGRATIONS.run(&write).await?;
                 let read = sqlite_pool(8).connect_with(options).await?;
                 (read, write)
@@ -84,7 +89,13 @@ impl Db {
             }
         };
         let (committed, _) = broadcast::channel(1024);
-        let mut db = Db { engine, read, write, epoch: String::new(), committed };
+        let mut db = Db {
+            engine,
+            read,
+            write,
+            epoch: String::new(),
+            committed,
+        };
         db.epoch = db.load_epoch().await?;
         Ok(db)
     }
@@ -106,7 +117,13 @@ impl Db {
     /// Starts a write transaction whose changes land in `tenant`'s change log.
     pub async fn write(&self, tenant_id: TenantId) -> Result<WriteTx, StoreError> {
         let tx = self.write.begin().await?;
-        Ok(WriteTx { tx, tenant_id, touched: Vec::new(), index: HashMap::new(), db: self.clone() })
+        Ok(WriteTx {
+            tx,
+            tenant_id,
+            touched: Vec::new(),
+            index: HashMap::new(),
+            db: self.clone(),
+        })
     }
 
     /// Starts a write transaction that touches no tenant's log (e.g. creating a tenant).
@@ -137,9 +154,10 @@ impl Db {
     }
 
     async fn load_epoch(&self) -> Result<String, StoreError> {
-        let existing: Option<String> = sqlx::query_scalar("SELECT epoch FROM server_meta WHERE id = 1")
-            .fetch_optional(&self.write)
-            .await?;
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT epoch FROM server_meta WHERE id = 1")
+                .fetch_optional(&self.write)
+                .await?;
         if let Some(e) = existing {
             return Ok(e);
         }
@@ -249,23 +267,30 @@ impl WriteTx {
             return Ok(None);
         }
         let n = self.touched.len() as i64;
-        let last: i64 = sqlx::query_scalar("UPDATE tenants SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq")
-            .bind(n)
-            .bind(self.tenant_id.to_string())
-            .fetch_one(&mut *self.tx)
-            .await?;
+        let last: i64 = sqlx::query_scalar(
+            "UPDATE tenants SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq",
+        )
+        .bind(n)
+        .bind(self.tenant_id.to_string())
+        .fetch_one(&mut *self.tx)
+        .await?;
         let first = last - n + 1;
         let tenant = self.tenant_id.to_string();
         for chunk in self.touched.chunks(200).enumerate() {
             let (ci, rows) = chunk;
-            let mut qb = crate::store::sql::Sql::new("INSERT INTO changes (tenant_id, kind, entity_id, seq, deleted) ");
-            qb.push_values(rows.iter().enumerate(), |mut b, (i, (kind, id, deleted))| {
-                b.push_bind(tenant.clone())
-                    .push_bind(kind.as_str())
-                    .push_bind(id.to_string())
-                    .push_bind(first + (ci * 200 + i) as i64)
-                    .push_bind(*deleted);
-            });
+            let mut qb = crate::store::sql::Sql::new(
+                "INSERT INTO changes (tenant_id, kind, entity_id, seq, deleted) ",
+            );
+            qb.push_values(
+                rows.iter().enumerate(),
+                |mut b, (i, (kind, id, deleted))| {
+                    b.push_bind(tenant.clone())
+                        .push_bind(kind.as_str())
+                        .push_bind(id.to_string())
+                        .push_bind(first + (ci * 200 + i) as i64)
+                        .push_bind(*deleted);
+                },
+            );
             qb.push(" ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted");
             qb.build().execute(&mut *self.tx).await?;
         }
@@ -277,7 +302,10 @@ impl WriteTx {
         }
         self.tx.commit().await?;
         if self.db.engine == Engine::Sqlite {
-            self.db.announce(Committed { tenant_id: self.tenant_id, seq: last });
+            self.db.announce(Committed {
+                tenant_id: self.tenant_id,
+                seq: last,
+            });
         }
         Ok(Some(last))
     }
@@ -300,13 +328,21 @@ pub fn get_bool(row: &AnyRow, col: &str) -> Result<bool, sqlx::Error> {
 /// Reads a timestamp column stored as RFC 3339 text.
 pub fn get_time(row: &AnyRow, col: &str) -> Result<time::Timestamp, sqlx::Error> {
     let s: String = row.try_get(col)?;
-    time::parse(&s).map_err(|e| sqlx::Error::ColumnDecode { index: col.into(), source: Box::new(e) })
+    time::parse(&s).map_err(|e| sqlx::Error::ColumnDecode {
+        index: col.into(),
+        source: Box::new(e),
+    })
 }
 
 pub fn get_opt_time(row: &AnyRow, col: &str) -> Result<Option<time::Timestamp>, sqlx::Error> {
     let s: Option<String> = row.try_get(col)?;
-    s.map(|s| time::parse(&s).map_err(|e| sqlx::Error::ColumnDecode { index: col.into(), source: Box::new(e) }))
-        .transpose()
+    s.map(|s| {
+        time::parse(&s).map_err(|e| sqlx::Error::ColumnDecode {
+            index: col.into(),
+            source: Box::new(e),
+        })
+    })
+    .transpose()
 }
 
 /// Reads a UUID-typed id column stored as text.
@@ -314,7 +350,10 @@ pub fn get_id<T: From<Uuid>>(row: &AnyRow, col: &str) -> Result<T, sqlx::Error> 
     let s: String = row.try_get(col)?;
     Uuid::parse_str(&s)
         .map(T::from)
-        .map_err(|e| sqlx::Error::ColumnDecode { index: col.into(), source: Box::new(e) })
+        .map_err(|e| sqlx::Error::ColumnDecode {
+            index: col.into(),
+            source: Box::new(e),
+        })
 }
 
 pub fn get_opt_id<T: From<Uuid>>(row: &AnyRow, col: &str) -> Result<Option<T>, sqlx::Error> {
@@ -322,7 +361,10 @@ pub fn get_opt_id<T: From<Uuid>>(row: &AnyRow, col: &str) -> Result<Option<T>, s
     s.map(|s| {
         Uuid::parse_str(&s)
             .map(T::from)
-            .map_err(|e| sqlx::Error::ColumnDecode { index: col.into(), source: Box::new(e) })
+            .map_err(|e| sqlx::Error::ColumnDecode {
+                index: col.into(),
+                source: Box::new(e),
+            })
     })
     .transpose()
 }
@@ -333,8 +375,10 @@ where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     let s: String = row.try_get(col)?;
-    s.parse::<T>()
-        .map_err(|e| sqlx::Error::ColumnDecode { index: col.into(), source: Box::new(e) })
+    s.parse::<T>().map_err(|e| sqlx::Error::ColumnDecode {
+        index: col.into(),
+        source: Box::new(e),
+    })
 }
 
 pub fn get_opt_parsed<T: FromStr>(row: &AnyRow, col: &str) -> Result<Option<T>, sqlx::Error>
@@ -342,12 +386,20 @@ where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     let s: Option<String> = row.try_get(col)?;
-    s.map(|s| s.parse::<T>().map_err(|e| sqlx::Error::ColumnDecode { index: col.into(), source: Box::new(e) }))
-        .transpose()
+    s.map(|s| {
+        s.parse::<T>().map_err(|e| sqlx::Error::ColumnDecode {
+            index: col.into(),
+            source: Box::new(e),
+        })
+    })
+    .transpose()
 }
 
 /// Reads a JSON column stored as text.
 pub fn get_json<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> Result<T, sqlx::Error> {
     let s: String = row.try_get(col)?;
-    serde_json::from_str(&s).map_err(|e| sqlx::Error::ColumnDecode { index: col.into(), source: Box::new(e) })
+    serde_json::from_str(&s).map_err(|e| sqlx::Error::ColumnDecode {
+        index: col.into(),
+        source: Box::new(e),
+    })
 }

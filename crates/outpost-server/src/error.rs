@@ -1,8 +1,8 @@
 //! Errors of the storage and service layers. Every error that reaches a client carries
 //! a stable [`ErrorCode`]; storage failures become `internal` and are only logged.
 
-use outpost_domain::values::InvalidValue;
 use outpost_domain::ErrorCode;
+use outpost_domain::values::InvalidValue;
 
 /// A failure of the database layer.
 #[derive(Debug, thiserror::Error)]
@@ -40,11 +40,23 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Error::Refused { code, message: message.into(), details: None }
+        Error::Refused {
+            code,
+            message: message.into(),
+            details: None,
+        }
     }
 
-    pub fn with_details(code: ErrorCode, message: impl Into<String>, details: serde_json::Value) -> Self {
-        Error::Refused { code, message: message.into(), details: Some(details) }
+    pub fn with_details(
+        code: ErrorCode,
+        message: impl Into<String>,
+        details: serde_json::Value,
+    ) -> Self {
+        Error::Refused {
+            code,
+            message: message.into(),
+            details: Some(details),
+        }
     }
 
     pub fn not_found(what: &str) -> Self {

@@ -27,8 +27,9 @@ async fn listen(db: &Db, url: &str) -> Result<(), sqlx::Error> {
     loop {
         let n = listener.recv().await?;
         if let Some((tenant, seq)) = n.payload().split_once(':')
-            && let (Ok(tenant_id), Ok(seq)) = (tenant.parse(), seq.parse()) {
-                db.announce(Committed { tenant_id, seq });
-            }
+            && let (Ok(tenant_id), Ok(seq)) = (tenant.parse(), seq.parse())
+        {
+            db.announce(Committed { tenant_id, seq });
+        }
     }
 }

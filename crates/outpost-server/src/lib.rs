@@ -26,12 +26,22 @@ pub struct Config {
 /// Per-token API rate: `OUTPOST_RATE_LIMIT` requests per second (burst 4×); `0`
 /// disables it. Default 50/s, generous for people and sync clients, a brake on loops.
 fn token_rate() -> Option<Rate> {
-    let per_second = std::env::var("OUTPOST_RATE_LIMIT").ok().and_then(|v| v.parse::<f64>().ok()).unwrap_or(50.0);
-    (per_second > 0.0).then_some(Rate { per_second, burst: per_second * 4.0 })
+    let per_second = std::env::var("OUTPOST_RATE_LIMIT")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(50.0);
+    (per_second > 0.0).then_some(Rate {
+        per_second,
+        burst: per_second * 4.0,
+    })
 }
 
 /// Connects to the database (applying migrations) and serves until `shutdown` resolves.
-pub async fn serve(config: Config, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url).await?;
     if db.engine() == Engine::Postgres {
         events::spawn_pg_listener(db.clone(), config.database_url.clone());
@@ -40,17 +50,28 @@ pub async fn serve(config: Config, listener: TcpListener, shutdown: impl Future<
 }
 
 /// Serves an already opened database (tests share the handle to seed data).
-pub async fn serve_db(db: Db, listener: TcpListener, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve_db(
+    db: Db,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let state = http::AppState { db: db.clone(), limits: Arc::new(Limits::new(token_rate())), shutdown: stop_rx };
+    let state = http::AppState {
+        db: db.clone(),
+        limits: Arc::new(Limits::new(token_rate())),
+        shutdown: stop_rx,
+    };
     let app = http::router(state);
     tracing::info!(addr = %listener.local_addr()?, engine = ?db.engine(), "outpost-server listening");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    })
+    .await?;
     db.close().await;
     Ok(())
 }

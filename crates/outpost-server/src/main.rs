@@ -8,7 +8,11 @@ use std::net::SocketAddr;
 mod cli;
 
 #[derive(Parser)]
-#[command(name = "outpost-server", version, about = "The Outpost helpdesk server")]
+#[command(
+    name = "outpost-server",
+    version,
+    about = "The Outpost helpdesk server"
+)]
 struct Args {
     #[command(subcommand)]
     command: Command,
@@ -47,26 +51,36 @@ async fn main() {
 
 async fn run() -> anyhow::Result<()> {
     let args = Args::parse();
-    let quiet = matches!(args.command, Command::Openapi) || matches!(&args.command, Command::Demo(d) if d.json);
+    let quiet = matches!(args.command, Command::Openapi)
+        || matches!(&args.command, Command::Demo(d) if d.json);
     init_tracing(quiet);
     match args.command {
         Command::Serve { db, bind } => {
             let url = db.url()?;
-            let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("binding {bind}"))?;
             let config = Config { database_url: url };
-            outpost_server::serve(config, listener, shutdown_signal()).await.context("serving")
+            outpost_server::serve(config, listener, shutdown_signal())
+                .await
+                .context("serving")
         }
         Command::Demo(args) => {
-            let db = Db::connect(&args.db.url()?).await.context("opening the database")?;
+            let db = Db::connect(&args.db.url()?)
+                .await
+                .context("opening the database")?;
             cli::demo::run(&db, &args).await
         }
         Command::Admin { db, command } => {
-            let db = Db::connect(&db.url()?).await.context("opening the database")?;
+            let db = Db::connect(&db.url()?)
+                .await
+                .context("opening the database")?;
             cli::admin::run(db, command).await
         }
         Command::Openapi => {
             let doc = outpost_server::http::openapi_json();
-            std::io::Write::write_all(&mut std::io::stdout(), doc.as_bytes()).context("writing to stdout")?;
+            std::io::Write::write_all(&mut std::io::stdout(), doc.as_bytes())
+                .context("writing to stdout")?;
             Ok(())
         }
     }
@@ -74,8 +88,12 @@ async fn run() -> anyhow::Result<()> {
 
 fn init_tracing(quiet: bool) {
     let default = if quiet { "warn" } else { "info,sqlx=warn" };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("OUTPOST_LOG").unwrap_or_else(|_| default.into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OUTPOST_LOG")
+        .unwrap_or_else(|_| default.into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 async fn shutdown_signal() {
@@ -84,7 +102,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

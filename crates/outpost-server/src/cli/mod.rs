@@ -18,8 +18,13 @@ impl DatabaseArg {
         if let Some(u) = &self.database_url {
             return Ok(u.clone());
         }
-        let dir = dirs::data_dir().context("no platform data directory; pass --database-url")?.join("outpost");
+        let dir = dirs::data_dir()
+            .context("no platform data directory; pass --database-url")?
+            .join("outpost");
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        Ok(format!("sqlite://{}?mode=rwc", dir.join("outpost.db").display()))
+        Ok(format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("outpost.db").display()
+        ))
     }
 }

@@ -1,12 +1,12 @@
 //! `/auth/v1/*`: login, logout, me.
 
+use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, Auth};
-use crate::http::AppState;
 use crate::service;
+use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use axum::Json;
 use chrono::{DateTime, Utc};
 use outpost_domain::{ErrorCode, Tenant, TenantId, User};
 use serde::{Deserialize, Serialize};
@@ -53,11 +53,23 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     if req.email.len() > 254 || req.password.len() > 1024 {
-        return Err(ApiError::new(ErrorCode::InvalidCredentials, "email or password is incorrect"));
+        return Err(ApiError::new(
+            ErrorCode::InvalidCredentials,
+            "email or password is incorrect",
+        ));
     }
-    state.limits.login_per_address.check(&addr.ip().to_string()).map_err(ApiError::rate_limited)?;
-    state.limits.login_per_account.check(&req.email.trim().to_lowercase()).map_err(ApiError::rate_limited)?;
-    let out = service::auth::login(&state.db, &req.email, &req.password, req.tenant.as_deref()).await?;
+    state
+        .limits
+        .login_per_address
+        .check(&addr.ip().to_string())
+        .map_err(ApiError::rate_limited)?;
+    state
+        .limits
+        .login_per_account
+        .check(&req.email.trim().to_lowercase())
+        .map_err(ApiError::rate_limited)?;
+    let out =
+        service::auth::login(&state.db, &req.email, &req.password, req.tenant.as_deref()).await?;
     Ok(Json(LoginResponse {
         access_token: out.token,
         token_type: "Bearer",

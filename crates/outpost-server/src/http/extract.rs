@@ -20,18 +20,31 @@ pub struct Auth(pub Actor);
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "missing Authorization: Bearer <token> header"))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "missing Authorization: Bearer <token> header",
+            )
+        })?;
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 256)
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "the Authorization header must be \"Bearer <token>\""))?;
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Unauthenticated,
+                    "the Authorization header must be \"Bearer <token>\"",
+                )
+            })?;
         let actor = service::auth::authenticate(&state.db, token).await?;
         if let Err(wait) = state.limits.check_token(&actor.token_hash) {
             return Err(ApiError::rate_limited(wait));
@@ -44,10 +57,15 @@ impl FromRequestParts<AppState> for Auth {
 /// Seeds 000/003 take an optional `tenant_id` query parameter; it must name the
 /// token's tenant.
 fn check_tenant_param(parts: &Parts, actor: &Actor) -> Result<(), ApiError> {
-    let Some(query) = parts.uri.query() else { return Ok(()) };
+    let Some(query) = parts.uri.query() else {
+        return Ok(());
+    };
     for (k, v) in form_urlencoded_pairs(query) {
         if k == "tenant_id" && !v.is_empty() && v != actor.tenant_id.to_string() {
-            return Err(ApiError::new(ErrorCode::TenantMismatch, "tenant_id does not match the token's tenant"));
+            return Err(ApiError::new(
+                ErrorCode::TenantMismatch,
+                "tenant_id does not match the token's tenant",
+            ));
         }
     }
     Ok(())
@@ -68,15 +86,24 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let msg = inner.to_string();
-        let at = if path == "." || path.is_empty() { String::new() } else { format!(" at {path}") };
+        let at = if path == "." || path.is_empty() {
+            String::new()
+        } else {
+            format!(" at {path}")
+        };
         match inner.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof | serde_json::error::Category::Io => {
-                ApiError::new(ErrorCode::MalformedRequest, format!("the body is not valid JSON: {msg}"))
-            }
+            serde_json::error::Category::Syntax
+            | serde_json::error::Category::Eof
+            | serde_json::error::Category::Io => ApiError::new(
+                ErrorCode::MalformedRequest,
+                format!("the body is not valid JSON: {msg}"),
+            ),
             serde_json::error::Category::Data if msg.starts_with("unknown field") => {
                 ApiError::new(ErrorCode::UnknownField, format!("{msg}{at}"))
             }
-            serde_json::error::Category::Data => ApiError::new(ErrorCode::InvalidInput, format!("{msg}{at}")),
+            serde_json::error::Category::Data => {
+                ApiError::new(ErrorCode::InvalidInput, format!("{msg}{at}"))
+            }
         }
     })
 }
@@ -86,10 +113,16 @@ async fn body_bytes(req: Request, state: &AppState) -> Result<Bytes, ApiError> {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 ErrorCode::PayloadTooLarge,
-                format!("the body exceeds {} bytes", outpost_domain::values::limits::BODY_MAX_BYTES),
+                format!(
+                    "the body exceeds {} bytes",
+                    outpost_domain::values::limits::BODY_MAX_BYTES
+                ),
             )
         } else {
-            ApiError::new(ErrorCode::MalformedRequest, format!("could not read the body: {e}"))
+            ApiError::new(
+                ErrorCode::MalformedRequest,
+                format!("could not read the body: {e}"),
+            )
         }
     })
 }
@@ -100,7 +133,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let bytes = body_bytes(req, state).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::new(ErrorCode::MalformedRequest, "a JSON body is required"));
+            return Err(ApiError::new(
+                ErrorCode::MalformedRequest,
+                "a JSON body is required",
+            ));
         }
         parse_json(&bytes).map(ApiJson)
     }
@@ -130,19 +166,31 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or("");
         let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(q.as_bytes()));
-        serde_path_to_error::deserialize::<_, T>(de).map(ApiQuery).map_err(|e| {
-            let msg = e.inner().to_string();
-            if msg.starts_with("unknown field") {
-                ApiError::new(ErrorCode::UnknownField, format!("unknown query parameter: {msg}"))
-            } else {
-                ApiError::new(ErrorCode::InvalidInput, format!("query parameter {}: {msg}", e.path()))
-            }
-        })
+        serde_path_to_error::deserialize::<_, T>(de)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let msg = e.inner().to_string();
+                if msg.starts_with("unknown field") {
+                    ApiError::new(
+                        ErrorCode::UnknownField,
+                        format!("unknown query parameter: {msg}"),
+                    )
+                } else {
+                    ApiError::new(
+                        ErrorCode::InvalidInput,
+                        format!("query parameter {}: {msg}", e.path()),
+                    )
+                }
+            })
     }
 }
 
 /// Parses a path id (`TicketId`, `ConversationId`, …); a non-UUID is 400 `invalid_id`.
 pub fn parse_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::new(ErrorCode::InvalidId, format!("{what} must be a UUID, got {raw:?}")))
+    raw.parse().map_err(|_| {
+        ApiError::new(
+            ErrorCode::InvalidId,
+            format!("{what} must be a UUID, got {raw:?}"),
+        )
+    })
 }

@@ -1,13 +1,13 @@
 //! Seed 003: conversation messages under `/messaging/conversations/:id/messages`.
 
+use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiQuery, Auth, parse_id};
 use crate::http::support::{UserSummary, page_and_limit};
-use crate::http::AppState;
 use crate::service::messages;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 use chrono::{DateTime, Utc};
 use outpost_domain::sync::MessageSendArgs;
 use outpost_domain::*;
@@ -37,7 +37,10 @@ pub struct MessageView {
 
 fn view(m: Message, users: &HashMap<UserId, User>) -> MessageView {
     MessageView {
-        sender: m.sender_id.and_then(|s| users.get(&s)).map(UserSummary::from),
+        sender: m
+            .sender_id
+            .and_then(|s| users.get(&s))
+            .map(UserSummary::from),
         id: m.id,
         conversation_id: m.conversation_id,
         ticket_id: m.ticket_id,
@@ -80,18 +83,33 @@ pub struct ListQuery {
 type Range = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
 fn parse_range(s: Option<&str>) -> Result<Range, ApiError> {
-    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else { return Ok((None, None)) };
-    let bad = || ApiError::new(ErrorCode::InvalidInput, "timestamp_range must be \"from,to\" in RFC 3339, e.g. 2023-01-01T00:00:00Z,2023-01-02T00:00:00Z");
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok((None, None));
+    };
+    let bad = || {
+        ApiError::new(
+            ErrorCode::InvalidInput,
+            "timestamp_range must be \"from,to\" in RFC 3339, e.g. 2023-01-01T00:00:00Z,2023-01-02T00:00:00Z",
+        )
+    };
     let (from, to) = s.split_once(',').ok_or_else(bad)?;
     let parse = |x: &str| -> Result<Option<DateTime<Utc>>, ApiError> {
         let x = x.trim();
-        if x.is_empty() { Ok(None) } else { time::parse(x).map(Some).map_err(|_| bad()) }
+        if x.is_empty() {
+            Ok(None)
+        } else {
+            time::parse(x).map(Some).map_err(|_| bad())
+        }
     };
     let (from, to) = (parse(from)?, parse(to)?);
     if let (Some(f), Some(t)) = (from, to)
-        && f > t {
-            return Err(ApiError::new(ErrorCode::InvalidInput, "timestamp_range: from is after to"));
-        }
+        && f > t
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "timestamp_range: from is after to",
+        ));
+    }
     Ok((from, to))
 }
 
@@ -190,6 +208,12 @@ pub async fn send(
     };
     let msg = messages::send(&state.db, &actor, &args).await?;
     let mut v = view(msg, &HashMap::new());
-    v.sender = Some(UserSummary { id: actor.user_id, email: actor.email.clone(), name: actor.name.clone(), picture: None, role: actor.role });
+    v.sender = Some(UserSummary {
+        id: actor.user_id,
+        email: actor.email.clone(),
+        name: actor.name.clone(),
+        picture: None,
+        role: actor.role,
+    });
     Ok((StatusCode::CREATED, Json(v)))
 }

@@ -17,8 +17,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use outpost_domain::values::limits;
 use outpost_domain::ErrorCode;
+use outpost_domain::values::limits;
 use std::sync::Arc;
 use tokio::sync::watch;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -40,9 +40,18 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/v1/me", get(auth::me))
         .route("/messaging/support/tickets", get(support::list))
         .route("/messaging/support/tickets/{id}", get(support::get))
-        .route("/messaging/support/tickets/{id}/assign-to-me", post(support::assign_to_me))
-        .route("/messaging/support/tickets/{id}/close", post(support::close))
-        .route("/messaging/conversations/{id}/messages", get(messaging::list).post(messaging::send))
+        .route(
+            "/messaging/support/tickets/{id}/assign-to-me",
+            post(support::assign_to_me),
+        )
+        .route(
+            "/messaging/support/tickets/{id}/close",
+            post(support::close),
+        )
+        .route(
+            "/messaging/conversations/{id}/messages",
+            get(messaging::list).post(messaging::send),
+        )
         .route("/sync/v1/changes", get(sync::changes))
         .route("/sync/v1/mutations", post(sync::mutations))
         .route("/sync/v1/events", get(sync::events))
@@ -52,7 +61,11 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits::BODY_MAX_BYTES))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
-            ApiError::new(ErrorCode::Internal, "the server failed to handle this request; it has been logged").into_response()
+            ApiError::new(
+                ErrorCode::Internal,
+                "the server failed to handle this request; it has been logged",
+            )
+            .into_response()
         }))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -78,7 +91,12 @@ impl Modify for BearerAuth {
         let components = doc.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("Token from POST /auth/v1/login, or an API key")).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("Token from POST /auth/v1/login, or an API key"))
+                    .build(),
+            ),
         );
     }
 }
@@ -100,7 +118,9 @@ pub struct ApiDoc;
 
 /// The OpenAPI document, pretty-printed (as committed at docs/openapi.json).
 pub fn openapi_json() -> String {
-    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_else(|_| "{}".into());
+    let mut s = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
 }
@@ -108,7 +128,10 @@ pub fn openapi_json() -> String {
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "meta", responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
 async fn openapi() -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_json())
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_json(),
+    )
 }
 
 /// Liveness probe for load balancers; `ok` when the process serves requests.

@@ -28,7 +28,10 @@ pub struct Limiter {
 impl Limiter {
     /// `None` disables the limit.
     pub fn new(rate: Option<Rate>) -> Self {
-        Self { rate, buckets: Mutex::new(HashMap::new()) }
+        Self {
+            rate,
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes one token for `key`; on refusal returns the seconds to wait.
@@ -38,10 +41,16 @@ impl Limiter {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() > 100_000 {
             // Forget idle buckets (full ones carry no state worth keeping).
-            buckets.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate.per_second < rate.burst);
+            buckets.retain(|_, b| {
+                b.tokens + now.duration_since(b.at).as_secs_f64() * rate.per_second < rate.burst
+            });
         }
-        let b = buckets.entry(key.to_owned()).or_insert(Bucket { tokens: rate.burst, at: now });
-        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate.per_second).min(rate.burst);
+        let b = buckets.entry(key.to_owned()).or_insert(Bucket {
+            tokens: rate.burst,
+            at: now,
+        });
+        b.tokens =
+            (b.tokens + now.duration_since(b.at).as_secs_f64() * rate.per_second).min(rate.burst);
         b.at = now;
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
@@ -64,8 +73,14 @@ impl Limits {
         Self {
             per_token: Limiter::new(token_rate),
             // 10 attempts, then one every 6 seconds: slows password guessing to a crawl.
-            login_per_account: Limiter::new(Some(Rate { per_second: 1.0 / 6.0, burst: 10.0 })),
-            login_per_address: Limiter::new(Some(Rate { per_second: 1.0, burst: 30.0 })),
+            login_per_account: Limiter::new(Some(Rate {
+                per_second: 1.0 / 6.0,
+                burst: 10.0,
+            })),
+            login_per_address: Limiter::new(Some(Rate {
+                per_second: 1.0,
+                burst: 30.0,
+            })),
         }
     }
 
@@ -80,7 +95,10 @@ mod tests {
 
     #[test]
     fn bucket_refuses_after_burst_and_names_the_wait() {
-        let l = Limiter::new(Some(Rate { per_second: 0.5, burst: 2.0 }));
+        let l = Limiter::new(Some(Rate {
+            per_second: 0.5,
+            burst: 2.0,
+        }));
         assert!(l.check("k").is_ok());
         assert!(l.check("k").is_ok());
         assert_eq!(l.check("k"), Err(2), "one token at 0.5/s needs 2 s");

@@ -1,13 +1,13 @@
 //! Seed 000: the shared support queue under `/messaging/support/tickets`.
 
+use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiQuery, Auth, OptionalJson, parse_id};
-use crate::http::AppState;
 use crate::service::queue::{self, QueueQuery, TicketDetail};
 use crate::service::tickets;
 use crate::store::tickets::{AssignmentScope, TicketRecord};
-use axum::extract::{Path, State};
 use axum::Json;
+use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use outpost_domain::values::limits;
 use outpost_domain::*;
@@ -27,7 +27,13 @@ pub struct UserSummary {
 
 impl From<&User> for UserSummary {
     fn from(u: &User) -> Self {
-        Self { id: u.id, email: u.email.clone(), name: u.name.clone(), picture: u.picture.clone(), role: u.role }
+        Self {
+            id: u.id,
+            email: u.email.clone(),
+            name: u.name.clone(),
+            picture: u.picture.clone(),
+            role: u.role,
+        }
     }
 }
 
@@ -65,7 +71,11 @@ pub struct SupportTicket {
     pub version: i64,
 }
 
-pub(crate) fn row(tenant: TenantId, rec: &TicketRecord, users: &HashMap<UserId, User>) -> SupportTicket {
+pub(crate) fn row(
+    tenant: TenantId,
+    rec: &TicketRecord,
+    users: &HashMap<UserId, User>,
+) -> SupportTicket {
     let t = &rec.ticket;
     SupportTicket {
         id: t.id,
@@ -82,7 +92,10 @@ pub(crate) fn row(tenant: TenantId, rec: &TicketRecord, users: &HashMap<UserId, 
         related_delivery_id: t.related_delivery_id.clone(),
         requester: users.get(&t.requester_id).map(UserSummary::from),
         assigned_to: t.assignee_id,
-        assigned_to_user: t.assignee_id.and_then(|a| users.get(&a)).map(UserSummary::from),
+        assigned_to_user: t
+            .assignee_id
+            .and_then(|a| users.get(&a))
+            .map(UserSummary::from),
         team_id: t.team_id,
         tag_ids: t.tag_ids.clone(),
         conversation_id: t.conversation_id,
@@ -183,14 +196,23 @@ pub struct ListQuery {
     pub status: Option<String>,
 }
 
-pub(crate) fn page_and_limit(page: Option<i64>, limit: Option<i64>) -> Result<(i64, i64), ApiError> {
+pub(crate) fn page_and_limit(
+    page: Option<i64>,
+    limit: Option<i64>,
+) -> Result<(i64, i64), ApiError> {
     let page = page.unwrap_or(1);
     let limit = limit.unwrap_or(20);
     if !(1..=1_000_000).contains(&page) {
-        return Err(ApiError::new(ErrorCode::InvalidInput, "page must be between 1 and 1000000"));
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            "page must be between 1 and 1000000",
+        ));
     }
     if !(1..=limits::PAGE_MAX).contains(&limit) {
-        return Err(ApiError::new(ErrorCode::InvalidInput, format!("limit must be between 1 and {}", limits::PAGE_MAX)));
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!("limit must be between 1 and {}", limits::PAGE_MAX),
+        ));
     }
     Ok((page, limit))
 }
@@ -204,35 +226,60 @@ pub(crate) fn page_and_limit(page: Option<i64>, limit: Option<i64>) -> Result<(i
         (status = 403, description = "Not a support user, tenant mismatch, or assigned_to without elevation", body = outpost_domain::error::ErrorBody),
         (status = 422, description = "Bad parameter", body = outpost_domain::error::ErrorBody),
     ))]
-pub async fn list(State(state): State<AppState>, Auth(actor): Auth, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<SupportTicketList>> {
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<SupportTicketList>> {
     let (page, limit) = page_and_limit(q.page, q.limit)?;
     let assignment_scope = match q.assignment_scope.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some("claimed") => Some(AssignmentScope::Claimed),
         Some("unassigned") => Some(AssignmentScope::Unassigned),
         Some(other) => {
-            return Err(ApiError::new(ErrorCode::InvalidInput, format!("assignment_scope must be claimed or unassigned, got {other:?}")));
+            return Err(ApiError::new(
+                ErrorCode::InvalidInput,
+                format!("assignment_scope must be claimed or unassigned, got {other:?}"),
+            ));
         }
     };
     let statuses = q
         .status
         .as_deref()
         .filter(|s| !s.is_empty())
-        .map(|s| s.split(',').map(|x| x.trim().parse::<Status>()).collect::<Result<Vec<_>, _>>())
+        .map(|s| {
+            s.split(',')
+                .map(|x| x.trim().parse::<Status>())
+                .collect::<Result<Vec<_>, _>>()
+        })
         .transpose()?
         .unwrap_or_default();
     let query = QueueQuery {
-        source: q.source.as_deref().filter(|s| !s.is_empty()).map(Channel::parse).transpose()?,
+        source: q
+            .source
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(Channel::parse)
+            .transpose()?,
         order_id: q.order_id.filter(|s| !s.is_empty()),
         search: q.search,
         assignment_scope,
-        assigned_to: q.assigned_to.as_deref().filter(|s| !s.is_empty()).map(|s| parse_id(s, "assigned_to")).transpose()?,
+        assigned_to: q
+            .assigned_to
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(|s| parse_id(s, "assigned_to"))
+            .transpose()?,
         statuses,
         page,
         limit,
     };
     let out = queue::list(&state.db, &actor, &query).await?;
-    let tickets = out.tickets.iter().map(|r| row(actor.tenant_id, r, &out.users)).collect();
+    let tickets = out
+        .tickets
+        .iter()
+        .map(|r| row(actor.tenant_id, r, &out.users))
+        .collect();
     Ok(Json(SupportTicketList {
         tickets,
         page,
@@ -260,7 +307,12 @@ pub struct TenantQuery {
         (status = 403, body = outpost_domain::error::ErrorBody),
         (status = 404, body = outpost_domain::error::ErrorBody),
     ))]
-pub async fn get(State(state): State<AppState>, Auth(actor): Auth, Path(id): Path<String>, ApiQuery(_q): ApiQuery<TenantQuery>) -> ApiResult<Json<SupportTicketDetail>> {
+pub async fn get(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiQuery(_q): ApiQuery<TenantQuery>,
+) -> ApiResult<Json<SupportTicketDetail>> {
     let id: TicketId = parse_id(&id, "id")?;
     let d = queue::detail(&state.db, &actor, id).await?;
     Ok(Json(detail(actor.tenant_id, d)))
@@ -275,7 +327,12 @@ pub async fn get(State(state): State<AppState>, Auth(actor): Auth, Path(id): Pat
         (status = 404, body = outpost_domain::error::ErrorBody),
         (status = 409, description = "Claimed by someone else (details.holder names them) or closed", body = outpost_domain::error::ErrorBody),
     ))]
-pub async fn assign_to_me(State(state): State<AppState>, Auth(actor): Auth, Path(id): Path<String>, ApiQuery(_q): ApiQuery<TenantQuery>) -> ApiResult<Json<SupportTicketDetail>> {
+pub async fn assign_to_me(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiQuery(_q): ApiQuery<TenantQuery>,
+) -> ApiResult<Json<SupportTicketDetail>> {
     let id: TicketId = parse_id(&id, "id")?;
     crate::service::require_scope(&actor, crate::auth::Scope::TicketsWrite)?;
     let rec = tickets::claim(&state.db, &actor, id).await?;

@@ -1,12 +1,12 @@
 //! `/sync/v1/*`: the desktop app's native protocol (see docs/SYNC.md).
 
+use crate::http::AppState;
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiQuery, Auth};
-use crate::http::AppState;
 use crate::service::sync;
+use axum::Json;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::Json;
 use futures::stream::{self, Stream, StreamExt};
 use outpost_domain::sync::{ChangesPage, ChangesSignal, PushRequest, PushResponse};
 use serde::Deserialize;
@@ -32,8 +32,18 @@ pub struct ChangesQuery {
         (status = 410, description = "Cursor from another epoch: re-bootstrap from 0", body = outpost_domain::error::ErrorBody),
         (status = 422, body = outpost_domain::error::ErrorBody),
     ))]
-pub async fn changes(State(state): State<AppState>, Auth(actor): Auth, ApiQuery(q): ApiQuery<ChangesQuery>) -> ApiResult<Json<ChangesPage>> {
-    let page = sync::pull(&state.db, &actor, q.cursor.as_deref().unwrap_or("0"), q.limit.unwrap_or(sync::DEFAULT_PAGE)).await?;
+pub async fn changes(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiQuery(q): ApiQuery<ChangesQuery>,
+) -> ApiResult<Json<ChangesPage>> {
+    let page = sync::pull(
+        &state.db,
+        &actor,
+        q.cursor.as_deref().unwrap_or("0"),
+        q.limit.unwrap_or(sync::DEFAULT_PAGE),
+    )
+    .await?;
     Ok(Json(page))
 }
 
@@ -44,7 +54,11 @@ pub async fn changes(State(state): State<AppState>, Auth(actor): Auth, ApiQuery(
         (status = 400, description = "Malformed body or sequence error", body = outpost_domain::error::ErrorBody),
         (status = 403, description = "client_id of another account, or missing tickets:write", body = outpost_domain::error::ErrorBody),
     ))]
-pub async fn mutations(State(state): State<AppState>, Auth(actor): Auth, ApiJson(req): ApiJson<PushRequest>) -> ApiResult<Json<PushResponse>> {
+pub async fn mutations(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> ApiResult<Json<PushResponse>> {
     Ok(Json(sync::push(&state.db, &actor, &req).await?))
 }
 
@@ -52,7 +66,10 @@ pub async fn mutations(State(state): State<AppState>, Auth(actor): Auth, ApiJson
 /// tenant log grows (and once at connect); comment heartbeats every 15 s.
 #[utoipa::path(get, path = "/sync/v1/events", tag = "sync", security(("bearer" = [])),
     responses((status = 200, description = "text/event-stream of `changes` events with a ChangesSignal payload", body = ChangesSignal, content_type = "text/event-stream")))]
-pub async fn events(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+pub async fn events(
+    State(state): State<AppState>,
+    Auth(actor): Auth,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
     let tenant = actor.tenant_id;
     // Subscribe before reading the head so no commit falls between the two.
     let rx = state.db.subscribe();
@@ -63,7 +80,9 @@ pub async fn events(State(state): State<AppState>, Auth(actor): Auth) -> ApiResu
         let epoch = epoch.clone();
         async move {
             match item {
-                Ok(c) if c.tenant_id == tenant => Some(signal(outpost_domain::sync::Cursor::new(epoch, c.seq).to_string())),
+                Ok(c) if c.tenant_id == tenant => Some(signal(
+                    outpost_domain::sync::Cursor::new(epoch, c.seq).to_string(),
+                )),
                 Ok(_) => None,
                 // Missed signals: the client pulls anyway, so send one without a precise cursor.
                 Err(_) => Some(signal(String::new())),
@@ -74,7 +93,11 @@ pub async fn events(State(state): State<AppState>, Auth(actor): Auth) -> ApiResu
     let stream = first.chain(live).take_until(async move {
         let _ = shutdown.wait_for(|s| *s).await;
     });
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)).text("heartbeat")))
+    Ok(Sse::new(stream).keep_alive(
+        KeepAlive::new()
+            .interval(Duration::from_secs(15))
+            .text("heartbeat"),
+    ))
 }
 
 fn signal(cursor: String) -> Result<Event, Infallible> {

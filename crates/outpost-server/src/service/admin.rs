@@ -12,9 +12,17 @@ use outpost_domain::*;
 
 fn parse_slug(slug: &str) -> Result<String> {
     let ok = (2..=40).contains(&slug.len())
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-');
-    if ok { Ok(slug.to_owned()) } else { Err(Error::invalid("tenant slug must be 2-40 characters of a-z, 0-9 and -")) }
+    if ok {
+        Ok(slug.to_owned())
+    } else {
+        Err(Error::invalid(
+            "tenant slug must be 2-40 characters of a-z, 0-9 and -",
+        ))
+    }
 }
 
 pub async fn create_tenant(db: &Db, slug: &str, name: &str) -> Result<Tenant> {
@@ -26,7 +34,12 @@ pub async fn create_tenant(db: &Db, slug: &str, name: &str) -> Result<Tenant> {
     let id = TenantId::new();
     let mut tx = db.write_untracked().await?;
     match directory::insert_tenant(&mut tx, id, &slug, name, &time::now()).await {
-        Err(e) if e.is_unique_violation() => return Err(Error::new(ErrorCode::Conflict, format!("tenant {slug:?} already exists"))),
+        Err(e) if e.is_unique_violation() => {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                format!("tenant {slug:?} already exists"),
+            ));
+        }
         r => r?,
     }
     tx.commit().await.map_err(StoreError::from)?;
@@ -66,9 +79,10 @@ pub async fn create_user(db: &Db, tenant: TenantId, spec: &UserSpec<'_>) -> Resu
         return Err(Error::invalid("name must be 1-200 characters"));
     }
     if let Some(p) = spec.password
-        && p.chars().count() < 8 {
-            return Err(Error::invalid("password must be at least 8 characters"));
-        }
+        && p.chars().count() < 8
+    {
+        return Err(Error::invalid("password must be at least 8 characters"));
+    }
     if spec.support && spec.role == Role::Customer {
         return Err(Error::invalid("customers cannot be support users"));
     }
@@ -92,7 +106,10 @@ pub async fn create_user(db: &Db, tenant: TenantId, spec: &UserSpec<'_>) -> Resu
     .await;
     match res {
         Err(e) if e.is_unique_violation() => {
-            return Err(Error::new(ErrorCode::Conflict, format!("{email} already exists in this tenant")));
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                format!("{email} already exists in this tenant"),
+            ));
         }
         r => r?,
     }
@@ -104,14 +121,20 @@ pub async fn create_user(db: &Db, tenant: TenantId, spec: &UserSpec<'_>) -> Resu
     tx.touch(EntityKind::User, id.as_uuid());
     tx.commit().await?;
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    Ok(directory::get_user(&mut conn, tenant, id).await?.ok_or_else(|| Error::not_found("user"))?.user)
+    Ok(directory::get_user(&mut conn, tenant, id)
+        .await?
+        .ok_or_else(|| Error::not_found("user"))?
+        .user)
 }
 
 /// Looks a user up by email within a tenant.
 pub async fn user_by_email(db: &Db, tenant: TenantId, email: &str) -> Result<User> {
     let email = EmailAddress::parse(email)?;
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    Ok(directory::get_user_by_email(&mut conn, tenant, &email).await?.ok_or_else(|| Error::not_found("user"))?.user)
+    Ok(directory::get_user_by_email(&mut conn, tenant, &email)
+        .await?
+        .ok_or_else(|| Error::not_found("user"))?
+        .user)
 }
 
 pub async fn list_users(db: &Db, tenant: TenantId) -> Result<Vec<User>> {
@@ -135,7 +158,13 @@ pub async fn set_password(db: &Db, tenant: TenantId, user: UserId, password: &st
     Ok(())
 }
 
-pub async fn set_role(db: &Db, tenant: TenantId, user: UserId, role: Role, elevated: bool) -> Result<()> {
+pub async fn set_role(
+    db: &Db,
+    tenant: TenantId,
+    user: UserId,
+    role: Role,
+    elevated: bool,
+) -> Result<()> {
     let mut tx = db.write(tenant).await?;
     if !directory::set_role(tx.conn(), tenant, user, role, elevated, &time::now()).await? {
         return Err(Error::not_found("user"));
@@ -150,14 +179,23 @@ pub async fn set_support_users(db: &Db, tenant: TenantId, ids: &[UserId]) -> Res
     let mut tx = db.write(tenant).await?;
     let before = directory::support_user_ids(tx.conn(), tenant).await?;
     for id in ids {
-        let u = directory::get_user(tx.conn(), tenant, *id).await?.ok_or_else(|| Error::not_found("user"))?;
+        let u = directory::get_user(tx.conn(), tenant, *id)
+            .await?
+            .ok_or_else(|| Error::not_found("user"))?;
         if u.user.role == Role::Customer {
-            return Err(Error::invalid(format!("{} is a customer and cannot be a support user", u.user.email)));
+            return Err(Error::invalid(format!(
+                "{} is a customer and cannot be a support user",
+                u.user.email
+            )));
         }
     }
     directory::set_support_users(tx.conn(), tenant, ids).await?;
     // The `support` flag of users entering or leaving the list changed.
-    for id in before.iter().filter(|b| !ids.contains(b)).chain(ids.iter().filter(|i| !before.contains(i))) {
+    for id in before
+        .iter()
+        .filter(|b| !ids.contains(b))
+        .chain(ids.iter().filter(|i| !before.contains(i)))
+    {
         sqlx::query("UPDATE users SET version = version + 1 WHERE tenant_id = $1 AND id = $2")
             .bind(tenant.to_string())
             .bind(id.to_string())
@@ -170,7 +208,12 @@ pub async fn set_support_users(db: &Db, tenant: TenantId, ids: &[UserId]) -> Res
     Ok(())
 }
 
-pub async fn create_team(db: &Db, tenant: TenantId, name: &str, members: &[UserId]) -> Result<Team> {
+pub async fn create_team(
+    db: &Db,
+    tenant: TenantId,
+    name: &str,
+    members: &[UserId],
+) -> Result<Team> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(Error::invalid("team name must be 1-100 characters"));
@@ -178,7 +221,12 @@ pub async fn create_team(db: &Db, tenant: TenantId, name: &str, members: &[UserI
     let id = TeamId::new();
     let mut tx = db.write(tenant).await?;
     match directory::insert_team(tx.conn(), tenant, id, name, None, &time::now()).await {
-        Err(e) if e.is_unique_violation() => return Err(Error::new(ErrorCode::Conflict, format!("team {name:?} already exists"))),
+        Err(e) if e.is_unique_violation() => {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                format!("team {name:?} already exists"),
+            ));
+        }
         r => r?,
     }
     for m in members {
@@ -190,7 +238,10 @@ pub async fn create_team(db: &Db, tenant: TenantId, name: &str, members: &[UserI
     tx.touch(EntityKind::Team, id.as_uuid());
     tx.commit().await?;
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    directory::get_teams(&mut conn, tenant, Some(&[id])).await?.pop().ok_or_else(|| Error::not_found("team"))
+    directory::get_teams(&mut conn, tenant, Some(&[id]))
+        .await?
+        .pop()
+        .ok_or_else(|| Error::not_found("team"))
 }
 
 pub async fn list_teams(db: &Db, tenant: TenantId) -> Result<Vec<Team>> {
@@ -200,10 +251,15 @@ pub async fn list_teams(db: &Db, tenant: TenantId) -> Result<Vec<Team>> {
 
 pub async fn create_tag(db: &Db, tenant: TenantId, name: &str) -> Result<Tag> {
     let mut tx = db.write(tenant).await?;
-    let id = crate::service::tickets::resolve_tag(&mut tx, name, true).await?.ok_or_else(|| Error::not_found("tag"))?;
+    let id = crate::service::tickets::resolve_tag(&mut tx, name, true)
+        .await?
+        .ok_or_else(|| Error::not_found("tag"))?;
     tx.commit().await?;
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    directory::get_tags(&mut conn, tenant, Some(&[id])).await?.pop().ok_or_else(|| Error::not_found("tag"))
+    directory::get_tags(&mut conn, tenant, Some(&[id]))
+        .await?
+        .pop()
+        .ok_or_else(|| Error::not_found("tag"))
 }
 
 pub async fn list_tags(db: &Db, tenant: TenantId) -> Result<Vec<Tag>> {

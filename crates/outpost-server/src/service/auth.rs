@@ -3,8 +3,8 @@
 use crate::auth::{self, Actor, Scope};
 use crate::db::Db;
 use crate::error::{Error, Result, StoreError};
-use crate::store::tokens::{self, NewToken, TokenKind};
 use crate::store::directory;
+use crate::store::tokens::{self, NewToken, TokenKind};
 use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
 
@@ -21,8 +21,18 @@ pub struct LoginOutcome {
 /// Exchanges email and password for a session token. When the email exists in several
 /// tenants the caller must name one (`tenant` slug or id).
 #[tracing::instrument(skip(db, password))]
-pub async fn login(db: &Db, email: &str, password: &str, tenant: Option<&str>) -> Result<LoginOutcome> {
-    let bad = || Error::new(ErrorCode::InvalidCredentials, "email or password is incorrect");
+pub async fn login(
+    db: &Db,
+    email: &str,
+    password: &str,
+    tenant: Option<&str>,
+) -> Result<LoginOutcome> {
+    let bad = || {
+        Error::new(
+            ErrorCode::InvalidCredentials,
+            "email or password is incorrect",
+        )
+    };
     let Ok(email) = EmailAddress::parse(email) else {
         auth::verify_password(password, auth::dummy_hash());
         return Err(bad());
@@ -35,9 +45,11 @@ pub async fn login(db: &Db, email: &str, password: &str, tenant: Option<&str>) -
     }
     if accounts.len() > 1 {
         // Only reveal that the email is in several tenants to someone who knows a password.
-        let any_match = accounts
-            .iter()
-            .any(|(u, _)| u.password_hash.as_deref().is_some_and(|h| auth::verify_password(password, h)));
+        let any_match = accounts.iter().any(|(u, _)| {
+            u.password_hash
+                .as_deref()
+                .is_some_and(|h| auth::verify_password(password, h))
+        });
         if !any_match {
             return Err(bad());
         }
@@ -52,7 +64,10 @@ pub async fn login(db: &Db, email: &str, password: &str, tenant: Option<&str>) -
         auth::verify_password(password, auth::dummy_hash());
         return Err(bad());
     };
-    let ok = rec.password_hash.as_deref().is_some_and(|h| auth::verify_password(password, h));
+    let ok = rec
+        .password_hash
+        .as_deref()
+        .is_some_and(|h| auth::verify_password(password, h));
     if !ok {
         return Err(bad());
     }
@@ -75,7 +90,12 @@ pub async fn login(db: &Db, email: &str, password: &str, tenant: Option<&str>) -
     )
     .await?;
     tx.commit().await.map_err(StoreError::from)?;
-    Ok(LoginOutcome { token, expires_at, user: rec.user, tenant_id: rec.tenant_id })
+    Ok(LoginOutcome {
+        token,
+        expires_at,
+        user: rec.user,
+        tenant_id: rec.tenant_id,
+    })
 }
 
 /// The actor behind a bearer token.
@@ -84,7 +104,12 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Actor> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     tokens::resolve(&mut conn, &hash, &time::now())
         .await?
-        .ok_or_else(|| Error::new(ErrorCode::Unauthenticated, "the token is unknown, revoked or expired"))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorCode::Unauthenticated,
+                "the token is unknown, revoked or expired",
+            )
+        })
 }
 
 /// Revokes the token the actor authenticated with.
@@ -98,13 +123,23 @@ pub async fn logout(db: &Db, actor: &Actor) -> Result<()> {
 /// The actor's own profile.
 pub async fn me(db: &Db, actor: &Actor) -> Result<(User, Tenant)> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let user = directory::get_user(&mut conn, actor.tenant_id, actor.user_id).await?.ok_or_else(|| Error::not_found("user"))?;
-    let tenant = directory::get_tenant(&mut conn, actor.tenant_id).await?.ok_or_else(|| Error::not_found("tenant"))?;
+    let user = directory::get_user(&mut conn, actor.tenant_id, actor.user_id)
+        .await?
+        .ok_or_else(|| Error::not_found("user"))?;
+    let tenant = directory::get_tenant(&mut conn, actor.tenant_id)
+        .await?
+        .ok_or_else(|| Error::not_found("tenant"))?;
     Ok((user.user, tenant))
 }
 
 /// Creates an API key for a user with the given scopes; the key is shown once.
-pub async fn create_api_key(db: &Db, tenant: TenantId, user: UserId, name: &str, scopes: &[Scope]) -> Result<String> {
+pub async fn create_api_key(
+    db: &Db,
+    tenant: TenantId,
+    user: UserId,
+    name: &str,
+    scopes: &[Scope],
+) -> Result<String> {
     let (token, hash) = auth::new_token();
     let mut tx = db.write_untracked().await?;
     if directory::get_user(&mut tx, tenant, user).await?.is_none() {
@@ -112,7 +147,15 @@ pub async fn create_api_key(db: &Db, tenant: TenantId, user: UserId, name: &str,
     }
     tokens::insert_token(
         &mut tx,
-        &NewToken { tenant_id: tenant, user_id: user, hash: &hash, kind: TokenKind::ApiKey, name: Some(name), scopes, expires_at: None },
+        &NewToken {
+            tenant_id: tenant,
+            user_id: user,
+            hash: &hash,
+            kind: TokenKind::ApiKey,
+            name: Some(name),
+            scopes,
+            expires_at: None,
+        },
         &time::now(),
     )
     .await?;

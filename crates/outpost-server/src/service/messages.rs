@@ -13,18 +13,28 @@ use outpost_domain::*;
 
 /// Who may read a ticket's conversation: participants, the ticket's customer and
 /// support users (seed 003). Returns the ticket.
-async fn readable_ticket(conn: &mut sqlx::AnyConnection, actor: &Actor, conv: ConversationId) -> Result<TicketRecord> {
+async fn readable_ticket(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    conv: ConversationId,
+) -> Result<TicketRecord> {
     let rec = tickets::get_by_conversation(conn, actor.tenant_id, conv)
         .await?
         .ok_or_else(|| Error::not_found("conversation"))?;
     if actor.is_support() || rec.ticket.requester_id == actor.user_id {
         return Ok(rec);
     }
-    if conversations::participant_role(conn, conv, actor.user_id).await?.is_some() {
+    if conversations::participant_role(conn, conv, actor.user_id)
+        .await?
+        .is_some()
+    {
         return Ok(rec);
     }
     if can_see(actor, &rec.ticket) {
-        return Err(Error::new(ErrorCode::NotParticipant, "you are not a participant of this conversation"));
+        return Err(Error::new(
+            ErrorCode::NotParticipant,
+            "you are not a participant of this conversation",
+        ));
     }
     Err(Error::not_found("conversation"))
 }
@@ -54,13 +64,33 @@ pub async fn list(
 ) -> Result<MessagePage> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     readable_ticket(&mut conn, actor, conv).await?;
-    let filter = MessageFilter { include_internal: sees_internal(actor), from, to };
-    let (messages, total) = conversations::list_messages(&mut conn, actor.tenant_id, conv, &filter, (page - 1) * limit, limit).await?;
+    let filter = MessageFilter {
+        include_internal: sees_internal(actor),
+        from,
+        to,
+    };
+    let (messages, total) = conversations::list_messages(
+        &mut conn,
+        actor.tenant_id,
+        conv,
+        &filter,
+        (page - 1) * limit,
+        limit,
+    )
+    .await?;
     let newest = if page == 1 && from.is_none() && to.is_none() {
         messages.first().map(|m| m.id)
     } else {
-        let all = MessageFilter { include_internal: filter.include_internal, from: None, to: None };
-        conversations::list_messages(&mut conn, actor.tenant_id, conv, &all, 0, 1).await?.0.first().map(|m| m.id)
+        let all = MessageFilter {
+            include_internal: filter.include_internal,
+            from: None,
+            to: None,
+        };
+        conversations::list_messages(&mut conn, actor.tenant_id, conv, &all, 0, 1)
+            .await?
+            .0
+            .first()
+            .map(|m| m.id)
     };
     let mut sender_ids: Vec<UserId> = messages.iter().filter_map(|m| m.sender_id).collect();
     sender_ids.sort();
@@ -70,13 +100,35 @@ pub async fn list(
     if let Some(newest) = newest {
         mark_read_if_participant(db, actor, conv, newest).await?;
     }
-    Ok(MessagePage { messages, total, senders })
+    Ok(MessagePage {
+        messages,
+        total,
+        senders,
+    })
 }
 
-async fn mark_read_if_participant(db: &Db, actor: &Actor, conv: ConversationId, msg: MessageId) -> Result<()> {
-    let current = conversations::get_conversation(&mut *db.reader().acquire().await.map_err(StoreError::from)?, actor.tenant_id, conv).await?;
-    let Some(current) = current else { return Ok(()) };
-    let Some(p) = current.participants.iter().find(|p| p.user_id == actor.user_id) else { return Ok(()) };
+async fn mark_read_if_participant(
+    db: &Db,
+    actor: &Actor,
+    conv: ConversationId,
+    msg: MessageId,
+) -> Result<()> {
+    let current = conversations::get_conversation(
+        &mut *db.reader().acquire().await.map_err(StoreError::from)?,
+        actor.tenant_id,
+        conv,
+    )
+    .await?;
+    let Some(current) = current else {
+        return Ok(());
+    };
+    let Some(p) = current
+        .participants
+        .iter()
+        .find(|p| p.user_id == actor.user_id)
+    else {
+        return Ok(());
+    };
     if p.last_read_message_id == Some(msg) {
         return Ok(());
     }
@@ -88,7 +140,12 @@ async fn mark_read_if_participant(db: &Db, actor: &Actor, conv: ConversationId, 
 
 /// Moves the actor's read marker (sync `conversation.read`). Non-participants have no
 /// marker; for them this is a no-op.
-pub async fn read_in(tx: &mut WriteTx, actor: &Actor, conv: ConversationId, msg: MessageId) -> Result<()> {
+pub async fn read_in(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    conv: ConversationId,
+    msg: MessageId,
+) -> Result<()> {
     let tenant = tx.tenant_id();
     readable_ticket(tx.conn(), actor, conv).await?;
     let m = conversations::get_message(tx.conn(), tenant, msg).await?;
@@ -112,29 +169,46 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
             args.message_type
         )));
     }
-    let has_body = !args.content.trim().is_empty() || args.content_url.is_some() || !args.attachments.is_empty();
+    let has_body = !args.content.trim().is_empty()
+        || args.content_url.is_some()
+        || !args.attachments.is_empty();
     if !has_body {
         return Err(Error::new(ErrorCode::MissingField, "content is required"));
     }
     if args.content.len() > limits::MESSAGE_MAX_BYTES {
-        return Err(Error::invalid(format!("content must be at most {} bytes", limits::MESSAGE_MAX_BYTES)));
+        return Err(Error::invalid(format!(
+            "content must be at most {} bytes",
+            limits::MESSAGE_MAX_BYTES
+        )));
     }
     if let Some(m) = &args.metadata
-        && m.to_string().len() > limits::METADATA_MAX_BYTES {
-            return Err(Error::invalid(format!("metadata must be at most {} bytes", limits::METADATA_MAX_BYTES)));
-        }
+        && m.to_string().len() > limits::METADATA_MAX_BYTES
+    {
+        return Err(Error::invalid(format!(
+            "metadata must be at most {} bytes",
+            limits::METADATA_MAX_BYTES
+        )));
+    }
     if let Some(u) = &args.content_url
-        && (!(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2048) {
-            return Err(Error::invalid("content_url must be an http(s) URL of at most 2048 characters"));
-        }
+        && (!(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2048)
+    {
+        return Err(Error::invalid(
+            "content_url must be an http(s) URL of at most 2048 characters",
+        ));
+    }
     if args.internal && !actor.is_support() {
-        return Err(Error::forbidden("only support users may write internal notes"));
+        return Err(Error::forbidden(
+            "only support users may write internal notes",
+        ));
     }
     if let Some(existing) = conversations::get_message(tx.conn(), tenant, args.message_id).await? {
         if existing.sender_id == Some(actor.user_id) && existing.ticket_id == args.ticket_id {
             return Ok(existing);
         }
-        return Err(Error::new(ErrorCode::Conflict, "a message with this id already exists"));
+        return Err(Error::new(
+            ErrorCode::Conflict,
+            "a message with this id already exists",
+        ));
     }
     let mut rec = load_visible(tx, actor, args.ticket_id).await?;
     let conv_id = rec.ticket.conversation_id;
@@ -143,24 +217,37 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
         .ok_or_else(|| Error::not_found("conversation"))?;
     let participant = conv.participants.iter().any(|p| p.user_id == actor.user_id);
     if !participant && !actor.is_support() {
-        return Err(Error::new(ErrorCode::NotParticipant, "you are not a participant of this conversation"));
+        return Err(Error::new(
+            ErrorCode::NotParticipant,
+            "you are not a participant of this conversation",
+        ));
     }
     if conv.status != ConversationStatus::Active {
         return Err(Error::with_details(
             ErrorCode::ConversationNotActive,
-            format!("{} is closed; its conversation accepts no messages", rec.ticket.number),
+            format!(
+                "{} is closed; its conversation accepts no messages",
+                rec.ticket.number
+            ),
             serde_json::json!({"ticket_status": rec.ticket.status}),
         ));
     }
     if let Some(parent) = args.parent_message_id {
         let p = conversations::get_message(tx.conn(), tenant, parent).await?;
         if p.is_none_or(|p| p.conversation_id != conv_id || (p.internal && !sees_internal(actor))) {
-            return Err(Error::invalid("parent_message_id is not a message of this conversation"));
+            return Err(Error::invalid(
+                "parent_message_id is not a message of this conversation",
+            ));
         }
     }
     for a in &args.attachments {
-        if a.name.is_empty() || a.size < 0 || !(a.url.starts_with("https://") || a.url.starts_with("http://")) {
-            return Err(Error::invalid("attachments need a name, a size >= 0 and an http(s) url"));
+        if a.name.is_empty()
+            || a.size < 0
+            || !(a.url.starts_with("https://") || a.url.starts_with("http://"))
+        {
+            return Err(Error::invalid(
+                "attachments need a name, a size >= 0 and an http(s) url",
+            ));
         }
     }
     let now = time::now();
@@ -180,7 +267,14 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
     };
     conversations::insert_message(tx.conn(), tenant, &msg).await?;
     if !participant {
-        conversations::upsert_participant(tx.conn(), conv_id, actor.user_id, ParticipantRole::Member, &now).await?;
+        conversations::upsert_participant(
+            tx.conn(),
+            conv_id,
+            actor.user_id,
+            ParticipantRole::Member,
+            &now,
+        )
+        .await?;
     }
     conversations::touch(tx.conn(), tenant, conv_id, Some(&now)).await?;
     tx.touch(EntityKind::Message, msg.id.as_uuid());
@@ -213,7 +307,11 @@ pub async fn send(db: &Db, actor: &Actor, args: &MessageSendArgs) -> Result<Mess
 }
 
 /// The ticket behind a conversation, if the actor may post to it (seed 003 send).
-pub async fn ticket_of_conversation(db: &Db, actor: &Actor, conv: ConversationId) -> Result<TicketId> {
+pub async fn ticket_of_conversation(
+    db: &Db,
+    actor: &Actor,
+    conv: ConversationId,
+) -> Result<TicketId> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     let rec = tickets::get_by_conversation(&mut conn, actor.tenant_id, conv)
         .await?
@@ -221,7 +319,10 @@ pub async fn ticket_of_conversation(db: &Db, actor: &Actor, conv: ConversationId
     if !actor.is_support() && !can_see(actor, &rec.ticket) {
         let part = conversations::participant_role(&mut conn, conv, actor.user_id).await?;
         if part.is_none() {
-            return Err(Error::new(ErrorCode::NotParticipant, "you are not a participant of this conversation"));
+            return Err(Error::new(
+                ErrorCode::NotParticipant,
+                "you are not a participant of this conversation",
+            ));
         }
     }
     Ok(rec.ticket.id)

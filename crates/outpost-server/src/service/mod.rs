@@ -15,7 +15,11 @@ use outpost_domain::ErrorCode;
 
 /// The tickets an actor may see.
 pub fn visibility(actor: &Actor) -> Visibility {
-    if actor.is_support() { Visibility::All } else { Visibility::Involving(actor.user_id) }
+    if actor.is_support() {
+        Visibility::All
+    } else {
+        Visibility::Involving(actor.user_id)
+    }
 }
 
 /// Seed 000: "Access requires the current user to be included in support_user_ids."
@@ -34,6 +38,9 @@ pub fn require_scope(actor: &Actor, scope: crate::auth::Scope) -> Result<()> {
     if actor.has_scope(scope) {
         Ok(())
     } else {
-        Err(Error::forbidden(format!("this token lacks the {} scope", scope.as_str())))
+        Err(Error::forbidden(format!(
+            "this token lacks the {} scope",
+            scope.as_str()
+        )))
     }
 }

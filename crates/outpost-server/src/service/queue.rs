@@ -33,7 +33,9 @@ pub struct QueuePage {
 pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<QueuePage> {
     require_support(actor)?;
     if q.assigned_to.is_some() && !actor.elevated {
-        return Err(Error::forbidden("only elevated support users may filter by assigned_to"));
+        return Err(Error::forbidden(
+            "only elevated support users may filter by assigned_to",
+        ));
     }
     let filter = TicketFilter {
         channel: q.source.as_ref().map(|c| c.as_str().to_owned()),
@@ -45,16 +47,37 @@ pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<QueuePage> {
         include_removed: false,
     };
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let (tickets, total) =
-        tickets::list(&mut conn, actor.tenant_id, visibility(actor), &filter, (q.page - 1) * q.limit, q.limit).await?;
+    let (tickets, total) = tickets::list(
+        &mut conn,
+        actor.tenant_id,
+        visibility(actor),
+        &filter,
+        (q.page - 1) * q.limit,
+        q.limit,
+    )
+    .await?;
     let users = users_of(&mut conn, actor.tenant_id, &tickets).await?;
-    Ok(QueuePage { tickets, total, users })
+    Ok(QueuePage {
+        tickets,
+        total,
+        users,
+    })
 }
 
-async fn users_of(conn: &mut sqlx::AnyConnection, tenant: TenantId, recs: &[TicketRecord]) -> Result<HashMap<UserId, User>> {
+async fn users_of(
+    conn: &mut sqlx::AnyConnection,
+    tenant: TenantId,
+    recs: &[TicketRecord],
+) -> Result<HashMap<UserId, User>> {
     let mut ids: Vec<UserId> = recs
         .iter()
-        .flat_map(|r| [Some(r.ticket.requester_id), r.ticket.assignee_id, r.ticket.responder_id])
+        .flat_map(|r| {
+            [
+                Some(r.ticket.requester_id),
+                r.ticket.assignee_id,
+                r.ticket.responder_id,
+            ]
+        })
         .flatten()
         .collect();
     ids.sort();
@@ -81,18 +104,33 @@ pub async fn detail(db: &Db, actor: &Actor, id: TicketId) -> Result<TicketDetail
 /// Everything a detail view needs for an already loaded ticket.
 pub async fn detail_of(db: &Db, actor: &Actor, ticket: TicketRecord) -> Result<TicketDetail> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let conversation = conversations::get_conversation(&mut conn, actor.tenant_id, ticket.ticket.conversation_id)
-        .await?
-        .ok_or_else(|| Error::not_found("conversation"))?;
+    let conversation =
+        conversations::get_conversation(&mut conn, actor.tenant_id, ticket.ticket.conversation_id)
+            .await?
+            .ok_or_else(|| Error::not_found("conversation"))?;
     let mut users = users_of(&mut conn, actor.tenant_id, std::slice::from_ref(&ticket)).await?;
-    let extra: Vec<UserId> = conversation.participants.iter().map(|p| p.user_id).filter(|u| !users.contains_key(u)).collect();
+    let extra: Vec<UserId> = conversation
+        .participants
+        .iter()
+        .map(|p| p.user_id)
+        .filter(|u| !users.contains_key(u))
+        .collect();
     for u in directory::get_users(&mut conn, actor.tenant_id, &extra).await? {
         users.insert(u.id, u);
     }
-    let tags = directory::get_tags(&mut conn, actor.tenant_id, Some(&ticket.ticket.tag_ids)).await?;
+    let tags =
+        directory::get_tags(&mut conn, actor.tenant_id, Some(&ticket.ticket.tag_ids)).await?;
     let team = match ticket.ticket.team_id {
-        Some(t) => directory::get_teams(&mut conn, actor.tenant_id, Some(&[t])).await?.pop(),
+        Some(t) => directory::get_teams(&mut conn, actor.tenant_id, Some(&[t]))
+            .await?
+            .pop(),
         None => None,
     };
-    Ok(TicketDetail { ticket, conversation, users, tags, team })
+    Ok(TicketDetail {
+        ticket,
+        conversation,
+        users,
+        tags,
+        team,
+    })
 }

@@ -28,102 +28,165 @@ pub async fn pull(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Result<Ch
         ));
     }
     if !(1..=limits::SYNC_PAGE_MAX).contains(&limit) {
-        return Err(Error::invalid(format!("limit must be between 1 and {}", limits::SYNC_PAGE_MAX)));
+        return Err(Error::invalid(format!(
+            "limit must be between 1 and {}",
+            limits::SYNC_PAGE_MAX
+        )));
     }
     let tenant = actor.tenant_id;
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     let head = changes::head(&mut conn, tenant).await?;
     if cursor.seq > head {
-        return Err(Error::new(ErrorCode::CursorExpired, "the cursor is ahead of the server's log; start again from 0"));
+        return Err(Error::new(
+            ErrorCode::CursorExpired,
+            "the cursor is ahead of the server's log; start again from 0",
+        ));
     }
     let mut rows = changes::after(&mut conn, tenant, cursor.seq, limit + 1).await?;
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = rows.last().map(|r| r.seq).unwrap_or(cursor.seq);
 
-    let ids = |kind: EntityKind| -> Vec<Uuid> { rows.iter().filter(|r| r.kind == kind && !r.deleted).map(|r| r.id).collect() };
-    let tix: HashMap<Uuid, Ticket> = tickets::get_many(&mut conn, tenant, &to_ids(&ids(EntityKind::Ticket)))
-        .await?
-        .into_iter()
-        .map(|r| (r.ticket.id.as_uuid(), r.ticket))
-        .collect();
-    let msgs: HashMap<Uuid, Message> = conversations::get_messages(&mut conn, tenant, &to_ids(&ids(EntityKind::Message)))
-        .await?
-        .into_iter()
-        .map(|m| (m.id.as_uuid(), m))
-        .collect();
-    let convs: HashMap<Uuid, Conversation> =
-        conversations::get_conversations(&mut conn, tenant, &to_ids(&ids(EntityKind::Conversation)))
+    let ids = |kind: EntityKind| -> Vec<Uuid> {
+        rows.iter()
+            .filter(|r| r.kind == kind && !r.deleted)
+            .map(|r| r.id)
+            .collect()
+    };
+    let tix: HashMap<Uuid, Ticket> =
+        tickets::get_many(&mut conn, tenant, &to_ids(&ids(EntityKind::Ticket)))
             .await?
             .into_iter()
-            .map(|c| (c.id.as_uuid(), c))
+            .map(|r| (r.ticket.id.as_uuid(), r.ticket))
             .collect();
-    let users: HashMap<Uuid, User> = directory::get_users(&mut conn, tenant, &to_ids(&ids(EntityKind::User)))
-        .await?
-        .into_iter()
-        .map(|u| (u.id.as_uuid(), u))
-        .collect();
-    let teams: HashMap<Uuid, Team> = directory::get_teams(&mut conn, tenant, Some(&to_ids(&ids(EntityKind::Team))))
-        .await?
-        .into_iter()
-        .map(|t| (t.id.as_uuid(), t))
-        .collect();
-    let tags: HashMap<Uuid, Tag> = directory::get_tags(&mut conn, tenant, Some(&to_ids(&ids(EntityKind::Tag))))
-        .await?
-        .into_iter()
-        .map(|t| (t.id.as_uuid(), t))
-        .collect();
-    let hist: HashMap<Uuid, HistoryEntry> = history::get_many(&mut conn, tenant, &to_ids(&ids(EntityKind::History)))
-        .await?
-        .into_iter()
-        .map(|h| (h.id.as_uuid(), h))
-        .collect();
+    let msgs: HashMap<Uuid, Message> =
+        conversations::get_messages(&mut conn, tenant, &to_ids(&ids(EntityKind::Message)))
+            .await?
+            .into_iter()
+            .map(|m| (m.id.as_uuid(), m))
+            .collect();
+    let convs: HashMap<Uuid, Conversation> = conversations::get_conversations(
+        &mut conn,
+        tenant,
+        &to_ids(&ids(EntityKind::Conversation)),
+    )
+    .await?
+    .into_iter()
+    .map(|c| (c.id.as_uuid(), c))
+    .collect();
+    let users: HashMap<Uuid, User> =
+        directory::get_users(&mut conn, tenant, &to_ids(&ids(EntityKind::User)))
+            .await?
+            .into_iter()
+            .map(|u| (u.id.as_uuid(), u))
+            .collect();
+    let teams: HashMap<Uuid, Team> =
+        directory::get_teams(&mut conn, tenant, Some(&to_ids(&ids(EntityKind::Team))))
+            .await?
+            .into_iter()
+            .map(|t| (t.id.as_uuid(), t))
+            .collect();
+    let tags: HashMap<Uuid, Tag> =
+        directory::get_tags(&mut conn, tenant, Some(&to_ids(&ids(EntityKind::Tag))))
+            .await?
+            .into_iter()
+            .map(|t| (t.id.as_uuid(), t))
+            .collect();
+    let hist: HashMap<Uuid, HistoryEntry> =
+        history::get_many(&mut conn, tenant, &to_ids(&ids(EntityKind::History)))
+            .await?
+            .into_iter()
+            .map(|h| (h.id.as_uuid(), h))
+            .collect();
 
     // Tickets referenced by messages, conversations and history decide their visibility.
-    let mut owners: Vec<TicketId> = msgs.values().map(|m| m.ticket_id).chain(convs.values().map(|c| c.ticket_id)).chain(hist.values().map(|h| h.ticket_id)).collect();
+    let mut owners: Vec<TicketId> = msgs
+        .values()
+        .map(|m| m.ticket_id)
+        .chain(convs.values().map(|c| c.ticket_id))
+        .chain(hist.values().map(|h| h.ticket_id))
+        .collect();
     owners.sort();
     owners.dedup();
     owners.retain(|t| !tix.contains_key(&t.as_uuid()));
-    let mut owner_tickets: HashMap<TicketId, Ticket> = tickets::get_many(&mut conn, tenant, &owners)
-        .await?
-        .into_iter()
-        .map(|r| (r.ticket.id, r.ticket))
-        .collect();
+    let mut owner_tickets: HashMap<TicketId, Ticket> =
+        tickets::get_many(&mut conn, tenant, &owners)
+            .await?
+            .into_iter()
+            .map(|r| (r.ticket.id, r.ticket))
+            .collect();
     owner_tickets.extend(tix.values().map(|t| (t.id, t.clone())));
-    let visible = |t: TicketId| owner_tickets.get(&t).is_some_and(|t| ops::can_see(actor, t));
+    let visible = |t: TicketId| {
+        owner_tickets
+            .get(&t)
+            .is_some_and(|t| ops::can_see(actor, t))
+    };
     let staff = !actor.is_customer();
 
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        let tomb = || Change::Tombstone(Tombstone { kind: r.kind, id: r.id });
+        let tomb = || {
+            Change::Tombstone(Tombstone {
+                kind: r.kind,
+                id: r.id,
+            })
+        };
         let change = if r.deleted {
             Some(tomb())
         } else {
             match r.kind {
                 EntityKind::Ticket => tix.get(&r.id).map(|t| {
-                    if ops::can_see(actor, t) { Change::Ticket(Box::new(t.clone())) } else { tomb() }
+                    if ops::can_see(actor, t) {
+                        Change::Ticket(Box::new(t.clone()))
+                    } else {
+                        tomb()
+                    }
                 }),
                 EntityKind::Message => msgs
                     .get(&r.id)
-                    .filter(|m| visible(m.ticket_id) && (!m.internal || messages::sees_internal(actor)))
+                    .filter(|m| {
+                        visible(m.ticket_id) && (!m.internal || messages::sees_internal(actor))
+                    })
                     .map(|m| Change::Message(m.clone())),
-                EntityKind::Conversation => convs.get(&r.id).filter(|c| visible(c.ticket_id)).map(|c| Change::Conversation(c.clone())),
-                EntityKind::History => hist.get(&r.id).filter(|h| staff && visible(h.ticket_id)).map(|h| Change::History(h.clone())),
+                EntityKind::Conversation => convs
+                    .get(&r.id)
+                    .filter(|c| visible(c.ticket_id))
+                    .map(|c| Change::Conversation(c.clone())),
+                EntityKind::History => hist
+                    .get(&r.id)
+                    .filter(|h| staff && visible(h.ticket_id))
+                    .map(|h| Change::History(h.clone())),
                 EntityKind::User => users
                     .get(&r.id)
                     .filter(|u| staff || u.id == actor.user_id || u.role != Role::Customer)
                     .map(|u| Change::User(u.clone())),
-                EntityKind::Team => teams.get(&r.id).filter(|_| staff).map(|t| Change::Team(t.clone())),
-                EntityKind::Tag => tags.get(&r.id).filter(|_| staff).map(|t| Change::Tag(t.clone())),
+                EntityKind::Team => teams
+                    .get(&r.id)
+                    .filter(|_| staff)
+                    .map(|t| Change::Team(t.clone())),
+                EntityKind::Tag => tags
+                    .get(&r.id)
+                    .filter(|_| staff)
+                    .map(|t| Change::Tag(t.clone())),
             }
         };
         // A customer never learns ids of tickets that are not theirs, not even as tombstones.
-        let change = change.filter(|c| !(actor.is_customer() && matches!(c, Change::Tombstone(_)) && r.kind == EntityKind::Ticket && !r.deleted));
+        let change = change.filter(|c| {
+            !(actor.is_customer()
+                && matches!(c, Change::Tombstone(_))
+                && r.kind == EntityKind::Ticket
+                && !r.deleted)
+        });
         if let Some(change) = change {
             out.push(ChangeEntry { seq: r.seq, change });
         }
     }
-    Ok(ChangesPage { epoch: db.epoch().to_owned(), cursor: Cursor::new(db.epoch(), next).to_string(), has_more, changes: out })
+    Ok(ChangesPage {
+        epoch: db.epoch().to_owned(),
+        cursor: Cursor::new(db.epoch(), next).to_string(),
+        has_more,
+        changes: out,
+    })
 }
 
 fn to_ids<T: From<Uuid>>(v: &[Uuid]) -> Vec<T> {
@@ -144,20 +207,39 @@ pub async fn head_cursor(db: &Db, tenant: TenantId) -> Result<String> {
 pub async fn push(db: &Db, actor: &Actor, req: &PushRequest) -> Result<PushResponse> {
     require_scope(actor, Scope::TicketsWrite)?;
     if req.mutations.len() > limits::MUTATIONS_PER_PUSH_MAX {
-        return Err(Error::invalid(format!("at most {} mutations per push", limits::MUTATIONS_PER_PUSH_MAX)));
+        return Err(Error::invalid(format!(
+            "at most {} mutations per push",
+            limits::MUTATIONS_PER_PUSH_MAX
+        )));
     }
-    if req.mutations.windows(2).any(|w| w[1].seq <= w[0].seq) || req.mutations.iter().any(|m| m.seq < 1) {
-        return Err(Error::new(ErrorCode::SequenceError, "mutation seq values must be positive and strictly increasing"));
+    if req.mutations.windows(2).any(|w| w[1].seq <= w[0].seq)
+        || req.mutations.iter().any(|m| m.seq < 1)
+    {
+        return Err(Error::new(
+            ErrorCode::SequenceError,
+            "mutation seq values must be positive and strictly increasing",
+        ));
     }
     let client = req.client_id;
     {
         let mut tx = db.write_untracked().await?;
         match sync_clients::get(&mut tx, client).await? {
             Some(c) if c.tenant_id != actor.tenant_id || c.user_id != actor.user_id => {
-                return Err(Error::forbidden("this client_id belongs to another account"));
+                return Err(Error::forbidden(
+                    "this client_id belongs to another account",
+                ));
             }
             Some(_) => {}
-            None => sync_clients::insert(&mut tx, client, actor.tenant_id, actor.user_id, &time::now()).await?,
+            None => {
+                sync_clients::insert(
+                    &mut tx,
+                    client,
+                    actor.tenant_id,
+                    actor.user_id,
+                    &time::now(),
+                )
+                .await?
+            }
         }
         tx.commit().await.map_err(StoreError::from)?;
     }
@@ -168,19 +250,39 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest) -> Result<PushRespo
     Ok(PushResponse { results })
 }
 
-async fn apply_once(db: &Db, actor: &Actor, client: ClientId, m: &Mutation) -> Result<MutationResult> {
+async fn apply_once(
+    db: &Db,
+    actor: &Actor,
+    client: ClientId,
+    m: &Mutation,
+) -> Result<MutationResult> {
     loop {
         let last = {
             let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-            sync_clients::get(&mut conn, client).await?.map(|c| c.last_seq).unwrap_or(0)
+            sync_clients::get(&mut conn, client)
+                .await?
+                .map(|c| c.last_seq)
+                .unwrap_or(0)
         };
         if m.seq <= last {
             let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-            return Ok(match sync_clients::stored_result(&mut conn, client, m.seq).await? {
-                Some(stored) if stored.id == m.id => stored,
-                Some(_) => rejected(m, ErrorCode::SequenceError, "this seq was already used by another mutation", None),
-                None => rejected(m, ErrorCode::SequenceError, "this seq was skipped by an earlier push", None),
-            });
+            return Ok(
+                match sync_clients::stored_result(&mut conn, client, m.seq).await? {
+                    Some(stored) if stored.id == m.id => stored,
+                    Some(_) => rejected(
+                        m,
+                        ErrorCode::SequenceError,
+                        "this seq was already used by another mutation",
+                        None,
+                    ),
+                    None => rejected(
+                        m,
+                        ErrorCode::SequenceError,
+                        "this seq was skipped by an earlier push",
+                        None,
+                    ),
+                },
+            );
         }
         let mut tx = db.write(actor.tenant_id).await?;
         if !sync_clients::advance(tx.conn(), client, last, m.seq, &time::now()).await? {
@@ -190,12 +292,20 @@ async fn apply_once(db: &Db, actor: &Actor, client: ClientId, m: &Mutation) -> R
         }
         match apply(&mut tx, actor, m).await {
             Ok(applied) => {
-                let result = MutationResult { seq: m.seq, id: m.id, outcome: Outcome::Applied(applied) };
+                let result = MutationResult {
+                    seq: m.seq,
+                    id: m.id,
+                    outcome: Outcome::Applied(applied),
+                };
                 sync_clients::store_result(tx.conn(), client, &result, &time::now()).await?;
                 tx.commit().await?;
                 return Ok(result);
             }
-            Err(Error::Refused { code, message, details }) => {
+            Err(Error::Refused {
+                code,
+                message,
+                details,
+            }) => {
                 tx.rollback().await?;
                 let result = rejected(m, code, &message, details);
                 let mut tx = db.write(actor.tenant_id).await?;
@@ -212,17 +322,36 @@ async fn apply_once(db: &Db, actor: &Actor, client: ClientId, m: &Mutation) -> R
     }
 }
 
-fn rejected(m: &Mutation, code: ErrorCode, message: &str, details: Option<serde_json::Value>) -> MutationResult {
+fn rejected(
+    m: &Mutation,
+    code: ErrorCode,
+    message: &str,
+    details: Option<serde_json::Value>,
+) -> MutationResult {
     // A reply to a ticket closed meanwhile is a conflict the agent resolves (reopen and
     // send, follow-up ticket, discard), not a permission error.
     let (code, conflict) = match code {
         ErrorCode::ConversationNotActive => (
             ErrorCode::Conflict,
-            Some(ConflictDetails { ticket_status: Some(Status::Closed), ..Default::default() }),
+            Some(ConflictDetails {
+                ticket_status: Some(Status::Closed),
+                ..Default::default()
+            }),
         ),
-        _ => (code, details.and_then(|d| serde_json::from_value::<ConflictDetails>(d).ok())),
+        _ => (
+            code,
+            details.and_then(|d| serde_json::from_value::<ConflictDetails>(d).ok()),
+        ),
     };
-    MutationResult { seq: m.seq, id: m.id, outcome: Outcome::Rejected(Rejected { code, message: message.to_owned(), conflict }) }
+    MutationResult {
+        seq: m.seq,
+        id: m.id,
+        outcome: Outcome::Rejected(Rejected {
+            code,
+            message: message.to_owned(),
+            conflict,
+        }),
+    }
 }
 
 async fn apply(tx: &mut crate::db::WriteTx, actor: &Actor, m: &Mutation) -> Result<Applied> {
@@ -238,13 +367,23 @@ async fn apply(tx: &mut crate::db::WriteTx, actor: &Actor, m: &Mutation) -> Resu
         MutationOp::TicketClaim(a) => ticket(ops::claim_in(tx, actor, a.ticket_id).await?),
         MutationOp::TicketAssign(a) => ticket(ops::assign_in(tx, actor, a).await?),
         MutationOp::TicketTakeover(a) => ticket(ops::takeover_in(tx, actor, a.ticket_id).await?),
-        MutationOp::TicketClose(a) => ticket(ops::close_in(tx, actor, a.ticket_id, a.note.as_deref()).await?),
+        MutationOp::TicketClose(a) => {
+            ticket(ops::close_in(tx, actor, a.ticket_id, a.note.as_deref()).await?)
+        }
         MutationOp::TicketReopen(a) => ticket(ops::reopen_in(tx, actor, a.ticket_id).await?),
-        MutationOp::TicketTagAdd(a) => ticket(ops::tag_in(tx, actor, a.ticket_id, &a.tag, true).await?),
-        MutationOp::TicketTagRemove(a) => ticket(ops::tag_in(tx, actor, a.ticket_id, &a.tag, false).await?),
+        MutationOp::TicketTagAdd(a) => {
+            ticket(ops::tag_in(tx, actor, a.ticket_id, &a.tag, true).await?)
+        }
+        MutationOp::TicketTagRemove(a) => {
+            ticket(ops::tag_in(tx, actor, a.ticket_id, &a.tag, false).await?)
+        }
         MutationOp::MessageSend(a) => {
             let msg = messages::send_in(tx, actor, a).await?;
-            Applied { ticket_id: Some(msg.ticket_id), message_id: Some(msg.id), ..Default::default() }
+            Applied {
+                ticket_id: Some(msg.ticket_id),
+                message_id: Some(msg.id),
+                ..Default::default()
+            }
         }
         MutationOp::ConversationRead(a) => {
             messages::read_in(tx, actor, a.conversation_id, a.message_id).await?;

@@ -8,14 +8,21 @@ use crate::error::{Error, Result};
 use crate::service::{require_support, visibility};
 use crate::store::tickets::{TicketRecord, Visibility};
 use crate::store::{conversations, directory, history, tickets};
-use outpost_domain::sync::{ConflictDetails, EntityKind, FieldConflict, Holder, TicketAssignArgs, TicketCreateArgs, TicketUpdateArgs};
+use outpost_domain::sync::{
+    ConflictDetails, EntityKind, FieldConflict, Holder, TicketAssignArgs, TicketCreateArgs,
+    TicketUpdateArgs,
+};
 use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
 use serde_json::json;
 use std::collections::BTreeMap;
 
 /// Loads a ticket the actor may see, locking it for the transaction.
-pub(crate) async fn load_visible(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Result<TicketRecord> {
+pub(crate) async fn load_visible(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    id: TicketId,
+) -> Result<TicketRecord> {
     let pg = tx.is_postgres();
     let rec = tickets::get_for_update(tx.conn(), actor.tenant_id, id, pg)
         .await?
@@ -29,7 +36,9 @@ pub(crate) async fn load_visible(tx: &mut WriteTx, actor: &Actor, id: TicketId) 
 pub(crate) fn can_see(actor: &Actor, t: &Ticket) -> bool {
     match visibility(actor) {
         Visibility::All => true,
-        Visibility::Involving(u) => t.requester_id == u || t.assignee_id == Some(u) || t.responder_id == Some(u),
+        Visibility::Involving(u) => {
+            t.requester_id == u || t.assignee_id == Some(u) || t.responder_id == Some(u)
+        }
     }
 }
 
@@ -45,16 +54,52 @@ fn diff(before: &Ticket, after: &Ticket) -> Vec<(&'static str, Option<String>, O
             out.push((name, a, b));
         }
     };
-    field("subject", Some(before.subject.clone()), Some(after.subject.clone()));
-    field("description", Some(before.description.clone()), Some(after.description.clone()));
-    field("status", Some(before.status.to_string()), Some(after.status.to_string()));
-    field("priority", Some(before.priority.to_string()), Some(after.priority.to_string()));
-    field("type", Some(before.ticket_type.to_string()), Some(after.ticket_type.to_string()));
-    field("assignee_id", opt_id(before.assignee_id), opt_id(after.assignee_id));
+    field(
+        "subject",
+        Some(before.subject.clone()),
+        Some(after.subject.clone()),
+    );
+    field(
+        "description",
+        Some(before.description.clone()),
+        Some(after.description.clone()),
+    );
+    field(
+        "status",
+        Some(before.status.to_string()),
+        Some(after.status.to_string()),
+    );
+    field(
+        "priority",
+        Some(before.priority.to_string()),
+        Some(after.priority.to_string()),
+    );
+    field(
+        "type",
+        Some(before.ticket_type.to_string()),
+        Some(after.ticket_type.to_string()),
+    );
+    field(
+        "assignee_id",
+        opt_id(before.assignee_id),
+        opt_id(after.assignee_id),
+    );
     field("team_id", opt_id(before.team_id), opt_id(after.team_id));
-    field("responder_id", opt_id(before.responder_id), opt_id(after.responder_id));
-    field("circumstance", before.circumstance.map(|c| c.to_string()), after.circumstance.map(|c| c.to_string()));
-    field("removed", Some(before.removed.to_string()), Some(after.removed.to_string()));
+    field(
+        "responder_id",
+        opt_id(before.responder_id),
+        opt_id(after.responder_id),
+    );
+    field(
+        "circumstance",
+        before.circumstance.map(|c| c.to_string()),
+        after.circumstance.map(|c| c.to_string()),
+    );
+    field(
+        "removed",
+        Some(before.removed.to_string()),
+        Some(after.removed.to_string()),
+    );
     out
 }
 
@@ -118,20 +163,33 @@ pub(crate) async fn save(
 
 async fn holder_conflict(tx: &mut WriteTx, rec: &TicketRecord) -> Result<Error> {
     let tenant = tx.tenant_id();
-    let holder_id = rec.ticket.assignee_id.ok_or_else(|| Error::invalid("ticket has no holder"))?;
+    let holder_id = rec
+        .ticket
+        .assignee_id
+        .ok_or_else(|| Error::invalid("ticket has no holder"))?;
     let holder = directory::get_user(tx.conn(), tenant, holder_id).await?;
     let since = rec.assigned_at.unwrap_or(rec.ticket.updated_at);
     let (email, name) = holder
         .map(|h| (h.user.email.clone(), h.user.name.clone()))
         .ok_or_else(|| Error::not_found("holder"))?;
     let details = ConflictDetails {
-        holder: Some(Holder { user_id: holder_id, email: email.clone(), name, since }),
+        holder: Some(Holder {
+            user_id: holder_id,
+            email: email.clone(),
+            name,
+            since,
+        }),
         ticket_status: Some(rec.ticket.status),
         ..Default::default()
     };
     Ok(Error::with_details(
         ErrorCode::Conflict,
-        format!("{} was claimed by {} at {}", rec.ticket.number, email, since.format("%H:%M")),
+        format!(
+            "{} was claimed by {} at {}",
+            rec.ticket.number,
+            email,
+            since.format("%H:%M")
+        ),
         serde_json::to_value(details).unwrap_or_default(),
     ))
 }
@@ -146,14 +204,19 @@ pub async fn claim_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Result<T
         return Ok(rec);
     }
     if rec.ticket.status == Status::Closed {
-        return Err(Error::new(ErrorCode::TicketClosed, format!("{} is closed", rec.ticket.number)));
+        return Err(Error::new(
+            ErrorCode::TicketClosed,
+            format!("{} is closed", rec.ticket.number),
+        ));
     }
     if rec.ticket.assignee_id.is_some() {
         return Err(holder_conflict(tx, &rec).await?);
     }
     let tenant = tx.tenant_id();
     if !tickets::claim_if_unassigned(tx.conn(), tenant, id, actor.user_id).await? {
-        let current = tickets::get(tx.conn(), tenant, id).await?.ok_or_else(|| Error::not_found("ticket"))?;
+        let current = tickets::get(tx.conn(), tenant, id)
+            .await?
+            .ok_or_else(|| Error::not_found("ticket"))?;
         return Err(holder_conflict(tx, &current).await?);
     }
     let now = time::now();
@@ -164,13 +227,28 @@ pub async fn claim_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Result<T
         rec.ticket.status = Status::Open;
     }
     save(tx, Some(actor.user_id), &before, &mut rec, Vec::new(), &now).await?;
-    join_conversation(tx, rec.ticket.conversation_id, actor.user_id, ParticipantRole::Admin, &now).await?;
+    join_conversation(
+        tx,
+        rec.ticket.conversation_id,
+        actor.user_id,
+        ParticipantRole::Admin,
+        &now,
+    )
+    .await?;
     Ok(rec)
 }
 
-pub(crate) async fn join_conversation(tx: &mut WriteTx, conv: ConversationId, user: UserId, role: ParticipantRole, now: &Timestamp) -> Result<()> {
+pub(crate) async fn join_conversation(
+    tx: &mut WriteTx,
+    conv: ConversationId,
+    user: UserId,
+    role: ParticipantRole,
+    now: &Timestamp,
+) -> Result<()> {
     let current = conversations::participant_role(tx.conn(), conv, user).await?;
-    if current == Some(role) || (current == Some(ParticipantRole::Admin) && role == ParticipantRole::Member) {
+    if current == Some(role)
+        || (current == Some(ParticipantRole::Admin) && role == ParticipantRole::Member)
+    {
         return Ok(());
     }
     let tenant = tx.tenant_id();
@@ -183,19 +261,30 @@ pub(crate) async fn join_conversation(tx: &mut WriteTx, conv: ConversationId, us
 /// Closes a ticket and its conversation, and posts a system message with the note.
 /// Support users may close any ticket; requesters their own. Closing a closed ticket
 /// is a no-op.
-pub async fn close_in(tx: &mut WriteTx, actor: &Actor, id: TicketId, note: Option<&str>) -> Result<TicketRecord> {
+pub async fn close_in(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    id: TicketId,
+    note: Option<&str>,
+) -> Result<TicketRecord> {
     let mut rec = load_visible(tx, actor, id).await?;
     if !actor.is_support() && rec.ticket.requester_id != actor.user_id {
-        return Err(Error::forbidden("only support users or the requester may close a ticket"));
+        return Err(Error::forbidden(
+            "only support users or the requester may close a ticket",
+        ));
     }
     if rec.ticket.status == Status::Closed {
         return Ok(rec);
     }
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if let Some(n) = note
-        && n.len() > limits::MESSAGE_MAX_BYTES {
-            return Err(Error::invalid(format!("note must be at most {} bytes", limits::MESSAGE_MAX_BYTES)));
-        }
+        && n.len() > limits::MESSAGE_MAX_BYTES
+    {
+        return Err(Error::invalid(format!(
+            "note must be at most {} bytes",
+            limits::MESSAGE_MAX_BYTES
+        )));
+    }
     let now = time::now();
     let before = rec.ticket.clone();
     rec.ticket.status = Status::Closed;
@@ -256,9 +345,22 @@ pub async fn reopen_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Result<
     save(tx, Some(actor.user_id), &before, &mut rec, Vec::new(), &now).await?;
     if was_closed {
         let tenant = tx.tenant_id();
-        conversations::set_status(tx.conn(), tenant, rec.ticket.conversation_id, ConversationStatus::Active).await?;
+        conversations::set_status(
+            tx.conn(),
+            tenant,
+            rec.ticket.conversation_id,
+            ConversationStatus::Active,
+        )
+        .await?;
         let meta = json!({"event": "ticket_reopened", "actor_id": actor.user_id});
-        post_system_message(tx, &rec.ticket, format!("Ticket reopened by {}", actor.name), meta, &now).await?;
+        post_system_message(
+            tx,
+            &rec.ticket,
+            format!("Ticket reopened by {}", actor.name),
+            meta,
+            &now,
+        )
+        .await?;
     }
     Ok(rec)
 }
@@ -297,7 +399,9 @@ async fn check_base(
             let last = history::last_change(tx.conn(), tenant, rec.ticket.id, field).await?;
             let by = last.as_ref().and_then(|h| h.changed_by);
             let by_email = match by {
-                Some(u) => directory::get_user(tx.conn(), tenant, u).await?.map(|u| u.user.email),
+                Some(u) => directory::get_user(tx.conn(), tenant, u)
+                    .await?
+                    .map(|u| u.user.email),
                 None => None,
             };
             conflicts.push(FieldConflict {
@@ -315,9 +419,21 @@ async fn check_base(
         return Ok(());
     }
     let names: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
-    let message = format!("{} changed since this edit was made: {}", rec.ticket.number, names.join(", "));
-    let details = ConflictDetails { fields: conflicts, ticket_status: Some(rec.ticket.status), ..Default::default() };
-    Err(Error::with_details(ErrorCode::Conflict, message, serde_json::to_value(details).unwrap_or_default()))
+    let message = format!(
+        "{} changed since this edit was made: {}",
+        rec.ticket.number,
+        names.join(", ")
+    );
+    let details = ConflictDetails {
+        fields: conflicts,
+        ticket_status: Some(rec.ticket.status),
+        ..Default::default()
+    };
+    Err(Error::with_details(
+        ErrorCode::Conflict,
+        message,
+        serde_json::to_value(details).unwrap_or_default(),
+    ))
 }
 
 /// Edits scalar fields, guarded by per-field base versions. A closed ticket's status
@@ -333,7 +449,11 @@ pub async fn update_in(
     let mut rec = load_visible(tx, actor, args.ticket_id).await?;
     let mut wanted: Vec<(&'static str, serde_json::Value)> = Vec::new();
     let subject = args.subject.as_deref().map(parse_subject).transpose()?;
-    let description = args.description.as_deref().map(parse_description).transpose()?;
+    let description = args
+        .description
+        .as_deref()
+        .map(parse_description)
+        .transpose()?;
     if let Some(s) = &subject {
         wanted.push(("subject", json!(s)));
     }
@@ -350,15 +470,20 @@ pub async fn update_in(
         wanted.push(("type", json!(t)));
     }
     check_base(tx, &rec, &wanted, base).await?;
-    if rec.ticket.status == Status::Closed
-        && args.status.is_some_and(|s| s != Status::Closed) {
-            return Err(Error::with_details(
-                ErrorCode::TicketClosed,
-                format!("{} is closed; create a follow-up ticket instead", rec.ticket.number),
-                serde_json::to_value(ConflictDetails { ticket_status: Some(Status::Closed), ..Default::default() })
-                    .unwrap_or_default(),
-            ));
-        }
+    if rec.ticket.status == Status::Closed && args.status.is_some_and(|s| s != Status::Closed) {
+        return Err(Error::with_details(
+            ErrorCode::TicketClosed,
+            format!(
+                "{} is closed; create a follow-up ticket instead",
+                rec.ticket.number
+            ),
+            serde_json::to_value(ConflictDetails {
+                ticket_status: Some(Status::Closed),
+                ..Default::default()
+            })
+            .unwrap_or_default(),
+        ));
+    }
     let now = time::now();
     let before = rec.ticket.clone();
     if let Some(s) = subject {
@@ -386,20 +511,29 @@ pub async fn update_in(
 
 /// Assigns the ticket to an agent and/or a team (`None` leaves a field alone,
 /// `Some(None)` clears it). The new assignee joins the conversation as admin.
-pub async fn assign_in(tx: &mut WriteTx, actor: &Actor, args: &TicketAssignArgs) -> Result<TicketRecord> {
+pub async fn assign_in(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    args: &TicketAssignArgs,
+) -> Result<TicketRecord> {
     require_support(actor)?;
     let mut rec = load_visible(tx, actor, args.ticket_id).await?;
     let tenant = tx.tenant_id();
     if let Some(Some(user)) = args.assignee_id {
-        let u = directory::get_user(tx.conn(), tenant, user).await?.ok_or_else(|| Error::not_found("assignee"))?;
+        let u = directory::get_user(tx.conn(), tenant, user)
+            .await?
+            .ok_or_else(|| Error::not_found("assignee"))?;
         if !matches!(u.user.role, Role::Agent | Role::Admin) {
-            return Err(Error::invalid("tickets can only be assigned to agents or admins"));
+            return Err(Error::invalid(
+                "tickets can only be assigned to agents or admins",
+            ));
         }
     }
     if let Some(Some(team)) = args.team_id
-        && !directory::team_exists(tx.conn(), tenant, team).await? {
-            return Err(Error::not_found("team"));
-        }
+        && !directory::team_exists(tx.conn(), tenant, team).await?
+    {
+        return Err(Error::not_found("team"));
+    }
     let now = time::now();
     let before = rec.ticket.clone();
     if let Some(a) = args.assignee_id {
@@ -414,7 +548,14 @@ pub async fn assign_in(tx: &mut WriteTx, actor: &Actor, args: &TicketAssignArgs)
     }
     save(tx, Some(actor.user_id), &before, &mut rec, Vec::new(), &now).await?;
     if let Some(Some(user)) = args.assignee_id {
-        join_conversation(tx, rec.ticket.conversation_id, user, ParticipantRole::Admin, &now).await?;
+        join_conversation(
+            tx,
+            rec.ticket.conversation_id,
+            user,
+            ParticipantRole::Admin,
+            &now,
+        )
+        .await?;
     }
     Ok(rec)
 }
@@ -425,9 +566,14 @@ pub async fn takeover_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Resul
     require_support(actor)?;
     let mut rec = load_visible(tx, actor, id).await?;
     if rec.ticket.status == Status::Closed {
-        return Err(Error::new(ErrorCode::TicketClosed, format!("{} is closed", rec.ticket.number)));
+        return Err(Error::new(
+            ErrorCode::TicketClosed,
+            format!("{} is closed", rec.ticket.number),
+        ));
     }
-    if rec.ticket.responder_id == Some(actor.user_id) && rec.ticket.assignee_id == Some(actor.user_id) {
+    if rec.ticket.responder_id == Some(actor.user_id)
+        && rec.ticket.assignee_id == Some(actor.user_id)
+    {
         return Ok(rec);
     }
     if rec.ticket.assignee_id.is_some_and(|a| a != actor.user_id) {
@@ -444,12 +590,23 @@ pub async fn takeover_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Resul
         rec.ticket.status = Status::Open;
     }
     save(tx, Some(actor.user_id), &before, &mut rec, Vec::new(), &now).await?;
-    join_conversation(tx, rec.ticket.conversation_id, actor.user_id, ParticipantRole::Admin, &now).await?;
+    join_conversation(
+        tx,
+        rec.ticket.conversation_id,
+        actor.user_id,
+        ParticipantRole::Admin,
+        &now,
+    )
+    .await?;
     Ok(rec)
 }
 
 /// Finds a tag by name, creating it when `create` is set.
-pub(crate) async fn resolve_tag(tx: &mut WriteTx, name: &str, create: bool) -> Result<Option<TagId>> {
+pub(crate) async fn resolve_tag(
+    tx: &mut WriteTx,
+    name: &str,
+    create: bool,
+) -> Result<Option<TagId>> {
     let name = parse_tag_name(name)?;
     let tenant = tx.tenant_id();
     if let Some(id) = directory::find_tag(tx.conn(), tenant, &name).await? {
@@ -466,7 +623,13 @@ pub(crate) async fn resolve_tag(tx: &mut WriteTx, name: &str, create: bool) -> R
 
 /// Adds (or removes) a tag by name. Tags are a set: adding a present tag or removing
 /// an absent one changes nothing, which is what lets offline edits merge.
-pub async fn tag_in(tx: &mut WriteTx, actor: &Actor, id: TicketId, name: &str, add: bool) -> Result<TicketRecord> {
+pub async fn tag_in(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    id: TicketId,
+    name: &str,
+    add: bool,
+) -> Result<TicketRecord> {
     require_support(actor)?;
     let mut rec = load_visible(tx, actor, id).await?;
     let Some(tag) = resolve_tag(tx, name, add).await? else {
@@ -487,43 +650,81 @@ pub async fn tag_in(tx: &mut WriteTx, actor: &Actor, id: TicketId, name: &str, a
     } else {
         rec.ticket.tag_ids.retain(|t| *t != tag);
     }
-    let extra = if add { vec![("tags", None, Some(name))] } else { vec![("tags", Some(name), None)] };
-    save(tx, Some(actor.user_id), &before, &mut rec, extra, &time::now()).await?;
+    let extra = if add {
+        vec![("tags", None, Some(name))]
+    } else {
+        vec![("tags", Some(name), None)]
+    };
+    save(
+        tx,
+        Some(actor.user_id),
+        &before,
+        &mut rec,
+        extra,
+        &time::now(),
+    )
+    .await?;
     Ok(rec)
 }
 
 /// Creates a ticket with its conversation. Customers create tickets for themselves;
 /// support users may name another requester, an assignee and a team.
-pub async fn create_in(tx: &mut WriteTx, actor: &Actor, args: &TicketCreateArgs) -> Result<TicketRecord> {
+pub async fn create_in(
+    tx: &mut WriteTx,
+    actor: &Actor,
+    args: &TicketCreateArgs,
+) -> Result<TicketRecord> {
     let tenant = tx.tenant_id();
     let subject = parse_subject(&args.subject)?;
     let description = parse_description(&args.description)?;
     let staff = actor.is_support();
-    if !staff && (args.assignee_id.is_some() || args.team_id.is_some() || args.requester_id.is_some_and(|r| r != actor.user_id)) {
-        return Err(Error::forbidden("only support users may set requester, assignee or team"));
+    if !staff
+        && (args.assignee_id.is_some()
+            || args.team_id.is_some()
+            || args.requester_id.is_some_and(|r| r != actor.user_id))
+    {
+        return Err(Error::forbidden(
+            "only support users may set requester, assignee or team",
+        ));
     }
     let requester = args.requester_id.unwrap_or(actor.user_id);
-    if directory::get_user(tx.conn(), tenant, requester).await?.is_none() {
+    if directory::get_user(tx.conn(), tenant, requester)
+        .await?
+        .is_none()
+    {
         return Err(Error::not_found("requester"));
     }
     if let Some(a) = args.assignee_id {
-        let u = directory::get_user(tx.conn(), tenant, a).await?.ok_or_else(|| Error::not_found("assignee"))?;
+        let u = directory::get_user(tx.conn(), tenant, a)
+            .await?
+            .ok_or_else(|| Error::not_found("assignee"))?;
         if !matches!(u.user.role, Role::Agent | Role::Admin) {
-            return Err(Error::invalid("tickets can only be assigned to agents or admins"));
+            return Err(Error::invalid(
+                "tickets can only be assigned to agents or admins",
+            ));
         }
     }
     if let Some(team) = args.team_id
-        && !directory::team_exists(tx.conn(), tenant, team).await? {
-            return Err(Error::not_found("team"));
-        }
+        && !directory::team_exists(tx.conn(), tenant, team).await?
+    {
+        return Err(Error::not_found("team"));
+    }
     if let Some(parent) = args.follow_up_of {
-        let p = tickets::get(tx.conn(), tenant, parent).await?.ok_or_else(|| Error::not_found("follow_up_of ticket"))?;
+        let p = tickets::get(tx.conn(), tenant, parent)
+            .await?
+            .ok_or_else(|| Error::not_found("follow_up_of ticket"))?;
         if !can_see(actor, &p.ticket) {
             return Err(Error::not_found("follow_up_of ticket"));
         }
     }
-    if tickets::get(tx.conn(), tenant, args.ticket_id).await?.is_some() {
-        return Err(Error::new(ErrorCode::Conflict, "a ticket with this id already exists"));
+    if tickets::get(tx.conn(), tenant, args.ticket_id)
+        .await?
+        .is_some()
+    {
+        return Err(Error::new(
+            ErrorCode::Conflict,
+            "a ticket with this id already exists",
+        ));
     }
     let channel = match &args.channel {
         Some(c) => c.clone(),
@@ -537,11 +738,15 @@ pub async fn create_in(tx: &mut WriteTx, actor: &Actor, args: &TicketCreateArgs)
     let mut tag_ids = Vec::new();
     for name in &args.tags {
         if let Some(id) = resolve_tag(tx, name, true).await?
-            && !tag_ids.contains(&id) {
-                tag_ids.push(id);
-            }
+            && !tag_ids.contains(&id)
+        {
+            tag_ids.push(id);
+        }
     }
-    let field_versions = VERSIONED_FIELDS.iter().map(|f| ((*f).to_owned(), 1)).collect();
+    let field_versions = VERSIONED_FIELDS
+        .iter()
+        .map(|f| ((*f).to_owned(), 1))
+        .collect();
     let rec = TicketRecord {
         assigned_at: args.assignee_id.map(|_| now),
         ticket: Ticket {
@@ -550,9 +755,16 @@ pub async fn create_in(tx: &mut WriteTx, actor: &Actor, args: &TicketCreateArgs)
             subject,
             description,
             summary: None,
-            status: if args.assignee_id.is_some() { Status::Open } else { Status::New },
+            status: if args.assignee_id.is_some() {
+                Status::Open
+            } else {
+                Status::New
+            },
             priority: args.priority.unwrap_or(Priority::Medium),
-            ticket_type: args.ticket_type.clone().unwrap_or(TicketType::parse("question")?),
+            ticket_type: args
+                .ticket_type
+                .clone()
+                .unwrap_or(TicketType::parse("question")?),
             channel,
             requester_id: requester,
             assignee_id: args.assignee_id,
@@ -581,9 +793,19 @@ pub async fn create_in(tx: &mut WriteTx, actor: &Actor, args: &TicketCreateArgs)
     tickets::insert(tx.conn(), tenant, &rec).await?;
     let links: Vec<(TicketId, TagId)> = tag_ids.iter().map(|t| (rec.ticket.id, *t)).collect();
     tickets::insert_tag_links(tx.conn(), &links).await?;
-    let mut participants = vec![Participant { user_id: requester, role: ParticipantRole::Member, last_read_message_id: None, joined_at: now }];
+    let mut participants = vec![Participant {
+        user_id: requester,
+        role: ParticipantRole::Member,
+        last_read_message_id: None,
+        joined_at: now,
+    }];
     if let Some(a) = args.assignee_id.filter(|a| *a != requester) {
-        participants.push(Participant { user_id: a, role: ParticipantRole::Admin, last_read_message_id: None, joined_at: now });
+        participants.push(Participant {
+            user_id: a,
+            role: ParticipantRole::Admin,
+            last_read_message_id: None,
+            joined_at: now,
+        });
     }
     let conv = Conversation {
         id: conversation_id,
@@ -632,8 +854,14 @@ committed!(/// [`create_in`] in its own transaction.
 
 /// A ticket the actor may see, with tags.
 pub async fn get(db: &Db, actor: &Actor, id: TicketId) -> Result<TicketRecord> {
-    let mut conn = db.reader().acquire().await.map_err(crate::error::StoreError::from)?;
-    let rec = tickets::get(&mut conn, actor.tenant_id, id).await?.ok_or_else(|| Error::not_found("ticket"))?;
+    let mut conn = db
+        .reader()
+        .acquire()
+        .await
+        .map_err(crate::error::StoreError::from)?;
+    let rec = tickets::get(&mut conn, actor.tenant_id, id)
+        .await?
+        .ok_or_else(|| Error::not_found("ticket"))?;
     if !can_see(actor, &rec.ticket) {
         return Err(Error::not_found("ticket"));
     }

@@ -2,8 +2,8 @@
 
 use crate::db::get_bool;
 use crate::error::StoreError;
-use outpost_domain::sync::EntityKind;
 use outpost_domain::TenantId;
+use outpost_domain::sync::EntityKind;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
 
@@ -16,7 +16,12 @@ pub struct ChangeRow {
 }
 
 /// Up to `limit` log rows after `after`, in sequence order.
-pub async fn after(conn: &mut AnyConnection, tenant: TenantId, after: i64, limit: i64) -> Result<Vec<ChangeRow>, StoreError> {
+pub async fn after(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<ChangeRow>, StoreError> {
     let rows = sqlx::query(
         "SELECT seq, kind, entity_id, deleted FROM changes WHERE tenant_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
     )

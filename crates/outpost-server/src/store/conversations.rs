@@ -3,14 +3,18 @@
 use crate::db::{get_bool, get_id, get_json, get_opt_id, get_opt_time, get_parsed, get_time};
 use crate::error::StoreError;
 use crate::store::push_id_list;
+use crate::store::sql::Sql;
 use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
 use sqlx::any::AnyRow;
-use crate::store::sql::Sql;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
-pub async fn insert_conversation(conn: &mut AnyConnection, tenant: TenantId, c: &Conversation) -> Result<(), StoreError> {
+pub async fn insert_conversation(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    c: &Conversation,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO conversations (id, tenant_id, ticket_id, status, last_message_at, version, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -31,7 +35,11 @@ pub async fn insert_conversation(conn: &mut AnyConnection, tenant: TenantId, c: 
 }
 
 /// Bulk insert of conversations and their participants (demo data, imports).
-pub async fn insert_conversations_many(conn: &mut AnyConnection, tenant: TenantId, cs: &[Conversation]) -> Result<(), StoreError> {
+pub async fn insert_conversations_many(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    cs: &[Conversation],
+) -> Result<(), StoreError> {
     for chunk in cs.chunks(1000) {
         let mut qb = Sql::new(
             "INSERT INTO conversations (id, tenant_id, ticket_id, status, last_message_at, version, created_at) ",
@@ -47,8 +55,10 @@ pub async fn insert_conversations_many(conn: &mut AnyConnection, tenant: TenantI
         });
         qb.build().execute(&mut *conn).await?;
     }
-    let parts: Vec<(ConversationId, &Participant)> =
-        cs.iter().flat_map(|c| c.participants.iter().map(move |p| (c.id, p))).collect();
+    let parts: Vec<(ConversationId, &Participant)> = cs
+        .iter()
+        .flat_map(|c| c.participants.iter().map(move |p| (c.id, p)))
+        .collect();
     for chunk in parts.chunks(1000) {
         let mut qb = Sql::new(
             "INSERT INTO participants (conversation_id, user_id, role, last_read_message_id, joined_at) ",
@@ -93,17 +103,27 @@ pub async fn upsert_participant(
     Ok(())
 }
 
-pub async fn participant_role(conn: &mut AnyConnection, conv: ConversationId, user: UserId) -> Result<Option<ParticipantRole>, StoreError> {
-    let row = sqlx::query("SELECT role FROM participants WHERE conversation_id = $1 AND user_id = $2")
-        .bind(conv.to_string())
-        .bind(user.to_string())
-        .fetch_optional(conn)
-        .await?;
+pub async fn participant_role(
+    conn: &mut AnyConnection,
+    conv: ConversationId,
+    user: UserId,
+) -> Result<Option<ParticipantRole>, StoreError> {
+    let row =
+        sqlx::query("SELECT role FROM participants WHERE conversation_id = $1 AND user_id = $2")
+            .bind(conv.to_string())
+            .bind(user.to_string())
+            .fetch_optional(conn)
+            .await?;
     Ok(row.as_ref().map(|r| get_parsed(r, "role")).transpose()?)
 }
 
 /// Moves the participant's read marker; false when the user is not a participant.
-pub async fn set_last_read(conn: &mut AnyConnection, conv: ConversationId, user: UserId, msg: MessageId) -> Result<bool, StoreError> {
+pub async fn set_last_read(
+    conn: &mut AnyConnection,
+    conv: ConversationId,
+    user: UserId,
+    msg: MessageId,
+) -> Result<bool, StoreError> {
     let r = sqlx::query("UPDATE participants SET last_read_message_id = $1 WHERE conversation_id = $2 AND user_id = $3")
         .bind(msg.to_string())
         .bind(conv.to_string())
@@ -114,7 +134,12 @@ pub async fn set_last_read(conn: &mut AnyConnection, conv: ConversationId, user:
 }
 
 /// Sets the conversation status and bumps its version.
-pub async fn set_status(conn: &mut AnyConnection, tenant: TenantId, conv: ConversationId, status: ConversationStatus) -> Result<(), StoreError> {
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    conv: ConversationId,
+    status: ConversationStatus,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE conversations SET status = $1, version = version + 1 WHERE tenant_id = $2 AND id = $3")
         .bind(status.as_str())
         .bind(tenant.to_string())
@@ -125,7 +150,12 @@ pub async fn set_status(conn: &mut AnyConnection, tenant: TenantId, conv: Conver
 }
 
 /// Records activity: new last message time and a version bump.
-pub async fn touch(conn: &mut AnyConnection, tenant: TenantId, conv: ConversationId, last_message_at: Option<&Timestamp>) -> Result<(), StoreError> {
+pub async fn touch(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    conv: ConversationId,
+    last_message_at: Option<&Timestamp>,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE conversations SET version = version + 1, last_message_at = COALESCE($1, last_message_at) \
          WHERE tenant_id = $2 AND id = $3",
@@ -138,11 +168,19 @@ pub async fn touch(conn: &mut AnyConnection, tenant: TenantId, conv: Conversatio
     Ok(())
 }
 
-pub async fn get_conversation(conn: &mut AnyConnection, tenant: TenantId, id: ConversationId) -> Result<Option<Conversation>, StoreError> {
+pub async fn get_conversation(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: ConversationId,
+) -> Result<Option<Conversation>, StoreError> {
     Ok(get_conversations(conn, tenant, &[id]).await?.pop())
 }
 
-pub async fn get_conversations(conn: &mut AnyConnection, tenant: TenantId, ids: &[ConversationId]) -> Result<Vec<Conversation>, StoreError> {
+pub async fn get_conversations(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ids: &[ConversationId],
+) -> Result<Vec<Conversation>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -178,12 +216,15 @@ pub async fn get_conversations(conn: &mut AnyConnection, tenant: TenantId, ids: 
     let rows = qb.build().fetch_all(conn).await?;
     let mut by_conv: HashMap<ConversationId, Vec<Participant>> = HashMap::new();
     for r in &rows {
-        by_conv.entry(get_id(r, "conversation_id")?).or_default().push(Participant {
-            user_id: get_id(r, "user_id")?,
-            role: get_parsed(r, "role")?,
-            last_read_message_id: get_opt_id(r, "last_read_message_id")?,
-            joined_at: get_time(r, "joined_at")?,
-        });
+        by_conv
+            .entry(get_id(r, "conversation_id")?)
+            .or_default()
+            .push(Participant {
+                user_id: get_id(r, "user_id")?,
+                role: get_parsed(r, "role")?,
+                last_read_message_id: get_opt_id(r, "last_read_message_id")?,
+                joined_at: get_time(r, "joined_at")?,
+            });
     }
     for c in &mut convs {
         c.participants = by_conv.remove(&c.id).unwrap_or_default();
@@ -207,7 +248,10 @@ fn message_from_row(r: &AnyRow) -> Result<Message, sqlx::Error> {
         metadata: metadata
             .map(|m| serde_json::from_str(&m))
             .transpose()
-            .map_err(|e| sqlx::Error::ColumnDecode { index: "metadata".into(), source: Box::new(e) })?,
+            .map_err(|e| sqlx::Error::ColumnDecode {
+                index: "metadata".into(),
+                source: Box::new(e),
+            })?,
         parent_message_id: get_opt_id(r, "parent_message_id")?,
         internal: get_bool(r, "internal")?,
         attachments: get_json(r, "attachments")?,
@@ -215,13 +259,23 @@ fn message_from_row(r: &AnyRow) -> Result<Message, sqlx::Error> {
     })
 }
 
-pub async fn insert_message(conn: &mut AnyConnection, tenant: TenantId, m: &Message) -> Result<(), StoreError> {
+pub async fn insert_message(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    m: &Message,
+) -> Result<(), StoreError> {
     insert_messages(conn, tenant, std::slice::from_ref(m)).await
 }
 
-pub async fn insert_messages(conn: &mut AnyConnection, tenant: TenantId, ms: &[Message]) -> Result<(), StoreError> {
+pub async fn insert_messages(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ms: &[Message],
+) -> Result<(), StoreError> {
     for chunk in ms.chunks(1000) {
-        let mut qb = Sql::new(format!("INSERT INTO messages (tenant_id, {MESSAGE_COLUMNS}) "));
+        let mut qb = Sql::new(format!(
+            "INSERT INTO messages (tenant_id, {MESSAGE_COLUMNS}) "
+        ));
         qb.push_values(chunk, |mut b, m| {
             b.push_bind(tenant.to_string())
                 .push_bind(m.id.to_string())
@@ -243,19 +297,32 @@ pub async fn insert_messages(conn: &mut AnyConnection, tenant: TenantId, ms: &[M
 }
 
 /// A message by id, in any conversation of the tenant.
-pub async fn get_message(conn: &mut AnyConnection, tenant: TenantId, id: MessageId) -> Result<Option<Message>, StoreError> {
+pub async fn get_message(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: MessageId,
+) -> Result<Option<Message>, StoreError> {
     Ok(get_messages(conn, tenant, &[id]).await?.pop())
 }
 
-pub async fn get_messages(conn: &mut AnyConnection, tenant: TenantId, ids: &[MessageId]) -> Result<Vec<Message>, StoreError> {
+pub async fn get_messages(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ids: &[MessageId],
+) -> Result<Vec<Message>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = Sql::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE tenant_id = "));
+    let mut qb = Sql::new(format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE tenant_id = "
+    ));
     qb.push_bind(tenant.to_string()).push(" AND id IN ");
     push_id_list(&mut qb, ids);
     let rows = qb.build().fetch_all(conn).await?;
-    Ok(rows.iter().map(message_from_row).collect::<Result<_, _>>()?)
+    Ok(rows
+        .iter()
+        .map(message_from_row)
+        .collect::<Result<_, _>>()?)
 }
 
 /// Filters of a conversation's message list.
@@ -276,7 +343,8 @@ pub async fn list_messages(
     limit: i64,
 ) -> Result<(Vec<Message>, i64), StoreError> {
     fn push_where(qb: &mut Sql, tenant: TenantId, conv: ConversationId, f: &MessageFilter) {
-        qb.push(" WHERE conversation_id = ").push_bind(conv.to_string());
+        qb.push(" WHERE conversation_id = ")
+            .push_bind(conv.to_string());
         qb.push(" AND tenant_id = ").push_bind(tenant.to_string());
         if !f.include_internal {
             qb.push(" AND internal = ").push_bind(false);
@@ -296,7 +364,15 @@ pub async fn list_messages(
     }
     let mut qb = Sql::new(format!("SELECT {MESSAGE_COLUMNS} FROM messages"));
     push_where(&mut qb, tenant, conv, f);
-    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
     let rows = qb.build().fetch_all(conn).await?;
-    Ok((rows.iter().map(message_from_row).collect::<Result<_, _>>()?, total))
+    Ok((
+        rows.iter()
+            .map(message_from_row)
+            .collect::<Result<_, _>>()?,
+        total,
+    ))
 }

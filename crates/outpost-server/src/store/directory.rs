@@ -3,11 +3,11 @@
 use crate::db::{get_bool, get_id, get_parsed, get_time};
 use crate::error::StoreError;
 use crate::store::push_id_list;
+use crate::store::sql::Sql;
 use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use crate::store::sql::Sql;
 use sqlx::{AnyConnection, Row};
 
 pub async fn insert_tenant(
@@ -37,7 +37,10 @@ fn tenant_from_row(row: &AnyRow, support_user_ids: Vec<UserId>) -> Result<Tenant
     })
 }
 
-pub async fn get_tenant(conn: &mut AnyConnection, id: TenantId) -> Result<Option<Tenant>, StoreError> {
+pub async fn get_tenant(
+    conn: &mut AnyConnection,
+    id: TenantId,
+) -> Result<Option<Tenant>, StoreError> {
     let Some(row) = sqlx::query("SELECT id, slug, name, created_at FROM tenants WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
@@ -49,7 +52,10 @@ pub async fn get_tenant(conn: &mut AnyConnection, id: TenantId) -> Result<Option
     Ok(Some(tenant_from_row(&row, support)?))
 }
 
-pub async fn get_tenant_by_slug(conn: &mut AnyConnection, slug: &str) -> Result<Option<Tenant>, StoreError> {
+pub async fn get_tenant_by_slug(
+    conn: &mut AnyConnection,
+    slug: &str,
+) -> Result<Option<Tenant>, StoreError> {
     let id: Option<String> = sqlx::query_scalar("SELECT id FROM tenants WHERE slug = $1")
         .bind(slug)
         .fetch_optional(&mut *conn)
@@ -61,7 +67,9 @@ pub async fn get_tenant_by_slug(conn: &mut AnyConnection, slug: &str) -> Result<
 }
 
 pub async fn list_tenants(conn: &mut AnyConnection) -> Result<Vec<Tenant>, StoreError> {
-    let rows = sqlx::query("SELECT id FROM tenants ORDER BY slug").fetch_all(&mut *conn).await?;
+    let rows = sqlx::query("SELECT id FROM tenants ORDER BY slug")
+        .fetch_all(&mut *conn)
+        .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         if let Some(t) = get_tenant(conn, get_id(&row, "id")?).await? {
@@ -71,16 +79,27 @@ pub async fn list_tenants(conn: &mut AnyConnection) -> Result<Vec<Tenant>, Store
     Ok(out)
 }
 
-pub async fn support_user_ids(conn: &mut AnyConnection, tenant: TenantId) -> Result<Vec<UserId>, StoreError> {
-    let rows = sqlx::query("SELECT user_id FROM support_users WHERE tenant_id = $1 ORDER BY user_id")
-        .bind(tenant.to_string())
-        .fetch_all(conn)
-        .await?;
-    Ok(rows.iter().map(|r| get_id(r, "user_id")).collect::<Result<_, _>>()?)
+pub async fn support_user_ids(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+) -> Result<Vec<UserId>, StoreError> {
+    let rows =
+        sqlx::query("SELECT user_id FROM support_users WHERE tenant_id = $1 ORDER BY user_id")
+            .bind(tenant.to_string())
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .iter()
+        .map(|r| get_id(r, "user_id"))
+        .collect::<Result<_, _>>()?)
 }
 
 /// Replaces the tenant's `support_user_ids`.
-pub async fn set_support_users(conn: &mut AnyConnection, tenant: TenantId, ids: &[UserId]) -> Result<(), StoreError> {
+pub async fn set_support_users(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ids: &[UserId],
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM support_users WHERE tenant_id = $1")
         .bind(tenant.to_string())
         .execute(&mut *conn)
@@ -114,7 +133,11 @@ pub struct NewUser<'a> {
     pub password_hash: Option<&'a str>,
 }
 
-pub async fn insert_user(conn: &mut AnyConnection, u: &NewUser<'_>, now: &Timestamp) -> Result<(), StoreError> {
+pub async fn insert_user(
+    conn: &mut AnyConnection,
+    u: &NewUser<'_>,
+    now: &Timestamp,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO users (id, tenant_id, email, name, picture, role, elevated, password_hash, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -164,7 +187,11 @@ impl std::str::FromStr for EmailAddressText {
     }
 }
 
-pub async fn get_user(conn: &mut AnyConnection, tenant: TenantId, id: UserId) -> Result<Option<UserRecord>, StoreError> {
+pub async fn get_user(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: UserId,
+) -> Result<Option<UserRecord>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.tenant_id = $1 AND u.id = $2");
     let row = sqlx::query(AssertSqlSafe(sql))
         .bind(tenant.to_string())
@@ -196,43 +223,79 @@ pub async fn find_accounts_by_email(
     let sql = format!(
         "SELECT {USER_COLUMNS}, t.slug FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.email = $1 ORDER BY t.slug"
     );
-    let rows = sqlx::query(AssertSqlSafe(sql)).bind(email.as_str()).fetch_all(conn).await?;
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(email.as_str())
+        .fetch_all(conn)
+        .await?;
     rows.iter()
         .map(|r| Ok((user_from_row(r)?, r.try_get("slug")?)))
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
 
-pub async fn get_users(conn: &mut AnyConnection, tenant: TenantId, ids: &[UserId]) -> Result<Vec<User>, StoreError> {
+pub async fn get_users(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ids: &[UserId],
+) -> Result<Vec<User>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = Sql::new(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.tenant_id = "));
+    let mut qb = Sql::new(format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.tenant_id = "
+    ));
     qb.push_bind(tenant.to_string()).push(" AND u.id IN ");
     push_id_list(&mut qb, ids);
     let rows = qb.build().fetch_all(conn).await?;
-    Ok(rows.iter().map(|r| user_from_row(r).map(|u| u.user)).collect::<Result<_, _>>()?)
+    Ok(rows
+        .iter()
+        .map(|r| user_from_row(r).map(|u| u.user))
+        .collect::<Result<_, _>>()?)
 }
 
-pub async fn list_users(conn: &mut AnyConnection, tenant: TenantId) -> Result<Vec<User>, StoreError> {
+pub async fn list_users(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+) -> Result<Vec<User>, StoreError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.tenant_id = $1 ORDER BY u.email");
-    let rows = sqlx::query(AssertSqlSafe(sql)).bind(tenant.to_string()).fetch_all(conn).await?;
-    Ok(rows.iter().map(|r| user_from_row(r).map(|u| u.user)).collect::<Result<_, _>>()?)
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(tenant.to_string())
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| user_from_row(r).map(|u| u.user))
+        .collect::<Result<_, _>>()?)
 }
 
-pub async fn set_password(conn: &mut AnyConnection, tenant: TenantId, id: UserId, hash: &str, now: &Timestamp) -> Result<bool, StoreError> {
-    let r = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4")
-        .bind(hash)
-        .bind(time::to_db(now))
-        .bind(tenant.to_string())
-        .bind(id.to_string())
-        .execute(conn)
-        .await?;
+pub async fn set_password(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: UserId,
+    hash: &str,
+    now: &Timestamp,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4",
+    )
+    .bind(hash)
+    .bind(time::to_db(now))
+    .bind(tenant.to_string())
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// Updates role and elevation, bumping the user's version.
-pub async fn set_role(conn: &mut AnyConnection, tenant: TenantId, id: UserId, role: Role, elevated: bool, now: &Timestamp) -> Result<bool, StoreError> {
+pub async fn set_role(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: UserId,
+    role: Role,
+    elevated: bool,
+    now: &Timestamp,
+) -> Result<bool, StoreError> {
     let r = sqlx::query(
         "UPDATE users SET role = $1, elevated = $2, version = version + 1, updated_at = $3 WHERE tenant_id = $4 AND id = $5",
     )
@@ -246,24 +309,39 @@ pub async fn set_role(conn: &mut AnyConnection, tenant: TenantId, id: UserId, ro
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn insert_team(conn: &mut AnyConnection, tenant: TenantId, id: TeamId, name: &str, picture: Option<&str>, now: &Timestamp) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO teams (id, tenant_id, name, picture, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id.to_string())
-        .bind(tenant.to_string())
-        .bind(name)
-        .bind(picture)
-        .bind(time::to_db(now))
-        .execute(conn)
-        .await?;
+pub async fn insert_team(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: TeamId,
+    name: &str,
+    picture: Option<&str>,
+    now: &Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO teams (id, tenant_id, name, picture, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.to_string())
+    .bind(tenant.to_string())
+    .bind(name)
+    .bind(picture)
+    .bind(time::to_db(now))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-pub async fn add_team_member(conn: &mut AnyConnection, team: TeamId, user: UserId) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(team.to_string())
-        .bind(user.to_string())
-        .execute(&mut *conn)
-        .await?;
+pub async fn add_team_member(
+    conn: &mut AnyConnection,
+    team: TeamId,
+    user: UserId,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(team.to_string())
+    .bind(user.to_string())
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("UPDATE teams SET version = version + 1 WHERE id = $1")
         .bind(team.to_string())
         .execute(conn)
@@ -271,7 +349,11 @@ pub async fn add_team_member(conn: &mut AnyConnection, team: TeamId, user: UserI
     Ok(())
 }
 
-pub async fn get_teams(conn: &mut AnyConnection, tenant: TenantId, ids: Option<&[TeamId]>) -> Result<Vec<Team>, StoreError> {
+pub async fn get_teams(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ids: Option<&[TeamId]>,
+) -> Result<Vec<Team>, StoreError> {
     let mut qb = Sql::new("SELECT id, name, picture, version FROM teams WHERE tenant_id = ");
     qb.push_bind(tenant.to_string());
     if let Some(ids) = ids {
@@ -286,22 +368,30 @@ pub async fn get_teams(conn: &mut AnyConnection, tenant: TenantId, ids: Option<&
     let mut teams = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: TeamId = get_id(r, "id")?;
-        let members = sqlx::query("SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY user_id")
-            .bind(id.to_string())
-            .fetch_all(&mut *conn)
-            .await?;
+        let members =
+            sqlx::query("SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY user_id")
+                .bind(id.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
         teams.push(Team {
             id,
             name: r.try_get("name")?,
             picture: r.try_get("picture")?,
-            member_ids: members.iter().map(|m| get_id(m, "user_id")).collect::<Result<_, _>>()?,
+            member_ids: members
+                .iter()
+                .map(|m| get_id(m, "user_id"))
+                .collect::<Result<_, _>>()?,
             version: r.try_get("version")?,
         });
     }
     Ok(teams)
 }
 
-pub async fn team_exists(conn: &mut AnyConnection, tenant: TenantId, id: TeamId) -> Result<bool, StoreError> {
+pub async fn team_exists(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: TeamId,
+) -> Result<bool, StoreError> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM teams WHERE tenant_id = $1 AND id = $2")
         .bind(tenant.to_string())
         .bind(id.to_string())
@@ -310,7 +400,13 @@ pub async fn team_exists(conn: &mut AnyConnection, tenant: TenantId, id: TeamId)
     Ok(n > 0)
 }
 
-pub async fn insert_tag(conn: &mut AnyConnection, tenant: TenantId, id: TagId, name: &str, now: &Timestamp) -> Result<(), StoreError> {
+pub async fn insert_tag(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: TagId,
+    name: &str,
+    now: &Timestamp,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO tags (id, tenant_id, name, created_at) VALUES ($1, $2, $3, $4)")
         .bind(id.to_string())
         .bind(tenant.to_string())
@@ -321,7 +417,11 @@ pub async fn insert_tag(conn: &mut AnyConnection, tenant: TenantId, id: TagId, n
     Ok(())
 }
 
-pub async fn find_tag(conn: &mut AnyConnection, tenant: TenantId, name: &str) -> Result<Option<TagId>, StoreError> {
+pub async fn find_tag(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    name: &str,
+) -> Result<Option<TagId>, StoreError> {
     let row = sqlx::query("SELECT id FROM tags WHERE tenant_id = $1 AND name = $2")
         .bind(tenant.to_string())
         .bind(name)
@@ -330,7 +430,11 @@ pub async fn find_tag(conn: &mut AnyConnection, tenant: TenantId, name: &str) ->
     Ok(row.as_ref().map(|r| get_id(r, "id")).transpose()?)
 }
 
-pub async fn get_tags(conn: &mut AnyConnection, tenant: TenantId, ids: Option<&[TagId]>) -> Result<Vec<Tag>, StoreError> {
+pub async fn get_tags(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ids: Option<&[TagId]>,
+) -> Result<Vec<Tag>, StoreError> {
     let mut qb = Sql::new("SELECT id, name, version FROM tags WHERE tenant_id = ");
     qb.push_bind(tenant.to_string());
     if let Some(ids) = ids {
@@ -344,17 +448,30 @@ pub async fn get_tags(conn: &mut AnyConnection, tenant: TenantId, ids: Option<&[
     let rows = qb.build().fetch_all(conn).await?;
     Ok(rows
         .iter()
-        .map(|r| Ok(Tag { id: get_id(r, "id")?, name: r.try_get("name")?, version: r.try_get("version")? }))
+        .map(|r| {
+            Ok(Tag {
+                id: get_id(r, "id")?,
+                name: r.try_get("name")?,
+                version: r.try_get("version")?,
+            })
+        })
         .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// The ids of a tenant's users with one role.
-pub async fn user_ids_with_role(conn: &mut AnyConnection, tenant: TenantId, role: Role) -> Result<Vec<UserId>, StoreError> {
-    let rows = sqlx::query("SELECT id FROM users WHERE tenant_id = $1 AND role = $2 ORDER BY email")
-        .bind(tenant.to_string())
-        .bind(role.as_str())
-        .fetch_all(conn)
-        .await?;
-    Ok(rows.iter().map(|r| get_id(r, "id")).collect::<Result<_, _>>()?)
+pub async fn user_ids_with_role(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    role: Role,
+) -> Result<Vec<UserId>, StoreError> {
+    let rows =
+        sqlx::query("SELECT id FROM users WHERE tenant_id = $1 AND role = $2 ORDER BY email")
+            .bind(tenant.to_string())
+            .bind(role.as_str())
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .iter()
+        .map(|r| get_id(r, "id"))
+        .collect::<Result<_, _>>()?)
 }
-

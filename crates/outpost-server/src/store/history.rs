@@ -3,14 +3,18 @@
 use crate::db::{get_id, get_opt_id, get_time};
 use crate::error::StoreError;
 use crate::store::push_id_list;
+use crate::store::sql::Sql;
 use outpost_domain::time;
 use outpost_domain::*;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use crate::store::sql::Sql;
 use sqlx::{AnyConnection, Row};
 
-pub async fn insert(conn: &mut AnyConnection, tenant: TenantId, entries: &[HistoryEntry]) -> Result<(), StoreError> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    entries: &[HistoryEntry],
+) -> Result<(), StoreError> {
     for chunk in entries.chunks(1000) {
         let mut qb = Sql::new(
             "INSERT INTO history (id, tenant_id, ticket_id, field_changed, old_value, new_value, changed_by, created_at) ",
@@ -44,7 +48,11 @@ fn from_row(r: &AnyRow) -> Result<HistoryEntry, sqlx::Error> {
 
 const COLUMNS: &str = "id, ticket_id, field_changed, old_value, new_value, changed_by, created_at";
 
-pub async fn get_many(conn: &mut AnyConnection, tenant: TenantId, ids: &[HistoryId]) -> Result<Vec<HistoryEntry>, StoreError> {
+pub async fn get_many(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ids: &[HistoryId],
+) -> Result<Vec<HistoryEntry>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -56,7 +64,11 @@ pub async fn get_many(conn: &mut AnyConnection, tenant: TenantId, ids: &[History
 }
 
 /// A ticket's history, oldest first.
-pub async fn for_ticket(conn: &mut AnyConnection, tenant: TenantId, ticket: TicketId) -> Result<Vec<HistoryEntry>, StoreError> {
+pub async fn for_ticket(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ticket: TicketId,
+) -> Result<Vec<HistoryEntry>, StoreError> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM history WHERE tenant_id = $1 AND ticket_id = $2 ORDER BY created_at, id"
     )))
@@ -68,7 +80,12 @@ pub async fn for_ticket(conn: &mut AnyConnection, tenant: TenantId, ticket: Tick
 }
 
 /// The latest change of one field of a ticket: who and when (conflict details).
-pub async fn last_change(conn: &mut AnyConnection, tenant: TenantId, ticket: TicketId, field: &str) -> Result<Option<HistoryEntry>, StoreError> {
+pub async fn last_change(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ticket: TicketId,
+    field: &str,
+) -> Result<Option<HistoryEntry>, StoreError> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM history WHERE tenant_id = $1 AND ticket_id = $2 AND field_changed = $3 \
          ORDER BY created_at DESC, id DESC LIMIT 1"

@@ -2,10 +2,10 @@
 //! the service layer decides transaction boundaries and this layer only maps rows.
 
 pub mod changes;
-pub mod sql;
 pub mod conversations;
 pub mod directory;
 pub mod history;
+pub mod sql;
 pub mod sync_clients;
 pub mod tickets;
 pub mod tokens;

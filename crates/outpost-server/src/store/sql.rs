@@ -59,7 +59,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: impl Into<String>) -> Self {
-        Sql { text: text.into(), binds: Vec::new() }
+        Sql {
+            text: text.into(),
+            binds: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, text: impl AsRef<str>) -> &mut Self {
@@ -76,18 +79,33 @@ impl Sql {
 
     /// Appends items separated by `sep`.
     pub fn separated<'a>(&'a mut self, sep: &'static str) -> Separated<'a> {
-        Separated { sql: self, sep, first: true }
+        Separated {
+            sql: self,
+            sep,
+            first: true,
+        }
     }
 
     /// Appends `VALUES (…), (…)`, one group per row, filled by `f`.
-    pub fn push_values<I: IntoIterator, F: FnMut(Separated<'_>, I::Item)>(&mut self, rows: I, mut f: F) -> &mut Self {
+    pub fn push_values<I: IntoIterator, F: FnMut(Separated<'_>, I::Item)>(
+        &mut self,
+        rows: I,
+        mut f: F,
+    ) -> &mut Self {
         self.text.push_str("VALUES ");
         for (i, row) in rows.into_iter().enumerate() {
             if i > 0 {
                 self.text.push_str(", ");
             }
             self.text.push('(');
-            f(Separated { sql: self, sep: ", ", first: true }, row);
+            f(
+                Separated {
+                    sql: self,
+                    sep: ", ",
+                    first: true,
+                },
+                row,
+            );
             self.text.push(')');
         }
         self
@@ -160,7 +178,13 @@ mod tests {
             b.push_bind(n).push_bind(t);
         });
         s.push(" WHERE c IN (");
-        s.separated(", ").push_bind(true).push_bind(false).push_unseparated(")");
-        assert_eq!(s.sql(), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) WHERE c IN ($5, $6)");
+        s.separated(", ")
+            .push_bind(true)
+            .push_bind(false)
+            .push_unseparated(")");
+        assert_eq!(
+            s.sql(),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) WHERE c IN ($5, $6)"
+        );
     }
 }

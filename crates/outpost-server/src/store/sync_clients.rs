@@ -13,19 +13,33 @@ pub struct ClientRecord {
     pub last_seq: i64,
 }
 
-pub async fn get(conn: &mut AnyConnection, client: ClientId) -> Result<Option<ClientRecord>, StoreError> {
-    let row = sqlx::query("SELECT tenant_id, user_id, last_seq FROM sync_clients WHERE client_id = $1")
-        .bind(client.to_string())
-        .fetch_optional(conn)
-        .await?;
+pub async fn get(
+    conn: &mut AnyConnection,
+    client: ClientId,
+) -> Result<Option<ClientRecord>, StoreError> {
+    let row =
+        sqlx::query("SELECT tenant_id, user_id, last_seq FROM sync_clients WHERE client_id = $1")
+            .bind(client.to_string())
+            .fetch_optional(conn)
+            .await?;
     row.map(|r| {
-        Ok(ClientRecord { tenant_id: get_id(&r, "tenant_id")?, user_id: get_id(&r, "user_id")?, last_seq: r.try_get("last_seq")? })
+        Ok(ClientRecord {
+            tenant_id: get_id(&r, "tenant_id")?,
+            user_id: get_id(&r, "user_id")?,
+            last_seq: r.try_get("last_seq")?,
+        })
     })
     .transpose()
     .map_err(|e: sqlx::Error| e.into())
 }
 
-pub async fn insert(conn: &mut AnyConnection, client: ClientId, tenant: TenantId, user: UserId, now: &Timestamp) -> Result<(), StoreError> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    client: ClientId,
+    tenant: TenantId,
+    user: UserId,
+    now: &Timestamp,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO sync_clients (client_id, tenant_id, user_id, last_seq, created_at, last_seen_at) \
          VALUES ($1, $2, $3, 0, $4, $4) ON CONFLICT (client_id) DO NOTHING",
@@ -41,7 +55,13 @@ pub async fn insert(conn: &mut AnyConnection, client: ClientId, tenant: TenantId
 
 /// Advances the client's sequence only if it still equals `expected`; false means a
 /// concurrent push of the same client got there first.
-pub async fn advance(conn: &mut AnyConnection, client: ClientId, expected: i64, seq: i64, now: &Timestamp) -> Result<bool, StoreError> {
+pub async fn advance(
+    conn: &mut AnyConnection,
+    client: ClientId,
+    expected: i64,
+    seq: i64,
+    now: &Timestamp,
+) -> Result<bool, StoreError> {
     let r = sqlx::query("UPDATE sync_clients SET last_seq = $1, last_seen_at = $2 WHERE client_id = $3 AND last_seq = $4")
         .bind(seq)
         .bind(time::to_db(now))
@@ -52,7 +72,12 @@ pub async fn advance(conn: &mut AnyConnection, client: ClientId, expected: i64, 
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn store_result(conn: &mut AnyConnection, client: ClientId, result: &MutationResult, now: &Timestamp) -> Result<(), StoreError> {
+pub async fn store_result(
+    conn: &mut AnyConnection,
+    client: ClientId,
+    result: &MutationResult,
+    now: &Timestamp,
+) -> Result<(), StoreError> {
     let json = serde_json::to_string(result).map_err(|e| StoreError::Config(e.to_string()))?;
     sqlx::query("INSERT INTO mutation_results (client_id, seq, mutation_id, result, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(client.to_string())
@@ -65,12 +90,20 @@ pub async fn store_result(conn: &mut AnyConnection, client: ClientId, result: &M
     Ok(())
 }
 
-pub async fn stored_result(conn: &mut AnyConnection, client: ClientId, seq: i64) -> Result<Option<MutationResult>, StoreError> {
-    let json: Option<String> = sqlx::query_scalar("SELECT result FROM mutation_results WHERE client_id = $1 AND seq = $2")
-        .bind(client.to_string())
-        .bind(seq)
-        .fetch_optional(conn)
-        .await?;
-    json.map(|j| serde_json::from_str(&j).map_err(|e| StoreError::Config(format!("stored mutation result: {e}"))))
-        .transpose()
+pub async fn stored_result(
+    conn: &mut AnyConnection,
+    client: ClientId,
+    seq: i64,
+) -> Result<Option<MutationResult>, StoreError> {
+    let json: Option<String> =
+        sqlx::query_scalar("SELECT result FROM mutation_results WHERE client_id = $1 AND seq = $2")
+            .bind(client.to_string())
+            .bind(seq)
+            .fetch_optional(conn)
+            .await?;
+    json.map(|j| {
+        serde_json::from_str(&j)
+            .map_err(|e| StoreError::Config(format!("stored mutation result: {e}")))
+    })
+    .transpose()
 }

@@ -1,13 +1,15 @@
 //! Tickets and their tags.
 
-use crate::db::{get_bool, get_id, get_json, get_opt_id, get_opt_parsed, get_opt_time, get_parsed, get_time};
+use crate::db::{
+    get_bool, get_id, get_json, get_opt_id, get_opt_parsed, get_opt_time, get_parsed, get_time,
+};
 use crate::error::StoreError;
 use crate::store::push_id_list;
+use crate::store::sql::Sql;
 use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
-use crate::store::sql::Sql;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -65,30 +67,49 @@ fn from_row(row: &AnyRow) -> Result<TicketRecord, sqlx::Error> {
 
 /// Hands out the tenant's next ticket number inside the creating transaction, so a
 /// rolled-back creation leaves no gap.
-pub async fn next_number(conn: &mut AnyConnection, tenant: TenantId) -> Result<TicketNumber, StoreError> {
-    let n: i64 = sqlx::query_scalar("UPDATE tenants SET ticket_seq = ticket_seq + 1 WHERE id = $1 RETURNING ticket_seq")
-        .bind(tenant.to_string())
-        .fetch_one(conn)
-        .await?;
+pub async fn next_number(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+) -> Result<TicketNumber, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "UPDATE tenants SET ticket_seq = ticket_seq + 1 WHERE id = $1 RETURNING ticket_seq",
+    )
+    .bind(tenant.to_string())
+    .fetch_one(conn)
+    .await?;
     Ok(TicketNumber(n))
 }
 
 /// Reserves `count` consecutive numbers at once (bulk import, demo data).
-pub async fn reserve_numbers(conn: &mut AnyConnection, tenant: TenantId, count: i64) -> Result<i64, StoreError> {
-    let last: i64 = sqlx::query_scalar("UPDATE tenants SET ticket_seq = ticket_seq + $1 WHERE id = $2 RETURNING ticket_seq")
-        .bind(count)
-        .bind(tenant.to_string())
-        .fetch_one(conn)
-        .await?;
+pub async fn reserve_numbers(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    count: i64,
+) -> Result<i64, StoreError> {
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE tenants SET ticket_seq = ticket_seq + $1 WHERE id = $2 RETURNING ticket_seq",
+    )
+    .bind(count)
+    .bind(tenant.to_string())
+    .fetch_one(conn)
+    .await?;
     Ok(last - count + 1)
 }
 
-pub async fn insert(conn: &mut AnyConnection, tenant: TenantId, rec: &TicketRecord) -> Result<(), StoreError> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    rec: &TicketRecord,
+) -> Result<(), StoreError> {
     insert_many(conn, tenant, std::slice::from_ref(rec)).await
 }
 
 /// Inserts tickets in multi-row statements (tags are written separately).
-pub async fn insert_many(conn: &mut AnyConnection, tenant: TenantId, recs: &[TicketRecord]) -> Result<(), StoreError> {
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    recs: &[TicketRecord],
+) -> Result<(), StoreError> {
     // 31 parameters a row; stay under SQLite's 32766 bound parameters per statement.
     for chunk in recs.chunks(500) {
         let mut qb = Sql::new(format!(
@@ -128,7 +149,9 @@ pub async fn insert_many(conn: &mut AnyConnection, tenant: TenantId, recs: &[Tic
                 .push_bind(t.solved_at.as_ref().map(time::to_db))
                 .push_bind(t.closed_at.as_ref().map(time::to_db))
                 .push_bind(t.version)
-                .push_bind(serde_json::to_string(&t.field_versions).unwrap_or_else(|_| "{}".into()));
+                .push_bind(
+                    serde_json::to_string(&t.field_versions).unwrap_or_else(|_| "{}".into()),
+                );
         });
         qb.build().execute(&mut *conn).await?;
     }
@@ -136,7 +159,11 @@ pub async fn insert_many(conn: &mut AnyConnection, tenant: TenantId, recs: &[Tic
 }
 
 /// Writes every mutable column of a ticket.
-pub async fn update(conn: &mut AnyConnection, tenant: TenantId, rec: &TicketRecord) -> Result<(), StoreError> {
+pub async fn update(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    rec: &TicketRecord,
+) -> Result<(), StoreError> {
     let t = &rec.ticket;
     sqlx::query(
         "UPDATE tickets SET subject = $1, description = $2, summary = $3, status = $4, priority = $5, type = $6, \
@@ -200,11 +227,13 @@ pub async fn get_for_update(
     postgres: bool,
 ) -> Result<Option<TicketRecord>, StoreError> {
     if postgres {
-        let locked: Option<String> = sqlx::query_scalar("SELECT id FROM tickets WHERE tenant_id = $1 AND id = $2 FOR UPDATE")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
+        let locked: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM tickets WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+        )
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
         if locked.is_none() {
             return Ok(None);
         }
@@ -212,17 +241,27 @@ pub async fn get_for_update(
     get(conn, tenant, id).await
 }
 
-pub async fn get(conn: &mut AnyConnection, tenant: TenantId, id: TicketId) -> Result<Option<TicketRecord>, StoreError> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: TicketId,
+) -> Result<Option<TicketRecord>, StoreError> {
     let mut v = get_many(conn, tenant, &[id]).await?;
     Ok(v.pop())
 }
 
 /// Loads tickets (with tags) by id, in no particular order.
-pub async fn get_many(conn: &mut AnyConnection, tenant: TenantId, ids: &[TicketId]) -> Result<Vec<TicketRecord>, StoreError> {
+pub async fn get_many(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ids: &[TicketId],
+) -> Result<Vec<TicketRecord>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = Sql::new(format!("SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = "));
+    let mut qb = Sql::new(format!(
+        "SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = "
+    ));
     qb.push_bind(tenant.to_string()).push(" AND t.id IN ");
     push_id_list(&mut qb, ids);
     let rows = qb.build().fetch_all(&mut *conn).await?;
@@ -231,25 +270,46 @@ pub async fn get_many(conn: &mut AnyConnection, tenant: TenantId, ids: &[TicketI
     Ok(recs)
 }
 
-pub async fn get_by_number(conn: &mut AnyConnection, tenant: TenantId, number: i64) -> Result<Option<TicketRecord>, StoreError> {
+pub async fn get_by_number(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    number: i64,
+) -> Result<Option<TicketRecord>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = $1 AND t.number = $2");
-    let row = sqlx::query(AssertSqlSafe(sql)).bind(tenant.to_string()).bind(number).fetch_optional(&mut *conn).await?;
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(tenant.to_string())
+        .bind(number)
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     let mut recs = vec![from_row(&row)?];
     attach_tags(conn, &mut recs).await?;
     Ok(recs.pop())
 }
 
-pub async fn get_by_conversation(conn: &mut AnyConnection, tenant: TenantId, conv: ConversationId) -> Result<Option<TicketRecord>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = $1 AND t.conversation_id = $2");
-    let row = sqlx::query(AssertSqlSafe(sql)).bind(tenant.to_string()).bind(conv.to_string()).fetch_optional(&mut *conn).await?;
+pub async fn get_by_conversation(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    conv: ConversationId,
+) -> Result<Option<TicketRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = $1 AND t.conversation_id = $2"
+    );
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(tenant.to_string())
+        .bind(conv.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     let mut recs = vec![from_row(&row)?];
     attach_tags(conn, &mut recs).await?;
     Ok(recs.pop())
 }
 
-async fn attach_tags(conn: &mut AnyConnection, recs: &mut [TicketRecord]) -> Result<(), StoreError> {
+async fn attach_tags(
+    conn: &mut AnyConnection,
+    recs: &mut [TicketRecord],
+) -> Result<(), StoreError> {
     if recs.is_empty() {
         return Ok(());
     }
@@ -262,7 +322,10 @@ async fn attach_tags(conn: &mut AnyConnection, recs: &mut [TicketRecord]) -> Res
     let rows = qb.build().fetch_all(conn).await?;
     let mut by_ticket: HashMap<TicketId, Vec<TagId>> = HashMap::new();
     for r in &rows {
-        by_ticket.entry(get_id(r, "ticket_id")?).or_default().push(get_id(r, "tag_id")?);
+        by_ticket
+            .entry(get_id(r, "ticket_id")?)
+            .or_default()
+            .push(get_id(r, "tag_id")?);
     }
     for rec in recs {
         rec.ticket.tag_ids = by_ticket.remove(&rec.ticket.id).unwrap_or_default();
@@ -271,17 +334,27 @@ async fn attach_tags(conn: &mut AnyConnection, recs: &mut [TicketRecord]) -> Res
 }
 
 /// Adds a tag; false when the ticket already had it.
-pub async fn add_tag(conn: &mut AnyConnection, ticket: TicketId, tag: TagId) -> Result<bool, StoreError> {
-    let r = sqlx::query("INSERT INTO ticket_tags (ticket_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(ticket.to_string())
-        .bind(tag.to_string())
-        .execute(conn)
-        .await?;
+pub async fn add_tag(
+    conn: &mut AnyConnection,
+    ticket: TicketId,
+    tag: TagId,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO ticket_tags (ticket_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(ticket.to_string())
+    .bind(tag.to_string())
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// Removes a tag; false when the ticket did not have it.
-pub async fn remove_tag(conn: &mut AnyConnection, ticket: TicketId, tag: TagId) -> Result<bool, StoreError> {
+pub async fn remove_tag(
+    conn: &mut AnyConnection,
+    ticket: TicketId,
+    tag: TagId,
+) -> Result<bool, StoreError> {
     let r = sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = $1 AND tag_id = $2")
         .bind(ticket.to_string())
         .bind(tag.to_string())
@@ -291,7 +364,10 @@ pub async fn remove_tag(conn: &mut AnyConnection, ticket: TicketId, tag: TagId) 
 }
 
 /// Tag links in bulk (demo data, imports).
-pub async fn insert_tag_links(conn: &mut AnyConnection, links: &[(TicketId, TagId)]) -> Result<(), StoreError> {
+pub async fn insert_tag_links(
+    conn: &mut AnyConnection,
+    links: &[(TicketId, TagId)],
+) -> Result<(), StoreError> {
     for chunk in links.chunks(1000) {
         let mut qb = Sql::new("INSERT INTO ticket_tags (ticket_id, tag_id) ");
         qb.push_values(chunk, |mut b, (t, g)| {
@@ -332,7 +408,8 @@ pub struct TicketFilter {
 }
 
 fn push_filter(qb: &mut Sql, tenant: TenantId, vis: Visibility, f: &TicketFilter) {
-    qb.push(" WHERE t.tenant_id = ").push_bind(tenant.to_string());
+    qb.push(" WHERE t.tenant_id = ")
+        .push_bind(tenant.to_string());
     if let Visibility::Involving(u) = vis {
         let u = u.to_string();
         qb.push(" AND (t.requester_id = ")
@@ -353,8 +430,14 @@ fn push_filter(qb: &mut Sql, tenant: TenantId, vis: Visibility, f: &TicketFilter
         qb.push(" AND t.related_order_id = ").push_bind(o.as_str());
     }
     if let Some(s) = &f.search {
-        let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        qb.push(" AND LOWER(t.subject) LIKE ").push_bind(format!("%{escaped}%")).push(" ESCAPE '\\'");
+        let escaped = s
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        qb.push(" AND LOWER(t.subject) LIKE ")
+            .push_bind(format!("%{escaped}%"))
+            .push(" ESCAPE '\\'");
     }
     match f.assignment {
         Some(AssignmentScope::Claimed) => {
@@ -395,7 +478,10 @@ pub async fn list(
     }
     let mut qb = Sql::new(format!("SELECT {COLUMNS} FROM tickets t"));
     push_filter(&mut qb, tenant, vis, filter);
-    qb.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ").push_bind(limit).push(" OFFSET ").push_bind(offset);
+    qb.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
     let rows = qb.build().fetch_all(&mut *conn).await?;
     let mut recs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     attach_tags(conn, &mut recs).await?;

@@ -32,7 +32,11 @@ pub struct NewToken<'a> {
     pub expires_at: Option<Timestamp>,
 }
 
-pub async fn insert_token(conn: &mut AnyConnection, t: &NewToken<'_>, now: &Timestamp) -> Result<(), StoreError> {
+pub async fn insert_token(
+    conn: &mut AnyConnection,
+    t: &NewToken<'_>,
+    now: &Timestamp,
+) -> Result<(), StoreError> {
     let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
     sqlx::query(
         "INSERT INTO tokens (id, tenant_id, user_id, token_hash, kind, name, scopes, created_at, expires_at) \
@@ -53,7 +57,11 @@ pub async fn insert_token(conn: &mut AnyConnection, t: &NewToken<'_>, now: &Time
 }
 
 /// The actor behind a live (unrevoked, unexpired) token, or `None`.
-pub async fn resolve(conn: &mut AnyConnection, hash: &str, now: &Timestamp) -> Result<Option<Actor>, StoreError> {
+pub async fn resolve(
+    conn: &mut AnyConnection,
+    hash: &str,
+    now: &Timestamp,
+) -> Result<Option<Actor>, StoreError> {
     let row = sqlx::query(
         "SELECT k.tenant_id, k.user_id, k.scopes, u.email, u.name, u.role, u.elevated, \
                 (SELECT COUNT(*) FROM support_users s WHERE s.tenant_id = k.tenant_id AND s.user_id = k.user_id) AS support \
@@ -82,17 +90,28 @@ pub async fn resolve(conn: &mut AnyConnection, hash: &str, now: &Timestamp) -> R
 }
 
 /// Revokes one token; true when it was live.
-pub async fn revoke(conn: &mut AnyConnection, hash: &str, now: &Timestamp) -> Result<bool, StoreError> {
-    let r = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
-        .bind(time::to_db(now))
-        .bind(hash)
-        .execute(conn)
-        .await?;
+pub async fn revoke(
+    conn: &mut AnyConnection,
+    hash: &str,
+    now: &Timestamp,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL",
+    )
+    .bind(time::to_db(now))
+    .bind(hash)
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected() > 0)
 }
 
 /// Revokes every token of a user (password change, user removal).
-pub async fn revoke_all_for_user(conn: &mut AnyConnection, tenant: TenantId, user: UserId, now: &Timestamp) -> Result<u64, StoreError> {
+pub async fn revoke_all_for_user(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    user: UserId,
+    now: &Timestamp,
+) -> Result<u64, StoreError> {
     let r = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND revoked_at IS NULL")
         .bind(time::to_db(now))
         .bind(tenant.to_string())

@@ -14,7 +14,8 @@ fn committed_openapi_document_is_current() {
 
 #[test]
 fn openapi_document_covers_every_route() {
-    let doc: serde_json::Value = serde_json::from_str(&outpost_server::http::openapi_json()).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(&outpost_server::http::openapi_json()).unwrap();
     let paths = doc["paths"].as_object().unwrap();
     for route in [
         "/auth/v1/login",
@@ -31,12 +32,21 @@ fn openapi_document_covers_every_route() {
         "/openapi.json",
         "/healthz",
     ] {
-        assert!(paths.contains_key(route), "{route} is missing from the OpenAPI document");
+        assert!(
+            paths.contains_key(route),
+            "{route} is missing from the OpenAPI document"
+        );
     }
 }
 
-both_engines!(served_openapi_equals_the_generated_document, |srv: Srv| async move {
-    let r = srv.http.get(srv.url("/openapi.json")).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert_eq!(r.text().await.unwrap(), outpost_server::http::openapi_json());
-});
+both_engines!(
+    served_openapi_equals_the_generated_document,
+    |srv: Srv| async move {
+        let r = srv.http.get(srv.url("/openapi.json")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(
+            r.text().await.unwrap(),
+            outpost_server::http::openapi_json()
+        );
+    }
+);

@@ -32,7 +32,8 @@ macro_rules! both_engines {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let srv = $crate::support::TestServer::start($crate::support::Engine::Postgres).await;
+                let srv =
+                    $crate::support::TestServer::start($crate::support::Engine::Postgres).await;
                 ($body)(srv.clone_handle()).await;
                 srv.stop().await;
             }
@@ -98,9 +99,13 @@ impl TestServer {
     pub async fn start(engine: Engine) -> TestServer {
         let (url, cleanup) = match engine {
             Engine::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("outpost-test-{}", uuid::Uuid::new_v4().simple()));
+                let dir = std::env::temp_dir()
+                    .join(format!("outpost-test-{}", uuid::Uuid::new_v4().simple()));
                 std::fs::create_dir_all(&dir).expect("temp dir");
-                (format!("sqlite://{}?mode=rwc", dir.join("outpost.db").display()), Cleanup::Dir(dir))
+                (
+                    format!("sqlite://{}?mode=rwc", dir.join("outpost.db").display()),
+                    Cleanup::Dir(dir),
+                )
             }
             Engine::Postgres => {
                 let name = format!("outpost_test_{}", uuid::Uuid::new_v4().simple());
@@ -113,7 +118,9 @@ impl TestServer {
             outpost_server::events::spawn_pg_listener(db.clone(), url.clone());
         }
         let world = seed_world(&db).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = db.clone();
@@ -137,7 +144,13 @@ impl TestServer {
     }
 
     pub fn clone_handle(&self) -> Srv {
-        Srv { base: self.base.clone(), db: self.db.clone(), world: self.world.clone(), http: self.http.clone(), engine: self.engine }
+        Srv {
+            base: self.base.clone(),
+            db: self.db.clone(),
+            world: self.world.clone(),
+            http: self.http.clone(),
+            engine: self.engine,
+        }
     }
 
     pub async fn stop(mut self) {
@@ -152,7 +165,9 @@ impl TestServer {
             Cleanup::Dir(d) => {
                 let _ = std::fs::remove_dir_all(d);
             }
-            Cleanup::PgDatabase(name) => admin_pg(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await,
+            Cleanup::PgDatabase(name) => {
+                admin_pg(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await
+            }
             Cleanup::None => {}
         }
     }
@@ -163,22 +178,43 @@ async fn admin_pg(sql: &str) {
     let mut conn = sqlx::postgres::PgConnection::connect(&format!("{}/postgres", pg_base()))
         .await
         .expect("PostgreSQL must run at OUTPOST_TEST_PG (default 127.0.0.1:5432, user postgres)");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut conn).await.expect(sql);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .expect(sql);
 }
 
-async fn user(db: &Db, tenant: TenantId, email: &str, role: Role, elevated: bool, support: bool) -> User {
+async fn user(
+    db: &Db,
+    tenant: TenantId,
+    email: &str,
+    role: Role,
+    elevated: bool,
+    support: bool,
+) -> User {
     admin::create_user(
         db,
         tenant,
-        &UserSpec { email, name: &email.split('@').next().unwrap().replace('.', " "), role, password: Some(PASSWORD), elevated, support },
+        &UserSpec {
+            email,
+            name: &email.split('@').next().unwrap().replace('.', " "),
+            role,
+            password: Some(PASSWORD),
+            elevated,
+            support,
+        },
     )
     .await
     .expect("create user")
 }
 
 async fn seed_world(db: &Db) -> World {
-    let tenant = admin::create_tenant(db, "demo", "Demo Support").await.expect("tenant");
-    let other_tenant = admin::create_tenant(db, "acme", "Acme Inc.").await.expect("tenant");
+    let tenant = admin::create_tenant(db, "demo", "Demo Support")
+        .await
+        .expect("tenant");
+    let other_tenant = admin::create_tenant(db, "acme", "Acme Inc.")
+        .await
+        .expect("tenant");
     let t = tenant.id;
     let admin_user = user(db, t, "admin@demo.test", Role::Admin, false, false).await;
     let agent1 = user(db, t, "agent1@demo.test", Role::Agent, false, true).await;
@@ -187,17 +223,66 @@ async fn seed_world(db: &Db) -> World {
     let outsider = user(db, t, "outsider@demo.test", Role::Agent, false, false).await;
     let customer = user(db, t, "customer@demo.test", Role::Customer, false, false).await;
     let customer2 = user(db, t, "customer2@demo.test", Role::Customer, false, false).await;
-    let foreign_agent = user(db, other_tenant.id, "agent1@acme.test", Role::Agent, false, true).await;
-    let foreign_customer = user(db, other_tenant.id, "customer@acme.test", Role::Customer, false, false).await;
-    let ticket = create_ticket(db, t, &customer, "Order #1001 arrived damaged", Some("ORD-1001")).await;
-    let foreign_ticket = create_ticket(db, other_tenant.id, &foreign_customer, "Acme secret ticket", None).await;
+    let foreign_agent = user(
+        db,
+        other_tenant.id,
+        "agent1@acme.test",
+        Role::Agent,
+        false,
+        true,
+    )
+    .await;
+    let foreign_customer = user(
+        db,
+        other_tenant.id,
+        "customer@acme.test",
+        Role::Customer,
+        false,
+        false,
+    )
+    .await;
+    let ticket = create_ticket(
+        db,
+        t,
+        &customer,
+        "Order #1001 arrived damaged",
+        Some("ORD-1001"),
+    )
+    .await;
+    let foreign_ticket = create_ticket(
+        db,
+        other_tenant.id,
+        &foreign_customer,
+        "Acme secret ticket",
+        None,
+    )
+    .await;
     let tenant = admin::tenant(db, "demo").await.unwrap();
     let other_tenant = admin::tenant(db, "acme").await.unwrap();
-    World { tenant, other_tenant, admin: admin_user, agent1, agent2, lead, outsider, customer, customer2, foreign_agent, ticket, foreign_ticket }
+    World {
+        tenant,
+        other_tenant,
+        admin: admin_user,
+        agent1,
+        agent2,
+        lead,
+        outsider,
+        customer,
+        customer2,
+        foreign_agent,
+        ticket,
+        foreign_ticket,
+    }
 }
 
 /// Creates a ticket on behalf of `requester` through the service layer.
-pub async fn create_ticket(db: &Db, tenant: TenantId, requester: &User, subject: &str, order: Option<&str>) -> Ticket {
+pub async fn create_ticket(
+    db: &Db,
+    tenant: TenantId,
+    requester: &User,
+    subject: &str,
+    order: Option<&str>,
+) -> Ticket {
     let actor = actor_for(db, tenant, requester).await;
     let args = TicketCreateArgs {
         ticket_id: TicketId::new(),
@@ -215,7 +300,10 @@ pub async fn create_ticket(db: &Db, tenant: TenantId, requester: &User, subject:
         related_delivery_id: order.map(|o| format!("DEL-{o}")),
         follow_up_of: None,
     };
-    outpost_server::service::tickets::create(db, &actor, &args).await.expect("create ticket").ticket
+    outpost_server::service::tickets::create(db, &actor, &args)
+        .await
+        .expect("create ticket")
+        .ticket
 }
 
 /// A service-layer actor for a user (as if they had logged in).
@@ -254,12 +342,28 @@ impl Srv {
     }
 
     pub async fn login(&self, email: &str) -> String {
-        let r = self.call(Method::POST, "/auth/v1/login", None, Some(serde_json::json!({"email": email, "password": PASSWORD}))).await;
+        let r = self
+            .call(
+                Method::POST,
+                "/auth/v1/login",
+                None,
+                Some(serde_json::json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "login {email}: {:?}", r.body);
-        r.body["access_token"].as_str().expect("access_token").to_owned()
+        r.body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Resp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
         let mut req = self.http.request(method, self.url(path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -272,7 +376,11 @@ impl Srv {
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.expect("body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp { status, body, headers }
+        Resp {
+            status,
+            body,
+            headers,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Resp {
@@ -297,6 +405,10 @@ impl Srv {
         let status = resp.status();
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.unwrap_or_default();
-        Resp { status, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null), headers }
+        Resp {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            headers,
+        }
     }
 }
