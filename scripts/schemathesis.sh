@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Property-based API test: schemathesis (PyPI) generates requests from the server's own
-# /openapi.json and fails on any 5xx. It runs the real binary on a throw-away SQLite
-# database filled by `outpost-server demo`, authenticated as a support agent.
+# /openapi.json and fails on any 5xx (and on the other checks listed below). It runs
+# the real binary on a throw-away SQLite database filled by `outpost-server demo`,
+# authenticated as a support agent.
 #
 # Environment:
 #   OUTPOST_VENV       Python venv for schemathesis (default ~/.cache/outpost/venv)
