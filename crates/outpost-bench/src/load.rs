@@ -1,0 +1,246 @@
+//! Closed-loop load generator: `connections` workers, each with its own keep-alive
+//! connection, send a request, wait for the whole response, and send the next one,
+//! for a warm-up and then a measured window. Every latency of the window is kept.
+
+use crate::http::Conn;
+use hyper::body::Bytes;
+use hyper::{Method, StatusCode};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// What the workers request.
+pub enum Scenario {
+    /// `GET /messaging/support/tickets`: random page 1..=50, sometimes
+    /// `assignment_scope=unassigned` or `search=refund`.
+    List,
+    /// `GET /sync/v1/changes` from a random cursor `EPOCH:SEQ`, `0 <= SEQ <= head`.
+    Sync {
+        epoch: String,
+        head: i64,
+        limit: u32,
+    },
+    /// `POST /messaging/conversations/{id}/messages` to a random open conversation.
+    Send { conversations: Vec<String> },
+}
+
+impl Scenario {
+    /// Method, path and body of the next request.
+    fn next(&self, rng: &mut StdRng) -> (Method, String, Option<Bytes>) {
+        match self {
+            Scenario::List => {
+                let page = rng.random_range(1..=50);
+                let mut path = format!("/messaging/support/tickets?page={page}&limit=20");
+                let pick = rng.random_range(0..10);
+                if pick < 2 {
+                    path.push_str("&assignment_scope=unassigned");
+                } else if pick == 2 {
+                    path.push_str("&search=refund");
+                }
+                (Method::GET, path, None)
+            }
+            Scenario::Sync { epoch, head, limit } => {
+                let seq = rng.random_range(0..=*head);
+                let cursor: String =
+                    form_urlencoded::byte_serialize(format!("{epoch}:{seq}").as_bytes()).collect();
+                let path = format!("/sync/v1/changes?cursor={cursor}&limit={limit}");
+                (Method::GET, path, None)
+            }
+            Scenario::Send { conversations } => {
+                let conv = &conversations[rng.random_range(0..conversations.len())];
+                let path = format!("/messaging/conversations/{conv}/messages");
+                let body = Bytes::from_static(br#"{"message_type":"text","content":"bench"}"#);
+                (Method::POST, path, Some(body))
+            }
+        }
+    }
+}
+
+pub struct LoadConfig {
+    pub connections: usize,
+    pub warmup: Duration,
+    pub duration: Duration,
+}
+
+/// What one run measured (requests started and finished inside the window).
+#[derive(Default)]
+pub struct LoadResult {
+    /// Latencies of every measured request in microseconds, sorted.
+    pub latencies_us: Vec<u32>,
+    pub ok: u64,
+    /// Responses by unexpected status.
+    pub bad_status: BTreeMap<u16, u64>,
+    /// Connection failures, timeouts and similar.
+    pub transport_errors: u64,
+    /// One example of each kind of error, for the report.
+    pub error_samples: Vec<String>,
+    pub window: Duration,
+    pub response_bytes: u64,
+}
+
+impl LoadResult {
+    pub fn requests(&self) -> u64 {
+        self.latencies_us.len() as u64
+    }
+
+    pub fn errors(&self) -> u64 {
+        self.bad_status.values().sum::<u64>() + self.transport_errors
+    }
+
+    pub fn rate(&self) -> f64 {
+        self.requests() as f64 / self.window.as_secs_f64()
+    }
+
+    /// Latency at quantile `q` (0..=1) in milliseconds.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return f64::NAN;
+        }
+        let rank = (q * self.latencies_us.len() as f64).ceil() as usize;
+        let i = rank.clamp(1, self.latencies_us.len()) - 1;
+        f64::from(self.latencies_us[i]) / 1000.0
+    }
+
+    pub fn mean_ms(&self) -> f64 {
+        if self.latencies_us.is_empty() {
+            return f64::NAN;
+        }
+        let sum: u64 = self.latencies_us.iter().map(|&l| u64::from(l)).sum();
+        sum as f64 / self.latencies_us.len() as f64 / 1000.0
+    }
+
+    fn merge(&mut self, other: LoadResult) {
+        self.latencies_us.extend(other.latencies_us);
+        self.ok += other.ok;
+        for (k, v) in other.bad_status {
+            *self.bad_status.entry(k).or_default() += v;
+        }
+        self.transport_errors += other.transport_errors;
+        self.response_bytes += other.response_bytes;
+        for s in other.error_samples {
+            if self.error_samples.len() < 5 && !self.error_samples.contains(&s) {
+                self.error_samples.push(s);
+            }
+        }
+    }
+}
+
+/// Runs the scenario against `addr` and returns what the measured window saw.
+pub async fn run(
+    addr: SocketAddr,
+    token: Arc<str>,
+    scenario: Arc<Scenario>,
+    expect: StatusCode,
+    cfg: &LoadConfig,
+) -> LoadResult {
+    let start = Instant::now();
+    let measure_from = start + cfg.warmup;
+    let end = measure_from + cfg.duration;
+    let mut workers = Vec::with_capacity(cfg.connections);
+    for i in 0..cfg.connections {
+        let token = token.clone();
+        let scenario = scenario.clone();
+        workers.push(tokio::spawn(async move {
+            worker(addr, &token, &scenario, expect, measure_from, end, i as u64).await
+        }));
+    }
+    let mut total = LoadResult {
+        window: cfg.duration,
+        ..LoadResult::default()
+    };
+    for w in workers {
+        match w.await {
+            Ok(r) => total.merge(r),
+            Err(e) => {
+                total.transport_errors += 1;
+                total.error_samples.push(format!("worker failed: {e}"));
+            }
+        }
+    }
+    total.latencies_us.sort_unstable();
+    total
+}
+
+/// A single request may not take longer than this; it counts as an error then.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn worker(
+    addr: SocketAddr,
+    token: &str,
+    scenario: &Scenario,
+    expect: StatusCode,
+    measure_from: Instant,
+    end: Instant,
+    seed: u64,
+) -> LoadResult {
+    let mut rng = StdRng::seed_from_u64(0x6f75_7470_6f73_7400 ^ seed);
+    let mut out = LoadResult::default();
+    let mut conn: Option<Conn> = None;
+    let sample = |out: &mut LoadResult, s: String| {
+        if out.error_samples.len() < 5 && !out.error_samples.contains(&s) {
+            out.error_samples.push(s);
+        }
+    };
+    loop {
+        let now = Instant::now();
+        if now >= end {
+            break;
+        }
+        let c = match conn.as_mut() {
+            Some(c) => c,
+            None => match Conn::connect(addr).await {
+                Ok(c) => conn.insert(c),
+                Err(e) => {
+                    if now >= measure_from {
+                        out.transport_errors += 1;
+                        sample(&mut out, format!("{e:#}"));
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let (method, path, body) = scenario.next(&mut rng);
+        let t0 = Instant::now();
+        let res =
+            tokio::time::timeout(REQUEST_TIMEOUT, c.request(method, &path, Some(token), body))
+                .await;
+        let t1 = Instant::now();
+        let measured = t0 >= measure_from && t1 <= end;
+        match res {
+            Ok(Ok((status, body))) => {
+                if measured {
+                    let us = (t1 - t0).as_micros().min(u128::from(u32::MAX)) as u32;
+                    out.latencies_us.push(us);
+                    out.response_bytes += body.len() as u64;
+                    if status == expect {
+                        out.ok += 1;
+                    } else {
+                        *out.bad_status.entry(status.as_u16()).or_default() += 1;
+                        let text =
+                            String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+                        sample(&mut out, format!("{status} on {path}: {text}"));
+                    }
+                }
+            }
+            Ok(Err(e)) => {
+                if measured {
+                    out.transport_errors += 1;
+                    sample(&mut out, format!("{e:#}"));
+                }
+                conn = None;
+            }
+            Err(_) => {
+                if measured || t0 >= measure_from {
+                    out.transport_errors += 1;
+                    sample(&mut out, format!("no response within {REQUEST_TIMEOUT:?}"));
+                }
+                conn = None;
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,538 @@
+//! `outpost-bench`: loopback load benchmark of `outpost-server` with the demo data set,
+//! on SQLite and on PostgreSQL (issue 2, "Benchmark"; run by `make bench`).
+//!
+//! For each engine: fill a database with `outpost-server demo` (SQLite files are
+//! cached under /var/tmp/outpost-bench/ by size and schema), start
+//! `outpost-server serve` on a free loopback port with the per-token rate limit off,
+//! log in as `agent1@demo.test`, and drive three closed-loop workloads — the seed-000
+//! support queue list, sync pull and send message — printing throughput, latency
+//! quantiles and errors against the issue's targets. Exits non-zero only when the
+//! server (or the demo generator) fails; a missed target is reported, not fatal.
+
+#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+
+mod http;
+mod load;
+mod server;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, ValueEnum};
+use http::Conn;
+use hyper::body::Bytes;
+use hyper::{Method, StatusCode};
+use load::{LoadConfig, LoadResult, Scenario};
+use server::{PgDb, Server, SqliteDb};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Parser)]
+#[command(
+    name = "outpost-bench",
+    version,
+    about = "Loopback load benchmark of outpost-server (seed-000 list, sync pull, send message) on SQLite and PostgreSQL"
+)]
+struct Args {
+    /// Which storage engines to measure.
+    #[arg(long, value_enum, default_value_t = EngineArg::Both)]
+    engine: EngineArg,
+    /// Demo tickets per tenant (default 100000; 5000 with --quick).
+    #[arg(long)]
+    tickets: Option<u64>,
+    /// Messages per ticket (default 10; 5 with --quick).
+    #[arg(long)]
+    messages_per_ticket: Option<u64>,
+    /// Small data set (5000 tickets x 5 messages) for a quick look.
+    #[arg(long, env = "OUTPOST_BENCH_QUICK", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    quick: bool,
+    /// Concurrent keep-alive connections (closed loop: each waits for its response).
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Measured seconds per workload.
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Unmeasured warm-up seconds before each workload.
+    #[arg(long, default_value_t = 2.0)]
+    warmup: f64,
+    /// Threads of the in-process load generator (it shares the machine's cores with the server).
+    #[arg(long, default_value_t = 1)]
+    client_threads: usize,
+    /// Workloads to run, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values = ["list", "sync", "send"])]
+    only: Vec<Workload>,
+    /// Page size of the sync pull workload.
+    #[arg(long, default_value_t = 500)]
+    sync_limit: u32,
+    /// Regenerate the cached SQLite demo database.
+    #[arg(long)]
+    fresh: bool,
+    /// The server binary (default: $CARGO_TARGET_DIR/release/outpost-server).
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// PostgreSQL server to create (and drop) the bench database on.
+    #[arg(
+        long,
+        env = "OUTPOST_BENCH_PG",
+        default_value = "postgres://postgres@127.0.0.1:5432"
+    )]
+    pg_url: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EngineArg {
+    Sqlite,
+    Postgres,
+    Both,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+enum Workload {
+    List,
+    Sync,
+    Send,
+}
+
+impl Workload {
+    fn name(self) -> &'static str {
+        match self {
+            Workload::List => "list",
+            Workload::Sync => "sync",
+            Workload::Send => "send",
+        }
+    }
+
+    /// (minimum req/s, maximum p99 in ms) from issue 2.
+    fn target(self) -> Option<(f64, f64)> {
+        match self {
+            Workload::List => Some((3000.0, 50.0)),
+            Workload::Sync => None,
+            Workload::Send => Some((500.0, 100.0)),
+        }
+    }
+}
+
+pub(crate) fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+fn main() {
+    let args = Args::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.client_threads.max(1))
+        .enable_all()
+        .build();
+    let code = match rt {
+        Ok(rt) => match rt.block_on(run(args)) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("outpost-bench: {e:#}");
+                1
+            }
+        },
+        Err(e) => {
+            eprintln!("outpost-bench: starting the runtime: {e}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+struct Row {
+    engine: &'static str,
+    workload: Workload,
+    result: LoadResult,
+    server_cpu: Option<f64>,
+    client_cpu: Option<f64>,
+}
+
+async fn run(args: Args) -> Result<()> {
+    let tickets = args
+        .tickets
+        .unwrap_or(if args.quick { 5000 } else { 100_000 });
+    let messages = args
+        .messages_per_ticket
+        .unwrap_or(if args.quick { 5 } else { 10 });
+    let bin = server::locate_binary(args.server_bin.as_deref())?;
+    let cfg = LoadConfig {
+        connections: args.connections.max(1),
+        warmup: Duration::from_secs_f64(args.warmup.max(0.0)),
+        duration: Duration::from_secs_f64(args.duration.max(0.1)),
+    };
+    let engines: &[&'static str] = match args.engine {
+        EngineArg::Sqlite => &["sqlite"],
+        EngineArg::Postgres => &["postgres"],
+        EngineArg::Both => &["sqlite", "postgres"],
+    };
+
+    say("outpost-bench: loopback load against outpost-server");
+    say(&format!("  server binary {}", bin.display()));
+    say(&format!(
+        "  data set: demo generator, {tickets} tickets x {messages} messages per ticket in each of its 2 tenants (load as agent1@demo.test)"
+    ));
+    say(&format!(
+        "  load: {} keep-alive connections, closed loop, {:.0} s warm-up + {:.0} s measured per workload, {} client thread(s)",
+        cfg.connections,
+        cfg.warmup.as_secs_f64(),
+        cfg.duration.as_secs_f64(),
+        args.client_threads.max(1)
+    ));
+    say(
+        "  the per-token rate limit is disabled for the bench (OUTPOST_RATE_LIMIT=0); it would cap one token at 50 req/s",
+    );
+    say(&format!(
+        "  caveat: the load generator runs on the same {} core(s) as the server, so it takes CPU the server would otherwise have",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    ));
+
+    let mut rows = Vec::new();
+    let mut failed = None;
+    for &engine in engines {
+        say("");
+        say(&format!("== {engine} =="));
+        if let Err(e) = bench_engine(engine, &args, &bin, tickets, messages, &cfg, &mut rows).await
+        {
+            say(&format!("  FAILED: {e:#}"));
+            failed.get_or_insert(e);
+        }
+    }
+
+    say("");
+    say(&format!(
+        "== summary ({tickets} tickets x {messages} messages per tenant, {} connections) ==",
+        cfg.connections
+    ));
+    say(&format!(
+        "  {:<9} {:<5} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9}  {}",
+        "engine", "load", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "cpu s/c", "target"
+    ));
+    for r in &rows {
+        let res = &r.result;
+        let cpu = match (r.server_cpu, r.client_cpu) {
+            (Some(s), Some(c)) => format!("{s:.1}/{c:.1}"),
+            _ => "-".into(),
+        };
+        say(&format!(
+            "  {:<9} {:<5} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>9}  {}",
+            r.engine,
+            r.workload.name(),
+            res.rate(),
+            res.quantile_ms(0.50),
+            res.quantile_ms(0.99),
+            res.quantile_ms(1.0),
+            res.errors(),
+            cpu,
+            verdict(r.workload, res)
+        ));
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+fn verdict(w: Workload, r: &LoadResult) -> String {
+    match w.target() {
+        None => "(no target)".into(),
+        Some((rate, p99)) => {
+            let ok_rate = r.rate() >= rate;
+            let ok_p99 = r.quantile_ms(0.99) < p99;
+            let mark = if ok_rate && ok_p99 && r.errors() == 0 {
+                "PASS"
+            } else {
+                "MISS"
+            };
+            let mut why = Vec::new();
+            if !ok_rate {
+                why.push("throughput");
+            }
+            if !ok_p99 {
+                why.push("p99");
+            }
+            if r.errors() > 0 {
+                why.push("errors");
+            }
+            let why = if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", why.join(", "))
+            };
+            format!("{mark} >= {rate:.0} req/s, p99 < {p99:.0} ms{why}")
+        }
+    }
+}
+
+async fn bench_engine(
+    engine: &'static str,
+    args: &Args,
+    bin: &Path,
+    tickets: u64,
+    messages: u64,
+    cfg: &LoadConfig,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    match engine {
+        "sqlite" => {
+            let db = SqliteDb::prepare(bin, tickets, messages, args.fresh).await?;
+            serve_and_load(engine, &db.url, args, bin, cfg, rows).await
+        }
+        _ => {
+            let db = PgDb::create(&args.pg_url).await?;
+            say(&format!("  database {} (dropped at the end)", db.name));
+            let result = async {
+                say(&format!(
+                    "  demo data: generating {tickets} tickets x {messages} messages per tenant ..."
+                ));
+                let took = server::generate_demo(bin, &db.url, tickets, messages).await?;
+                say(&format!(
+                    "  demo data: generated in {:.1} s",
+                    took.as_secs_f64()
+                ));
+                serve_and_load(engine, &db.url, args, bin, cfg, rows).await
+            }
+            .await;
+            match db.drop_db().await {
+                Ok(()) => say(&format!("  dropped database {}", db.name)),
+                Err(e) => say(&format!("  could not drop database {}: {e:#}", db.name)),
+            }
+            result
+        }
+    }
+}
+
+async fn serve_and_load(
+    engine: &'static str,
+    url: &str,
+    args: &Args,
+    bin: &Path,
+    cfg: &LoadConfig,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    let started = Instant::now();
+    let mut srv = Server::start(bin, url, engine).await?;
+    say(&format!(
+        "  server up on {} in {:.1} s (pid {}, log {})",
+        srv.addr,
+        started.elapsed().as_secs_f64(),
+        srv.pid().unwrap_or(0),
+        srv.log.display()
+    ));
+    let outcome = load_all(engine, &mut srv, args, cfg, rows).await;
+    let stopped = srv.stop().await;
+    outcome?;
+    stopped?;
+    say("  server stopped");
+    Ok(())
+}
+
+async fn load_all(
+    engine: &'static str,
+    srv: &mut Server,
+    args: &Args,
+    cfg: &LoadConfig,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    let mut conn = Conn::connect(srv.addr).await?;
+    let token: Arc<str> = login(&mut conn).await?.into();
+
+    for &w in &args.only {
+        let (scenario, expect) = match w {
+            Workload::List => (Scenario::List, StatusCode::OK),
+            Workload::Sync => {
+                let (epoch, head) = sync_head(&mut conn, &token).await?;
+                say(&format!(
+                    "  sync: epoch {epoch}, log head {head}; random cursors in 0..={head}, limit {}",
+                    args.sync_limit
+                ));
+                let scenario = Scenario::Sync {
+                    epoch,
+                    head,
+                    limit: args.sync_limit,
+                };
+                (scenario, StatusCode::OK)
+            }
+            Workload::Send => {
+                let conversations = open_conversations(&mut conn, &token, 2000).await?;
+                say(&format!(
+                    "  send: spread over {} open conversations (from the first queue pages, closed tickets skipped)",
+                    conversations.len()
+                ));
+                if conversations.is_empty() {
+                    bail!("no open conversation to post to");
+                }
+                (Scenario::Send { conversations }, StatusCode::CREATED)
+            }
+        };
+        let describe = match w {
+            Workload::List => {
+                "GET /messaging/support/tickets?page=1..50&limit=20 (20% assignment_scope=unassigned, 10% search=refund)"
+                    .to_string()
+            }
+            Workload::Sync => format!("GET /sync/v1/changes?cursor=EPOCH:SEQ&limit={}", args.sync_limit),
+            Workload::Send => "POST /messaging/conversations/{id}/messages {\"message_type\":\"text\",\"content\":\"bench\"}".to_string(),
+        };
+        say(&format!("  {:<5} {describe}", w.name()));
+        if let Some(load) = server::load_average() {
+            say(&format!(
+                "        1-min load average of the machine before the run: {load}"
+            ));
+        }
+        let server_cpu0 = server::cpu_seconds(srv.pid());
+        let client_cpu0 = server::cpu_seconds(None);
+        let wall0 = Instant::now();
+        let result = load::run(srv.addr, token.clone(), Arc::new(scenario), expect, cfg).await;
+        let wall = wall0.elapsed().as_secs_f64();
+        let server_cpu = server::cpu_seconds(srv.pid())
+            .zip(server_cpu0)
+            .map(|(b, a)| (b - a) / wall);
+        let client_cpu = server::cpu_seconds(None)
+            .zip(client_cpu0)
+            .map(|(b, a)| (b - a) / wall);
+        srv.check_alive()?;
+        report(engine, w, &result, server_cpu, client_cpu);
+        rows.push(Row {
+            engine,
+            workload: w,
+            result,
+            server_cpu,
+            client_cpu,
+        });
+    }
+    Ok(())
+}
+
+fn report(
+    engine: &str,
+    w: Workload,
+    r: &LoadResult,
+    server_cpu: Option<f64>,
+    client_cpu: Option<f64>,
+) {
+    let cpu = match (server_cpu, client_cpu) {
+        (Some(s), Some(c)) => format!("; CPU: server {s:.2} cores, load generator {c:.2} cores"),
+        _ => String::new(),
+    };
+    say(&format!(
+        "  {engine} {:<5} {:>8.0} req/s  p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  p99.9 {:.2} ms  max {:.2} ms  mean {:.2} ms  errors {}/{}  {:.1} MiB/s{cpu}",
+        w.name(),
+        r.rate(),
+        r.quantile_ms(0.50),
+        r.quantile_ms(0.90),
+        r.quantile_ms(0.99),
+        r.quantile_ms(0.999),
+        r.quantile_ms(1.0),
+        r.mean_ms(),
+        r.errors(),
+        r.requests() + r.transport_errors,
+        r.response_bytes as f64 / r.window.as_secs_f64() / 1048576.0,
+    ));
+    if r.errors() > 0 {
+        let by_status: Vec<String> = r
+            .bad_status
+            .iter()
+            .map(|(s, n)| format!("{s}: {n}"))
+            .collect();
+        say(&format!(
+            "        errors by status: [{}], transport errors: {}",
+            by_status.join(", "),
+            r.transport_errors
+        ));
+        for s in &r.error_samples {
+            say(&format!("        e.g. {s}"));
+        }
+    }
+    say(&format!("        {}", verdict(w, r)));
+}
+
+async fn login(conn: &mut Conn) -> Result<String> {
+    let body = Bytes::from_static(br#"{"email":"agent1@demo.test","password":"outpost-demo"}"#);
+    let (status, resp) = conn
+        .request(Method::POST, "/auth/v1/login", None, Some(body))
+        .await?;
+    if status != StatusCode::OK {
+        bail!(
+            "login as agent1@demo.test failed: {status}: {}",
+            String::from_utf8_lossy(&resp)
+        );
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&resp).context("login response is not JSON")?;
+    v["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .context("login response has no access_token")
+}
+
+/// The server epoch (from a first pull) and the head of the caller's change log (the
+/// largest sequence a cursor may name: larger ones are refused with 410).
+async fn sync_head(conn: &mut Conn, token: &str) -> Result<(String, i64)> {
+    let first = conn
+        .get_json("/sync/v1/changes?cursor=0&limit=1", token)
+        .await?;
+    let epoch = first["epoch"]
+        .as_str()
+        .context("sync pull response has no epoch")?
+        .to_owned();
+    let mut lo = 0_i64;
+    let mut hi = 1_i64;
+    while cursor_accepted(conn, token, &epoch, hi).await? {
+        lo = hi;
+        hi *= 2;
+        if hi > 1 << 50 {
+            bail!("the change log seems unbounded");
+        }
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if cursor_accepted(conn, token, &epoch, mid).await? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok((epoch, lo))
+}
+
+/// Whether the server accepts the cursor `EPOCH:SEQ` (a cursor past the head is a 410).
+async fn cursor_accepted(conn: &mut Conn, token: &str, epoch: &str, seq: i64) -> Result<bool> {
+    let cursor: String =
+        form_urlencoded::byte_serialize(format!("{epoch}:{seq}").as_bytes()).collect();
+    let path = format!("/sync/v1/changes?cursor={cursor}&limit=1");
+    let (status, body) = conn.request(Method::GET, &path, Some(token), None).await?;
+    match status {
+        StatusCode::OK => Ok(true),
+        StatusCode::GONE => Ok(false),
+        s => bail!("GET {path}: {s}: {}", String::from_utf8_lossy(&body)),
+    }
+}
+
+/// Conversations of tickets that are not closed, from the first queue pages.
+async fn open_conversations(conn: &mut Conn, token: &str, want: usize) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for page in 1..=100 {
+        let v = conn
+            .get_json(
+                &format!("/messaging/support/tickets?page={page}&limit=100"),
+                token,
+            )
+            .await?;
+        let tickets = v["tickets"].as_array().cloned().unwrap_or_default();
+        for t in &tickets {
+            if t["status"].as_str() != Some("closed")
+                && let Some(c) = t["conversation_id"].as_str()
+            {
+                out.push(c.to_owned());
+            }
+        }
+        if out.len() >= want || tickets.is_empty() || v["has_more"] != serde_json::Value::Bool(true)
+        {
+            break;
+        }
+    }
+    out.truncate(want);
+    Ok(out)
+}
