@@ -71,6 +71,17 @@ impl Error {
         Self::new(ErrorCode::InvalidInput, message)
     }
 
+    /// A unique-constraint violation on insert as a `conflict`: a client-chosen id is
+    /// already taken (possibly in another tenant, whose rows stay untouched and unnamed).
+    /// Other store failures pass through.
+    pub fn taken(e: StoreError, message: &str) -> Self {
+        if e.is_unique_violation() {
+            Self::new(ErrorCode::Conflict, message)
+        } else {
+            Error::Store(e)
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Refused { code, .. } => *code,

@@ -82,7 +82,7 @@ pub struct ApiJson<T>(pub T);
 
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
+    let value = serde_path_to_error::deserialize::<_, T>(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let msg = inner.to_string();
@@ -91,21 +91,30 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         } else {
             format!(" at {path}")
         };
-        match inner.classify() {
-            serde_json::error::Category::Syntax
-            | serde_json::error::Category::Eof
-            | serde_json::error::Category::Io => ApiError::new(
+        // A body that is not JSON at all is malformed, whatever its first fields say;
+        // serde_json reports some type mismatches (a number where an enum goes) as
+        // syntax errors, so a body that is valid JSON is judged on its shape.
+        if let Err(syntax) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            return ApiError::new(
                 ErrorCode::MalformedRequest,
-                format!("the body is not valid JSON: {msg}"),
-            ),
+                format!("the body is not valid JSON: {syntax}"),
+            );
+        }
+        match inner.classify() {
             serde_json::error::Category::Data if msg.starts_with("unknown field") => {
                 ApiError::new(ErrorCode::UnknownField, format!("{msg}{at}"))
             }
-            serde_json::error::Category::Data => {
-                ApiError::new(ErrorCode::InvalidInput, format!("{msg}{at}"))
-            }
+            _ => ApiError::new(ErrorCode::InvalidInput, format!("{msg}{at}")),
         }
-    })
+    })?;
+    // Nothing but whitespace may follow the document.
+    de.end().map_err(|e| {
+        ApiError::new(
+            ErrorCode::MalformedRequest,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    Ok(value)
 }
 
 async fn body_bytes(req: Request, state: &AppState) -> Result<Bytes, ApiError> {

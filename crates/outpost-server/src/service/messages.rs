@@ -30,13 +30,12 @@ async fn readable_ticket(
     {
         return Ok(rec);
     }
-    if can_see(actor, &rec.ticket) {
-        return Err(Error::new(
-            ErrorCode::NotParticipant,
-            "you are not a participant of this conversation",
-        ));
-    }
-    Err(Error::not_found("conversation"))
+    // Seed 003: "Error - Not Participant 403", as for sending. Other tenants' ids
+    // never get here (the lookup above is tenant-scoped, so they are 404).
+    Err(Error::new(
+        ErrorCode::NotParticipant,
+        "you are not a participant of this conversation",
+    ))
 }
 
 /// Internal notes are for staff; customers never receive them, by any route.
@@ -265,7 +264,9 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
         attachments: args.attachments.clone(),
         created_at: now,
     };
-    conversations::insert_message(tx.conn(), tenant, &msg).await?;
+    conversations::insert_message(tx.conn(), tenant, &msg)
+        .await
+        .map_err(|e| Error::taken(e, "a message with this id already exists"))?;
     if !participant {
         conversations::upsert_participant(
             tx.conn(),

@@ -790,7 +790,9 @@ pub async fn create_in(
             field_versions,
         },
     };
-    tickets::insert(tx.conn(), tenant, &rec).await?;
+    tickets::insert(tx.conn(), tenant, &rec)
+        .await
+        .map_err(|e| Error::taken(e, "a ticket with this id already exists"))?;
     let links: Vec<(TicketId, TagId)> = tag_ids.iter().map(|t| (rec.ticket.id, *t)).collect();
     tickets::insert_tag_links(tx.conn(), &links).await?;
     let mut participants = vec![Participant {
@@ -816,7 +818,9 @@ pub async fn create_in(
         created_at: now,
         version: 1,
     };
-    conversations::insert_conversation(tx.conn(), tenant, &conv).await?;
+    conversations::insert_conversation(tx.conn(), tenant, &conv)
+        .await
+        .map_err(|e| Error::taken(e, "a conversation with this id already exists"))?;
     let created = HistoryEntry {
         id: HistoryId::new(),
         ticket_id: rec.ticket.id,

@@ -4,7 +4,12 @@
 mod support;
 
 mod auth;
+mod errors;
 mod openapi;
+mod security;
 mod seed000;
+mod seed003;
+mod sse;
 mod storage;
 mod sync;
+mod sync_concurrent;
