@@ -61,6 +61,7 @@ pub async fn list(
     page: i64,
     limit: i64,
 ) -> Result<MessagePage> {
+    crate::service::require_scope(actor, crate::auth::Scope::TicketsRead)?;
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     readable_ticket(&mut conn, actor, conv).await?;
     let filter = MessageFilter {

@@ -2,9 +2,10 @@
 //! conversation summary each row needs.
 
 use crate::auth::Actor;
+use crate::auth::Scope;
 use crate::db::Db;
 use crate::error::{Error, Result, StoreError};
-use crate::service::{require_support, visibility};
+use crate::service::{require_scope, require_support, visibility};
 use crate::store::tickets::{AssignmentScope, TicketFilter, TicketRecord};
 use crate::store::{conversations, directory, tickets};
 use outpost_domain::*;
@@ -32,6 +33,7 @@ pub struct QueuePage {
 
 pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<QueuePage> {
     require_support(actor)?;
+    require_scope(actor, Scope::TicketsRead)?;
     if q.assigned_to.is_some() && !actor.elevated {
         return Err(Error::forbidden(
             "only elevated support users may filter by assigned_to",
@@ -97,6 +99,7 @@ pub struct TicketDetail {
 
 pub async fn detail(db: &Db, actor: &Actor, id: TicketId) -> Result<TicketDetail> {
     require_support(actor)?;
+    require_scope(actor, Scope::TicketsRead)?;
     let ticket = crate::service::tickets::get(db, actor, id).await?;
     detail_of(db, actor, ticket).await
 }

@@ -222,26 +222,24 @@ pub async fn push(db: &Db, actor: &Actor, req: &PushRequest) -> Result<PushRespo
     }
     let client = req.client_id;
     {
+        // Register the client if new (a concurrent first push of the same id inserts
+        // nothing), then check the owner that is actually stored.
         let mut tx = db.write_untracked().await?;
-        match sync_clients::get(&mut tx, client).await? {
-            Some(c) if c.tenant_id != actor.tenant_id || c.user_id != actor.user_id => {
-                return Err(Error::forbidden(
-                    "this client_id belongs to another account",
-                ));
-            }
-            Some(_) => {}
-            None => {
-                sync_clients::insert(
-                    &mut tx,
-                    client,
-                    actor.tenant_id,
-                    actor.user_id,
-                    &time::now(),
-                )
-                .await?
-            }
-        }
+        sync_clients::insert(
+            &mut tx,
+            client,
+            actor.tenant_id,
+            actor.user_id,
+            &time::now(),
+        )
+        .await?;
+        let owner = sync_clients::get(&mut tx, client).await?;
         tx.commit().await.map_err(StoreError::from)?;
+        if owner.is_none_or(|c| c.tenant_id != actor.tenant_id || c.user_id != actor.user_id) {
+            return Err(Error::forbidden(
+                "this client_id belongs to another account",
+            ));
+        }
     }
     let mut results = Vec::with_capacity(req.mutations.len());
     for m in &req.mutations {

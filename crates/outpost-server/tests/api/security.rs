@@ -985,9 +985,16 @@ both_engines!(api_key_scopes_are_enforced, |srv: Srv| async move {
         );
         assert_eq!(r.code(), "forbidden");
     }
-    // A key without tickets:read cannot pull the feed.
-    let r = srv.get("/sync/v1/changes?cursor=0", &write_only).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+    // A key without tickets:read reads nothing: not the feed, not the queue, not messages.
+    for path in [
+        "/sync/v1/changes?cursor=0".to_owned(),
+        "/messaging/support/tickets".to_owned(),
+        format!("/messaging/support/tickets/{t}"),
+        format!("/messaging/conversations/{c}/messages"),
+    ] {
+        let r = srv.get(&path, &write_only).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {:?}", r.body);
+    }
 
     let agent = srv.login("agent2@demo.test").await;
     let d = srv
