@@ -25,9 +25,13 @@ impl InvalidValue {
 macro_rules! string_enum {
     ($(#[$doc:meta])* $name:ident, $field:literal { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
+        // Wire names are the snake_case variant names; `rename_all` (rather than a
+        // per-variant rename) is what the OpenAPI generator reads. A unit test checks
+        // that every `$text` equals the serialized name.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
+            $($(#[$vdoc])* $variant),+
         }
 
         impl $name {
@@ -334,6 +338,27 @@ mod tests {
             err.reason.contains("new, open"),
             "error lists the allowed values: {err}"
         );
+    }
+
+    #[test]
+    fn wire_names_equal_as_str_for_every_enum() {
+        fn check<T: Serialize + Copy>(all: &[T], name: impl Fn(T) -> &'static str) {
+            for v in all {
+                assert_eq!(
+                    serde_json::to_value(v).unwrap(),
+                    name(*v),
+                    "serde and as_str must agree"
+                );
+            }
+        }
+        check(Role::ALL, Role::as_str);
+        check(Status::ALL, Status::as_str);
+        check(Priority::ALL, Priority::as_str);
+        check(MessageType::ALL, MessageType::as_str);
+        check(ConversationStatus::ALL, ConversationStatus::as_str);
+        check(ParticipantRole::ALL, ParticipantRole::as_str);
+        check(Circumstance::ALL, Circumstance::as_str);
+        check(ResponderKind::ALL, ResponderKind::as_str);
     }
 
     #[test]

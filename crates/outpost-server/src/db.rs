@@ -292,7 +292,7 @@ impl WriteTx {
                 },
             );
             qb.push(" ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted");
-            qb.build().execute(&mut *self.tx).await?;
+            qb.execute(&mut *self.tx).await?;
         }
         if self.db.engine == Engine::Postgres {
             sqlx::query("SELECT pg_notify('outpost_changes', $1)")

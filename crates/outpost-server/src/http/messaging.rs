@@ -71,6 +71,7 @@ pub struct MessageList {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Tenant context; must match the token's tenant.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub tenant_id: Option<String>,
     /// Page number, from 1 (default 1).
     pub page: Option<i64>,
@@ -115,7 +116,7 @@ fn parse_range(s: Option<&str>) -> Result<Range, ApiError> {
 
 /// List a conversation's messages (newest first); moves the caller's read marker.
 #[utoipa::path(get, path = "/messaging/conversations/{conversationId}/messages", tag = "seed-003 messages",
-    params(("conversationId" = String, Path, description = "UUID of the conversation"), ListQuery),
+    params(("conversationId" = uuid::Uuid, Path, description = "UUID of the conversation"), ListQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, body = MessageList),
@@ -171,12 +172,13 @@ pub struct SendRequest {
 #[into_params(parameter_in = Query)]
 pub struct TenantQuery {
     /// Tenant context; must match the token's tenant.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub tenant_id: Option<String>,
 }
 
 /// Send a message to a conversation.
 #[utoipa::path(post, path = "/messaging/conversations/{conversationId}/messages", tag = "seed-003 messages",
-    params(("conversationId" = String, Path, description = "UUID of the conversation"), TenantQuery),
+    params(("conversationId" = uuid::Uuid, Path, description = "UUID of the conversation"), TenantQuery),
     request_body = SendRequest, security(("bearer" = [])),
     responses(
         (status = 201, body = MessageView),

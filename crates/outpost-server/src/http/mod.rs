@@ -84,6 +84,79 @@ async fn method_not_allowed() -> impl IntoResponse {
     (axum::http::StatusCode::METHOD_NOT_ALLOWED, Json(body))
 }
 
+/// Documents the error responses every route can give, so each operation lists them
+/// without repeating them in every annotation.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            Ref, RefOr, ResponseBuilder, content::ContentBuilder, header::HeaderBuilder,
+        };
+        let error = |desc: &str| {
+            ResponseBuilder::new().description(desc).content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+        };
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let public = matches!(
+                path.as_str(),
+                "/auth/v1/login" | "/openapi.json" | "/healthz"
+            );
+            let ops = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in ops.into_iter().flatten() {
+                let r = &mut op.responses.responses;
+                if !public || path == "/auth/v1/login" {
+                    r.entry("400".into()).or_insert_with(|| {
+                        RefOr::T(error("Malformed JSON, unknown field or parameter, or an id that is not a UUID").build())
+                    });
+                    r.entry("422".into()).or_insert_with(|| {
+                        RefOr::T(error("A value of the wrong type or out of range").build())
+                    });
+                    r.entry("429".into()).or_insert_with(|| {
+                        RefOr::T(
+                            error("Rate limited; retry after the seconds in Retry-After")
+                                .header(
+                                    "Retry-After",
+                                    HeaderBuilder::new()
+                                        .schema(utoipa::openapi::schema::Object::with_type(
+                                            utoipa::openapi::schema::Type::Integer,
+                                        ))
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                    });
+                }
+                if !public {
+                    r.entry("401".into()).or_insert_with(|| {
+                        RefOr::T(error("Missing, unknown, revoked or expired token").build())
+                    });
+                    r.entry("403".into()).or_insert_with(|| {
+                        RefOr::T(error("Role, scope or tenant does not allow this").build())
+                    });
+                }
+                if matches!(op.request_body, Some(_)) {
+                    r.entry("413".into())
+                        .or_insert_with(|| RefOr::T(error("The body exceeds 1 MiB").build()));
+                }
+                r.entry("500".into()).or_insert_with(|| {
+                    RefOr::T(error("Server failure (details only in the server log)").build())
+                });
+            }
+        }
+    }
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -112,7 +185,7 @@ impl Modify for BearerAuth {
         openapi, healthz,
     ),
     components(schemas(outpost_domain::error::ErrorBody, outpost_domain::ErrorCode)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
 )]
 pub struct ApiDoc;
 

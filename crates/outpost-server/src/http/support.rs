@@ -177,6 +177,7 @@ fn detail(tenant: TenantId, d: TicketDetail) -> SupportTicketDetail {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Tenant context; must match the token's tenant.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub tenant_id: Option<String>,
     /// Page number, from 1.
     pub page: Option<i64>,
@@ -191,6 +192,7 @@ pub struct ListQuery {
     /// `claimed` or `unassigned`.
     pub assignment_scope: Option<String>,
     /// Only tickets assigned to this user (elevated support users only).
+    #[param(value_type = Option<uuid::Uuid>)]
     pub assigned_to: Option<String>,
     /// Comma-separated canonical statuses (new, open, pending, on_hold, solved, closed).
     pub status: Option<String>,
@@ -295,12 +297,13 @@ pub async fn list(
 #[into_params(parameter_in = Query)]
 pub struct TenantQuery {
     /// Tenant context; must match the token's tenant.
+    #[param(value_type = Option<uuid::Uuid>)]
     pub tenant_id: Option<String>,
 }
 
 /// Get one ticket with its conversation summary.
 #[utoipa::path(get, path = "/messaging/support/tickets/{id}", tag = "seed-000 support tickets",
-    params(("id" = String, Path, description = "Support ticket ID (UUID)"), TenantQuery), security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Support ticket ID (UUID)"), TenantQuery), security(("bearer" = [])),
     responses(
         (status = 200, body = SupportTicketDetail),
         (status = 400, description = "Not a UUID", body = outpost_domain::error::ErrorBody),
@@ -320,7 +323,7 @@ pub async fn get(
 
 /// Claim an unassigned ticket; the caller joins its conversation as admin participant.
 #[utoipa::path(post, path = "/messaging/support/tickets/{id}/assign-to-me", tag = "seed-000 support tickets",
-    params(("id" = String, Path, description = "Support ticket ID (UUID)"), TenantQuery), security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Support ticket ID (UUID)"), TenantQuery), security(("bearer" = [])),
     responses(
         (status = 200, body = SupportTicketDetail),
         (status = 403, body = outpost_domain::error::ErrorBody),
@@ -357,7 +360,7 @@ pub struct CloseMetadata {
 
 /// Close a ticket; a system message with the note is posted to its conversation.
 #[utoipa::path(post, path = "/messaging/support/tickets/{id}/close", tag = "seed-000 support tickets",
-    params(("id" = String, Path, description = "Support ticket ID (UUID)"), TenantQuery), request_body = CloseRequest,
+    params(("id" = uuid::Uuid, Path, description = "Support ticket ID (UUID)"), TenantQuery), request_body = Option<CloseRequest>,
     security(("bearer" = [])),
     responses(
         (status = 200, body = SupportTicketDetail),

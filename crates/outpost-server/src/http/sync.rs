@@ -74,7 +74,11 @@ pub async fn events(
     // Subscribe before reading the head so no commit falls between the two.
     let rx = state.db.subscribe();
     let head = sync::head_cursor(&state.db, tenant).await?;
-    let epoch = state.db.epoch().to_owned();
+    let epoch = head
+        .parse::<outpost_domain::sync::Cursor>()
+        .ok()
+        .and_then(|c| c.epoch)
+        .unwrap_or_default();
     let first = stream::once(async move { signal(head) });
     let live = BroadcastStream::new(rx).filter_map(move |item| {
         let epoch = epoch.clone();

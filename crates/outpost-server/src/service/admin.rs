@@ -114,9 +114,7 @@ pub async fn create_user(db: &Db, tenant: TenantId, spec: &UserSpec<'_>) -> Resu
         r => r?,
     }
     if spec.support {
-        let mut ids = directory::support_user_ids(tx.conn(), tenant).await?;
-        ids.push(id);
-        directory::set_support_users(tx.conn(), tenant, &ids).await?;
+        directory::add_support_user(tx.conn(), tenant, id).await?;
     }
     tx.touch(EntityKind::User, id.as_uuid());
     tx.commit().await?;

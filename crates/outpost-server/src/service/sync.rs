@@ -21,12 +21,6 @@ pub const DEFAULT_PAGE: i64 = 1000;
 pub async fn pull(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Result<ChangesPage> {
     require_scope(actor, Scope::TicketsRead)?;
     let cursor: Cursor = cursor.parse()?;
-    if cursor.epoch.as_deref().is_some_and(|e| e != db.epoch()) {
-        return Err(Error::new(
-            ErrorCode::CursorExpired,
-            "the cursor belongs to another server epoch (the database was restored or reset); start again from 0",
-        ));
-    }
     if !(1..=limits::SYNC_PAGE_MAX).contains(&limit) {
         return Err(Error::invalid(format!(
             "limit must be between 1 and {}",
@@ -35,7 +29,13 @@ pub async fn pull(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Result<Ch
     }
     let tenant = actor.tenant_id;
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let head = changes::head(&mut conn, tenant).await?;
+    let (epoch, head) = changes::epoch_and_head(&mut conn, tenant).await?;
+    if cursor.epoch.as_deref().is_some_and(|e| e != epoch) {
+        return Err(Error::new(
+            ErrorCode::CursorExpired,
+            "the cursor belongs to another server epoch (the database was restored or reset); start again from 0",
+        ));
+    }
     if cursor.seq > head {
         return Err(Error::new(
             ErrorCode::CursorExpired,
@@ -182,8 +182,8 @@ pub async fn pull(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Result<Ch
         }
     }
     Ok(ChangesPage {
-        epoch: db.epoch().to_owned(),
-        cursor: Cursor::new(db.epoch(), next).to_string(),
+        cursor: Cursor::new(epoch.clone(), next).to_string(),
+        epoch,
         has_more,
         changes: out,
     })
@@ -196,8 +196,8 @@ fn to_ids<T: From<Uuid>>(v: &[Uuid]) -> Vec<T> {
 /// The current head cursor of the actor's tenant.
 pub async fn head_cursor(db: &Db, tenant: TenantId) -> Result<String> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let head = changes::head(&mut conn, tenant).await?;
-    Ok(Cursor::new(db.epoch(), head).to_string())
+    let (epoch, head) = changes::epoch_and_head(&mut conn, tenant).await?;
+    Ok(Cursor::new(epoch, head).to_string())
 }
 
 /// Applies a batch of mutations in order, each exactly once. Each mutation runs in its

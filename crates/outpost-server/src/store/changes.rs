@@ -45,11 +45,18 @@ pub async fn after(
         .map_err(Into::into)
 }
 
-/// The tenant's latest sequence.
-pub async fn head(conn: &mut AnyConnection, tenant: TenantId) -> Result<i64, StoreError> {
-    let seq: Option<i64> = sqlx::query_scalar("SELECT change_seq FROM tenants WHERE id = $1")
-        .bind(tenant.to_string())
-        .fetch_optional(conn)
-        .await?;
-    Ok(seq.unwrap_or(0))
+/// The database's current epoch and the tenant's latest sequence, read together so a
+/// running server notices `admin rotate-epoch` at once.
+pub async fn epoch_and_head(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+) -> Result<(String, i64), StoreError> {
+    let row = sqlx::query(
+        "SELECT m.epoch, COALESCE((SELECT change_seq FROM tenants WHERE id = $1), 0) AS head \
+         FROM server_meta m WHERE m.id = 1",
+    )
+    .bind(tenant.to_string())
+    .fetch_one(conn)
+    .await?;
+    Ok((row.try_get("epoch")?, row.try_get("head")?))
 }

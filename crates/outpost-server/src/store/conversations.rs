@@ -53,7 +53,7 @@ pub async fn insert_conversations_many(
                 .push_bind(c.version)
                 .push_bind(time::to_db(&c.created_at));
         });
-        qb.build().execute(&mut *conn).await?;
+        qb.execute(&mut *conn).await?;
     }
     let parts: Vec<(ConversationId, &Participant)> = cs
         .iter()
@@ -70,7 +70,7 @@ pub async fn insert_conversations_many(
                 .push_bind(p.last_read_message_id.map(|m| m.to_string()))
                 .push_bind(time::to_db(&p.joined_at));
         });
-        qb.build().execute(&mut *conn).await?;
+        qb.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -189,7 +189,7 @@ pub async fn get_conversations(
     );
     qb.push_bind(tenant.to_string()).push(" AND id IN ");
     push_id_list(&mut qb, ids);
-    let rows = qb.build().fetch_all(&mut *conn).await?;
+    let rows = qb.fetch_all(&mut *conn).await?;
     let mut convs = rows
         .iter()
         .map(|r| {
@@ -213,7 +213,7 @@ pub async fn get_conversations(
     );
     push_id_list(&mut qb, &found);
     qb.push(" ORDER BY joined_at, user_id");
-    let rows = qb.build().fetch_all(conn).await?;
+    let rows = qb.fetch_all(conn).await?;
     let mut by_conv: HashMap<ConversationId, Vec<Participant>> = HashMap::new();
     for r in &rows {
         by_conv
@@ -291,7 +291,7 @@ pub async fn insert_messages(
                 .push_bind(serde_json::to_string(&m.attachments).unwrap_or_else(|_| "[]".into()))
                 .push_bind(time::to_db(&m.created_at));
         });
-        qb.build().execute(&mut *conn).await?;
+        qb.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -318,7 +318,7 @@ pub async fn get_messages(
     ));
     qb.push_bind(tenant.to_string()).push(" AND id IN ");
     push_id_list(&mut qb, ids);
-    let rows = qb.build().fetch_all(conn).await?;
+    let rows = qb.fetch_all(conn).await?;
     Ok(rows
         .iter()
         .map(message_from_row)
@@ -358,7 +358,7 @@ pub async fn list_messages(
     }
     let mut count = Sql::new("SELECT COUNT(*) FROM messages");
     push_where(&mut count, tenant, conv, f);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    let total: i64 = count.fetch_scalar(&mut *conn).await?;
     if total == 0 || offset >= total {
         return Ok((Vec::new(), total));
     }
@@ -368,7 +368,7 @@ pub async fn list_messages(
         .push_bind(limit)
         .push(" OFFSET ")
         .push_bind(offset);
-    let rows = qb.build().fetch_all(conn).await?;
+    let rows = qb.fetch_all(conn).await?;
     Ok((
         rows.iter()
             .map(message_from_row)

@@ -94,6 +94,22 @@ pub async fn support_user_ids(
         .collect::<Result<_, _>>()?)
 }
 
+/// Adds one user to the tenant's `support_user_ids` (no-op when already listed).
+pub async fn add_support_user(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO support_users (tenant_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant.to_string())
+    .bind(user.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Replaces the tenant's `support_user_ids`.
 pub async fn set_support_users(
     conn: &mut AnyConnection,
@@ -246,7 +262,7 @@ pub async fn get_users(
     ));
     qb.push_bind(tenant.to_string()).push(" AND u.id IN ");
     push_id_list(&mut qb, ids);
-    let rows = qb.build().fetch_all(conn).await?;
+    let rows = qb.fetch_all(conn).await?;
     Ok(rows
         .iter()
         .map(|r| user_from_row(r).map(|u| u.user))
@@ -364,7 +380,7 @@ pub async fn get_teams(
         push_id_list(&mut qb, ids);
     }
     qb.push(" ORDER BY name");
-    let rows = qb.build().fetch_all(&mut *conn).await?;
+    let rows = qb.fetch_all(&mut *conn).await?;
     let mut teams = Vec::with_capacity(rows.len());
     for r in &rows {
         let id: TeamId = get_id(r, "id")?;
@@ -445,7 +461,7 @@ pub async fn get_tags(
         push_id_list(&mut qb, ids);
     }
     qb.push(" ORDER BY name");
-    let rows = qb.build().fetch_all(conn).await?;
+    let rows = qb.fetch_all(conn).await?;
     Ok(rows
         .iter()
         .map(|r| {

@@ -29,7 +29,7 @@ pub async fn insert(
                 .push_bind(h.changed_by.map(|u| u.to_string()))
                 .push_bind(time::to_db(&h.created_at));
         });
-        qb.build().execute(&mut *conn).await?;
+        qb.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -59,7 +59,7 @@ pub async fn get_many(
     let mut qb = Sql::new(format!("SELECT {COLUMNS} FROM history WHERE tenant_id = "));
     qb.push_bind(tenant.to_string()).push(" AND id IN ");
     push_id_list(&mut qb, ids);
-    let rows = qb.build().fetch_all(conn).await?;
+    let rows = qb.fetch_all(conn).await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 

@@ -153,7 +153,7 @@ pub async fn insert_many(
                     serde_json::to_string(&t.field_versions).unwrap_or_else(|_| "{}".into()),
                 );
         });
-        qb.build().execute(&mut *conn).await?;
+        qb.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -264,7 +264,7 @@ pub async fn get_many(
     ));
     qb.push_bind(tenant.to_string()).push(" AND t.id IN ");
     push_id_list(&mut qb, ids);
-    let rows = qb.build().fetch_all(&mut *conn).await?;
+    let rows = qb.fetch_all(&mut *conn).await?;
     let mut recs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     attach_tags(conn, &mut recs).await?;
     Ok(recs)
@@ -319,7 +319,7 @@ async fn attach_tags(
     );
     push_id_list(&mut qb, &ids);
     qb.push(" ORDER BY g.name");
-    let rows = qb.build().fetch_all(conn).await?;
+    let rows = qb.fetch_all(conn).await?;
     let mut by_ticket: HashMap<TicketId, Vec<TagId>> = HashMap::new();
     for r in &rows {
         by_ticket
@@ -373,7 +373,7 @@ pub async fn insert_tag_links(
         qb.push_values(chunk, |mut b, (t, g)| {
             b.push_bind(t.to_string()).push_bind(g.to_string());
         });
-        qb.build().execute(&mut *conn).await?;
+        qb.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -472,7 +472,7 @@ pub async fn list(
 ) -> Result<(Vec<TicketRecord>, i64), StoreError> {
     let mut count = Sql::new("SELECT COUNT(*) FROM tickets t");
     push_filter(&mut count, tenant, vis, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(&mut *conn).await?;
+    let total: i64 = count.fetch_scalar(&mut *conn).await?;
     if total == 0 || offset >= total {
         return Ok((Vec::new(), total));
     }
@@ -482,7 +482,7 @@ pub async fn list(
         .push_bind(limit)
         .push(" OFFSET ")
         .push_bind(offset);
-    let rows = qb.build().fetch_all(&mut *conn).await?;
+    let rows = qb.fetch_all(&mut *conn).await?;
     let mut recs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     attach_tags(conn, &mut recs).await?;
     Ok((recs, total))

@@ -122,6 +122,12 @@ both_engines!(new_epoch_invalidates_old_cursors, |srv: Srv| async move {
     );
     // What `outpost-server admin rotate-epoch` does after a restore, then a restart.
     let epoch = srv.db.clone().rotate_epoch().await.unwrap();
+    // The running server notices at once, without a restart.
+    let live = srv
+        .get(&format!("/sync/v1/changes?cursor={cursor}"), &token)
+        .await;
+    assert_eq!(live.status, StatusCode::GONE, "{:?}", live.body);
+    assert_eq!(live.code(), "cursor_expired");
     let restarted = outpost_server::db::Db::connect(&db_url(&srv).await)
         .await
         .unwrap();
