@@ -806,8 +806,10 @@ impl<'a> Generator<'a> {
                 }
             }
         }
-        let subject = fill(pick(rng, topic.subjects), &vars);
-        let description = fill(pick(rng, topic.descriptions), &vars);
+        // Subjects and descriptions are parallel lists: the same index tells one story.
+        let story = rng.random_range(0..topic.subjects.len());
+        let subject = fill(topic.subjects[story], &vars);
+        let description = fill(topic.descriptions[story % topic.descriptions.len()], &vars);
         let summary = (matches!(status, Status::Solved | Status::Closed) && rng.random_bool(0.7))
             .then(|| fill(pick(rng, topic.summaries), &vars));
 
