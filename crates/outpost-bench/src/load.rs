@@ -1,6 +1,9 @@
 //! Closed-loop load generator: `connections` workers, each with its own keep-alive
 //! connection, send a request, wait for the whole response, and send the next one,
-//! for a warm-up and then a measured window. Every latency of the window is kept.
+//! for a warm-up and then a measured window. Throughput counts the responses that
+//! arrive inside the window; the latency distribution holds each of them plus the
+//! requests still in flight when the window closes (waited for, up to a timeout), so
+//! a slow server's tail is not hidden.
 
 use crate::http::Conn;
 use hyper::body::Bytes;
@@ -65,11 +68,16 @@ pub struct LoadConfig {
     pub duration: Duration,
 }
 
-/// What one run measured (requests started and finished inside the window).
+/// What one run measured.
 #[derive(Default)]
 pub struct LoadResult {
-    /// Latencies of every measured request in microseconds, sorted.
+    /// Latencies of every measured request in microseconds, sorted: those answered
+    /// inside the window and those still in flight at its end.
     pub latencies_us: Vec<u32>,
+    /// Responses (any status) that arrived inside the window.
+    pub completed: u64,
+    /// Requests in flight when the window closed (answered or failed later).
+    pub late: u64,
     pub ok: u64,
     /// Responses by unexpected status.
     pub bad_status: BTreeMap<u16, u64>,
@@ -86,12 +94,13 @@ impl LoadResult {
         self.latencies_us.len() as u64
     }
 
-    pub fn errors(&self) -> u64 {
-        self.bad_status.values().sum::<u64>() + self.transport_errors
+    /// Responses that arrived inside the window, per second.
+    pub fn rate(&self) -> f64 {
+        self.completed as f64 / self.window.as_secs_f64()
     }
 
-    pub fn rate(&self) -> f64 {
-        self.requests() as f64 / self.window.as_secs_f64()
+    pub fn errors(&self) -> u64 {
+        self.bad_status.values().sum::<u64>() + self.transport_errors
     }
 
     /// Latency at quantile `q` (0..=1) in milliseconds.
@@ -115,6 +124,8 @@ impl LoadResult {
     fn merge(&mut self, other: LoadResult) {
         self.latencies_us.extend(other.latencies_us);
         self.ok += other.ok;
+        self.completed += other.completed;
+        self.late += other.late;
         for (k, v) in other.bad_status {
             *self.bad_status.entry(k).or_default() += v;
         }
@@ -209,35 +220,43 @@ async fn worker(
             tokio::time::timeout(REQUEST_TIMEOUT, c.request(method, &path, Some(token), body))
                 .await;
         let t1 = Instant::now();
-        let measured = t0 >= measure_from && t1 <= end;
+        // Answered inside the window, or still in flight when it closed.
+        let in_window = t1 >= measure_from && t1 <= end;
+        let late = t0 < end && t1 > end;
+        if !(in_window || late) {
+            if !matches!(res, Ok(Ok(_))) {
+                conn = None;
+            }
+            continue;
+        }
+        if in_window {
+            out.completed += 1;
+        } else {
+            out.late += 1;
+        }
+        let us = (t1 - t0).as_micros().min(u128::from(u32::MAX)) as u32;
         match res {
             Ok(Ok((status, body))) => {
-                if measured {
-                    let us = (t1 - t0).as_micros().min(u128::from(u32::MAX)) as u32;
-                    out.latencies_us.push(us);
-                    out.response_bytes += body.len() as u64;
-                    if status == expect {
-                        out.ok += 1;
-                    } else {
-                        *out.bad_status.entry(status.as_u16()).or_default() += 1;
-                        let text =
-                            String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
-                        sample(&mut out, format!("{status} on {path}: {text}"));
-                    }
+                out.latencies_us.push(us);
+                out.response_bytes += body.len() as u64;
+                if status == expect {
+                    out.ok += 1;
+                } else {
+                    *out.bad_status.entry(status.as_u16()).or_default() += 1;
+                    let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+                    sample(&mut out, format!("{status} on {path}: {text}"));
                 }
             }
             Ok(Err(e)) => {
-                if measured {
-                    out.transport_errors += 1;
-                    sample(&mut out, format!("{e:#}"));
-                }
+                out.latencies_us.push(us);
+                out.transport_errors += 1;
+                sample(&mut out, format!("{e:#}"));
                 conn = None;
             }
             Err(_) => {
-                if measured || t0 >= measure_from {
-                    out.transport_errors += 1;
-                    sample(&mut out, format!("no response within {REQUEST_TIMEOUT:?}"));
-                }
+                out.latencies_us.push(us);
+                out.transport_errors += 1;
+                sample(&mut out, format!("no response within {REQUEST_TIMEOUT:?}"));
                 conn = None;
             }
         }

@@ -292,6 +292,11 @@ async fn bench_engine(
                     "  demo data: generated in {:.1} s",
                     took.as_secs_f64()
                 ));
+                let analyzed = db.analyze().await?;
+                say(&format!(
+                    "  ANALYZE after the bulk load ({:.1} s), as autovacuum would do shortly after it",
+                    analyzed.as_secs_f64()
+                ));
                 serve_and_load(engine, &db.url, args, bin, cfg, rows).await
             }
             .await;
@@ -427,9 +432,17 @@ fn report(
         r.quantile_ms(1.0),
         r.mean_ms(),
         r.errors(),
-        r.requests() + r.transport_errors,
+        r.requests(),
         r.response_bytes as f64 / r.window.as_secs_f64() / 1048576.0,
     ));
+    if r.late > 0 {
+        say(&format!(
+            "        {} answered inside the {:.0} s window; {} more were in flight at its end (their latencies are included)",
+            r.completed,
+            r.window.as_secs_f64(),
+            r.late
+        ));
+    }
     if r.errors() > 0 {
         let by_status: Vec<String> = r
             .bad_status
