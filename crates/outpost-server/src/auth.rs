@@ -93,6 +93,8 @@ pub struct Actor {
     pub scopes: Vec<Scope>,
     /// Hash of the token used, so logout can revoke exactly it.
     pub token_hash: String,
+    /// When the token stops working (`None` for API keys).
+    pub expires_at: Option<outpost_domain::time::Timestamp>,
 }
 
 impl Actor {

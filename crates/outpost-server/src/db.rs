@@ -42,6 +42,36 @@ pub struct Db {
     write: AnyPool,
     epoch: String,
     committed: broadcast::Sender<Committed>,
+    totals: std::sync::Arc<Totals>,
+}
+
+/// Totals of list queries, memoized per tenant log head: every write to a tenant moves
+/// its head, so a total stays exact until the tenant's next commit. Counting 100k rows
+/// on every page request was the list endpoint's main cost.
+#[derive(Default)]
+pub struct Totals {
+    map: std::sync::Mutex<HashMap<(TenantId, String), (i64, i64)>>,
+}
+
+impl Totals {
+    /// Entries kept before the map is cleared (one per tenant and distinct filter).
+    const CAPACITY: usize = 10_000;
+
+    pub fn get(&self, tenant: TenantId, key: &str, head: i64) -> Option<i64> {
+        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get(&(tenant, key.to_owned())) {
+            Some(&(at, total)) if at == head => Some(total),
+            _ => None,
+        }
+    }
+
+    pub fn put(&self, tenant: TenantId, key: String, head: i64, total: i64) {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= Self::CAPACITY {
+            map.clear();
+        }
+        map.insert((tenant, key), (head, total));
+    }
 }
 
 impl Db {
@@ -75,7 +105,8 @@ impl Db {
                     .execute(&write)
                     .await?;
                 SQLITE_MIGRATIONS.run(&write).await?;
-                let read = sqlite_pool(8).connect_with(options).await?;
+                // Four readers: more only contend for SQLite's page-cache locks on small machines.
+                let read = sqlite_pool(4).connect_with(options).await?;
                 (read, write)
             }
             Engine::Postgres => {
@@ -95,6 +126,7 @@ impl Db {
             write,
             epoch: String::new(),
             committed,
+            totals: Default::default(),
         };
         db.epoch = db.load_epoch().await?;
         Ok(db)
@@ -107,6 +139,11 @@ impl Db {
     /// The database lifetime id carried in every cursor.
     pub fn epoch(&self) -> &str {
         &self.epoch
+    }
+
+    /// Memoized list totals (see [`Totals`]).
+    pub fn totals(&self) -> &Totals {
+        &self.totals
     }
 
     /// Pool for reads (and read-only transactions).
@@ -292,7 +329,7 @@ impl WriteTx {
                 },
             );
             qb.push(" ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted");
-            qb.execute(&mut *self.tx).await?;
+            qb.execute(&mut self.tx).await?;
         }
         if self.db.engine == Engine::Postgres {
             sqlx::query("SELECT pg_notify('outpost_changes', $1)")

@@ -59,6 +59,7 @@ pub async fn serve_db(
     let state = http::AppState {
         db: db.clone(),
         limits: Arc::new(Limits::new(token_rate())),
+        actors: Arc::new(http::actors::ActorCache::default()),
         shutdown: stop_rx,
     };
     let app = http::router(state);

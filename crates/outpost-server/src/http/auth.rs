@@ -84,6 +84,7 @@ pub async fn login(
     responses((status = 204, description = "Token revoked"), (status = 401, body = outpost_domain::error::ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, Auth(actor): Auth) -> ApiResult<StatusCode> {
     service::auth::logout(&state.db, &actor).await?;
+    state.actors.evict(&actor.token_hash);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -45,7 +45,15 @@ impl FromRequestParts<AppState> for Auth {
                     "the Authorization header must be \"Bearer <token>\"",
                 )
             })?;
-        let actor = service::auth::authenticate(&state.db, token).await?;
+        let hash = crate::auth::token_hash(token);
+        let actor = match state.actors.get(&hash) {
+            Some(actor) => actor,
+            None => {
+                let actor = service::auth::authenticate(&state.db, token).await?;
+                state.actors.put(&actor);
+                actor
+            }
+        };
         if let Err(wait) = state.limits.check_token(&actor.token_hash) {
             return Err(ApiError::rate_limited(wait));
         }

@@ -2,6 +2,7 @@
 //! `/auth/v1` (login), `/messaging/…` (seeds 000 and 003), `/sync/v1` (native sync),
 //! `/openapi.json`.
 
+pub mod actors;
 pub mod auth;
 pub mod error;
 pub mod extract;
@@ -29,6 +30,8 @@ use utoipa::{Modify, OpenApi};
 pub struct AppState {
     pub db: Db,
     pub limits: Arc<Limits>,
+    /// Recently resolved tokens (see [`actors::ActorCache`]).
+    pub actors: Arc<actors::ActorCache>,
     /// Flips to true on shutdown so long-lived streams (SSE) end.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -145,7 +148,7 @@ impl Modify for CommonErrors {
                         RefOr::T(error("Role, scope or tenant does not allow this").build())
                     });
                 }
-                if matches!(op.request_body, Some(_)) {
+                if op.request_body.is_some() {
                     r.entry("413".into())
                         .or_insert_with(|| RefOr::T(error("The body exceeds 1 MiB").build()));
                 }

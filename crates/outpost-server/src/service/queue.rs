@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::error::{Error, Result, StoreError};
 use crate::service::{require_scope, require_support, visibility};
 use crate::store::tickets::{AssignmentScope, TicketFilter, TicketRecord};
-use crate::store::{conversations, directory, tickets};
+use crate::store::{changes, conversations, directory, tickets};
 use outpost_domain::*;
 use std::collections::HashMap;
 
@@ -48,16 +48,27 @@ pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<QueuePage> {
         statuses: q.statuses.clone(),
         include_removed: false,
     };
+    let tenant = actor.tenant_id;
+    let vis = visibility(actor);
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let (tickets, total) = tickets::list(
-        &mut conn,
-        actor.tenant_id,
-        visibility(actor),
-        &filter,
-        (q.page - 1) * q.limit,
-        q.limit,
-    )
-    .await?;
+    // Read the head before counting: a commit in between makes the memoized total
+    // newer than its key, and the next request (seeing the newer head) counts again.
+    let (_, head) = changes::epoch_and_head(&mut conn, tenant).await?;
+    let key = format!("{vis:?}|{filter:?}");
+    let total = match db.totals().get(tenant, &key, head) {
+        Some(total) => total,
+        None => {
+            let total = tickets::count(&mut conn, tenant, vis, &filter).await?;
+            db.totals().put(tenant, key, head, total);
+            total
+        }
+    };
+    let offset = (q.page - 1) * q.limit;
+    let tickets = if offset >= total {
+        Vec::new()
+    } else {
+        tickets::page(&mut conn, tenant, vis, &filter, offset, q.limit).await?
+    };
     let users = users_of(&mut conn, actor.tenant_id, &tickets).await?;
     Ok(QueuePage {
         tickets,

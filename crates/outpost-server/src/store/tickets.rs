@@ -259,11 +259,13 @@ pub async fn get_many(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut qb = Sql::new(format!(
-        "SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = "
-    ));
-    qb.push_bind(tenant.to_string()).push(" AND t.id IN ");
+    // `tenant_id || ''` keeps the tenant check but hides the column from the planner:
+    // without statistics SQLite otherwise walks a tenant index (the whole tenant)
+    // instead of the primary key (214 ms vs 1 ms for a 500-id sync page at 100k).
+    let mut qb = Sql::new(format!("SELECT {COLUMNS} FROM tickets t WHERE t.id IN "));
     push_id_list(&mut qb, ids);
+    qb.push(" AND (t.tenant_id || '') = ")
+        .push_bind(tenant.to_string());
     let rows = qb.fetch_all(&mut *conn).await?;
     let mut recs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     attach_tags(conn, &mut recs).await?;
@@ -379,7 +381,7 @@ pub async fn insert_tag_links(
 }
 
 /// Which tickets a caller may see at all.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub enum Visibility {
     /// Support users and admins: the whole tenant.
     All,
@@ -388,14 +390,14 @@ pub enum Visibility {
 }
 
 /// Assignment filter of the support queue (seed 000 `assignment_scope`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AssignmentScope {
     Claimed,
     Unassigned,
 }
 
 /// Filters of ticket list endpoints; `None` means "any".
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Hash, PartialEq, Eq)]
 pub struct TicketFilter {
     pub channel: Option<String>,
     pub order_id: Option<String>,
@@ -461,21 +463,27 @@ fn push_filter(qb: &mut Sql, tenant: TenantId, vis: Visibility, f: &TicketFilter
     }
 }
 
-/// One page of tickets, most recently updated first, and the total matching.
-pub async fn list(
+/// How many tickets match a filter.
+pub async fn count(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    vis: Visibility,
+    filter: &TicketFilter,
+) -> Result<i64, StoreError> {
+    let mut count = Sql::new("SELECT COUNT(*) FROM tickets t");
+    push_filter(&mut count, tenant, vis, filter);
+    Ok(count.fetch_scalar(&mut *conn).await?)
+}
+
+/// One page of tickets, most recently updated first.
+pub async fn page(
     conn: &mut AnyConnection,
     tenant: TenantId,
     vis: Visibility,
     filter: &TicketFilter,
     offset: i64,
     limit: i64,
-) -> Result<(Vec<TicketRecord>, i64), StoreError> {
-    let mut count = Sql::new("SELECT COUNT(*) FROM tickets t");
-    push_filter(&mut count, tenant, vis, filter);
-    let total: i64 = count.fetch_scalar(&mut *conn).await?;
-    if total == 0 || offset >= total {
-        return Ok((Vec::new(), total));
-    }
+) -> Result<Vec<TicketRecord>, StoreError> {
     let mut qb = Sql::new(format!("SELECT {COLUMNS} FROM tickets t"));
     push_filter(&mut qb, tenant, vis, filter);
     qb.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ")
@@ -485,5 +493,5 @@ pub async fn list(
     let rows = qb.fetch_all(&mut *conn).await?;
     let mut recs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     attach_tags(conn, &mut recs).await?;
-    Ok((recs, total))
+    Ok(recs)
 }

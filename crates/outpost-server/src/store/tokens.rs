@@ -63,7 +63,7 @@ pub async fn resolve(
     now: &Timestamp,
 ) -> Result<Option<Actor>, StoreError> {
     let row = sqlx::query(
-        "SELECT k.tenant_id, k.user_id, k.scopes, u.email, u.name, u.role, u.elevated, \
+        "SELECT k.tenant_id, k.user_id, k.scopes, k.expires_at, u.email, u.name, u.role, u.elevated, \
                 (SELECT COUNT(*) FROM support_users s WHERE s.tenant_id = k.tenant_id AND s.user_id = k.user_id) AS support \
          FROM tokens k JOIN users u ON u.id = k.user_id AND u.tenant_id = k.tenant_id \
          WHERE k.token_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $2)",
@@ -86,6 +86,7 @@ pub async fn resolve(
         support: support > 0,
         scopes: scopes.split_whitespace().filter_map(Scope::parse).collect(),
         token_hash: hash.to_owned(),
+        expires_at: crate::db::get_opt_time(&row, "expires_at")?,
     }))
 }
 

@@ -185,3 +185,37 @@ both_engines!(
         assert_eq!(send.code(), "conversation_not_active");
     }
 );
+
+both_engines!(queue_totals_follow_every_write, |srv: Srv| async move {
+    let token = srv.login("agent1@demo.test").await;
+    let unassigned = "/messaging/support/tickets?assignment_scope=unassigned";
+    let before = srv.get(unassigned, &token).await;
+    assert_eq!(before.body["total"], 1);
+    // The memoized total must not survive a write to the tenant.
+    let id = srv.world.ticket.id;
+    let claim = srv
+        .post(
+            &format!("/messaging/support/tickets/{id}/assign-to-me"),
+            &token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(claim.status, StatusCode::OK);
+    let after = srv.get(unassigned, &token).await;
+    assert_eq!(
+        after.body["total"], 0,
+        "a claimed ticket leaves the unassigned total"
+    );
+    assert!(after.body["tickets"].as_array().unwrap().is_empty());
+    let created = create_ticket(
+        &srv.db,
+        srv.world.tenant.id,
+        &srv.world.customer2,
+        "Second",
+        None,
+    )
+    .await;
+    let again = srv.get(unassigned, &token).await;
+    assert_eq!(again.body["total"], 1, "a new ticket enters the total");
+    assert_eq!(again.body["tickets"][0]["id"], created.id.to_string());
+});

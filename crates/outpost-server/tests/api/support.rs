@@ -319,6 +319,7 @@ pub async fn actor_for(db: &Db, tenant: TenantId, u: &User) -> outpost_server::a
         support: tenant_row.support.support_user_ids.contains(&u.id),
         scopes: outpost_server::auth::Scope::ALL.to_vec(),
         token_hash: String::new(),
+        expires_at: None,
     }
 }
 
