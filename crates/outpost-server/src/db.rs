@@ -48,12 +48,52 @@ pub struct Db {
 /// Totals of list queries, memoized per tenant log head: every write to a tenant moves
 /// its head, so a total stays exact until the tenant's next commit. Counting 100k rows
 /// on every page request was the list endpoint's main cost.
+/// A tenant and a normalized filter.
+type TotalKey = (TenantId, String);
+
 #[derive(Default)]
 pub struct Totals {
-    map: std::sync::Mutex<HashMap<(TenantId, String), (i64, i64)>>,
+    /// Key -> (log head it was counted at, total).
+    map: std::sync::Mutex<HashMap<TotalKey, (i64, i64)>>,
+    /// One count in flight per key: when a page is first asked for by many clients at
+    /// once, one of them counts and the others wait for its result instead of running
+    /// the same full count side by side.
+    flights: std::sync::Mutex<HashMap<TotalKey, std::sync::Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Totals {
+    /// The memoized total for `key` at `head`, or the one `count` computes (once,
+    /// however many callers ask at the same time).
+    pub async fn get_or_count<F, Fut, E>(
+        &self,
+        tenant: TenantId,
+        key: String,
+        head: i64,
+        count: F,
+    ) -> Result<i64, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<i64, E>>,
+    {
+        if let Some(total) = self.get(tenant, &key, head) {
+            return Ok(total);
+        }
+        let flight = {
+            let mut flights = self.flights.lock().unwrap_or_else(|p| p.into_inner());
+            if flights.len() >= Self::CAPACITY {
+                flights.retain(|_, f| std::sync::Arc::strong_count(f) > 1);
+            }
+            flights.entry((tenant, key.clone())).or_default().clone()
+        };
+        let _turn = flight.lock().await;
+        if let Some(total) = self.get(tenant, &key, head) {
+            return Ok(total);
+        }
+        let total = count().await?;
+        self.put(tenant, key, head, total);
+        Ok(total)
+    }
+
     /// Entries kept before the map is cleared (one per tenant and distinct filter).
     const CAPACITY: usize = 10_000;
 

@@ -55,14 +55,12 @@ pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<QueuePage> {
     // newer than its key, and the next request (seeing the newer head) counts again.
     let (_, head) = changes::epoch_and_head(&mut conn, tenant).await?;
     let key = format!("{vis:?}|{filter:?}");
-    let total = match db.totals().get(tenant, &key, head) {
-        Some(total) => total,
-        None => {
-            let total = tickets::count(&mut conn, tenant, vis, &filter).await?;
-            db.totals().put(tenant, key, head, total);
-            total
-        }
-    };
+    let total = db
+        .totals()
+        .get_or_count(tenant, key, head, || {
+            tickets::count(&mut conn, tenant, vis, &filter)
+        })
+        .await?;
     let offset = (q.page - 1) * q.limit;
     let tickets = if offset >= total {
         Vec::new()
