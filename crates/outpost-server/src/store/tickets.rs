@@ -8,7 +8,6 @@ use crate::store::push_id_list;
 use crate::store::sql::Sql;
 use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
-use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
@@ -272,38 +271,39 @@ pub async fn get_many(
     Ok(recs)
 }
 
+/// The ticket with this per-tenant number (#1042).
 pub async fn get_by_number(
     conn: &mut AnyConnection,
     tenant: TenantId,
     number: i64,
 ) -> Result<Option<TicketRecord>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = $1 AND t.number = $2");
-    let row = sqlx::query(AssertSqlSafe(sql))
-        .bind(tenant.to_string())
-        .bind(number)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut recs = vec![from_row(&row)?];
-    attach_tags(conn, &mut recs).await?;
-    Ok(recs.pop())
+    get_one_by(conn, tenant, "number", number).await
 }
 
+/// The ticket a conversation belongs to.
 pub async fn get_by_conversation(
     conn: &mut AnyConnection,
     tenant: TenantId,
     conv: ConversationId,
 ) -> Result<Option<TicketRecord>, StoreError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = $1 AND t.conversation_id = $2"
-    );
-    let row = sqlx::query(AssertSqlSafe(sql))
-        .bind(tenant.to_string())
-        .bind(conv.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut recs = vec![from_row(&row)?];
+    get_one_by(conn, tenant, "conversation_id", conv.to_string()).await
+}
+
+/// The tenant's ticket whose unique `column` equals `value`.
+async fn get_one_by(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    column: &'static str,
+    value: impl Into<crate::store::sql::Bind>,
+) -> Result<Option<TicketRecord>, StoreError> {
+    let mut qb = Sql::new(format!(
+        "SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = "
+    ));
+    qb.push_bind(tenant.to_string())
+        .push(format!(" AND t.{column} = "))
+        .push_bind(value);
+    let rows = qb.fetch_all(&mut *conn).await?;
+    let mut recs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     attach_tags(conn, &mut recs).await?;
     Ok(recs.pop())
 }
