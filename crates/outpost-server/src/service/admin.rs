@@ -194,12 +194,7 @@ pub async fn set_support_users(db: &Db, tenant: TenantId, ids: &[UserId]) -> Res
         .filter(|b| !ids.contains(b))
         .chain(ids.iter().filter(|i| !before.contains(i)))
     {
-        sqlx::query("UPDATE users SET version = version + 1 WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant.to_string())
-            .bind(id.to_string())
-            .execute(tx.conn())
-            .await
-            .map_err(StoreError::from)?;
+        directory::bump_user_version(tx.conn(), tenant, *id).await?;
         tx.touch(EntityKind::User, id.as_uuid());
     }
     tx.commit().await?;

@@ -110,6 +110,20 @@ pub async fn add_support_user(
     Ok(())
 }
 
+/// Marks a user as changed (a derived field such as `support` moved) for sync.
+pub async fn bump_user_version(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: UserId,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET version = version + 1 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.to_string())
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Replaces the tenant's `support_user_ids`.
 pub async fn set_support_users(
     conn: &mut AnyConnection,
