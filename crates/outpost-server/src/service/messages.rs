@@ -302,6 +302,7 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
 
 /// [`send_in`] in its own transaction.
 pub async fn send(db: &Db, actor: &Actor, args: &MessageSendArgs) -> Result<Message> {
+    crate::service::require_scope(actor, crate::auth::Scope::TicketsWrite)?;
     let mut tx = db.write(actor.tenant_id).await?;
     let m = send_in(&mut tx, actor, args).await?;
     tx.commit().await?;

@@ -113,6 +113,27 @@ pub async fn detail(db: &Db, actor: &Actor, id: TicketId) -> Result<TicketDetail
     detail_of(db, actor, ticket).await
 }
 
+/// Seed 000 assign-to-me: claims the ticket and returns its detail view.
+pub async fn claim(db: &Db, actor: &Actor, id: TicketId) -> Result<TicketDetail> {
+    require_scope(actor, Scope::TicketsWrite)?;
+    let rec = crate::service::tickets::claim(db, actor, id).await?;
+    detail_of(db, actor, rec).await
+}
+
+/// Seed 000 close: the queue API is for support users (requesters close their own
+/// tickets through sync); posts the note as a system message and returns the detail.
+pub async fn close(
+    db: &Db,
+    actor: &Actor,
+    id: TicketId,
+    note: Option<&str>,
+) -> Result<TicketDetail> {
+    require_support(actor)?;
+    require_scope(actor, Scope::TicketsWrite)?;
+    let rec = crate::service::tickets::close(db, actor, id, note).await?;
+    detail_of(db, actor, rec).await
+}
+
 /// Everything a detail view needs for an already loaded ticket.
 pub async fn detail_of(db: &Db, actor: &Actor, ticket: TicketRecord) -> Result<TicketDetail> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;

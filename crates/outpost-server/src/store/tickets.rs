@@ -271,37 +271,18 @@ pub async fn get_many(
     Ok(recs)
 }
 
-/// The ticket with this per-tenant number (#1042).
-pub async fn get_by_number(
-    conn: &mut AnyConnection,
-    tenant: TenantId,
-    number: i64,
-) -> Result<Option<TicketRecord>, StoreError> {
-    get_one_by(conn, tenant, "number", number).await
-}
-
 /// The ticket a conversation belongs to.
 pub async fn get_by_conversation(
     conn: &mut AnyConnection,
     tenant: TenantId,
     conv: ConversationId,
 ) -> Result<Option<TicketRecord>, StoreError> {
-    get_one_by(conn, tenant, "conversation_id", conv.to_string()).await
-}
-
-/// The tenant's ticket whose unique `column` equals `value`.
-async fn get_one_by(
-    conn: &mut AnyConnection,
-    tenant: TenantId,
-    column: &'static str,
-    value: impl Into<crate::store::sql::Bind>,
-) -> Result<Option<TicketRecord>, StoreError> {
     let mut qb = Sql::new(format!(
         "SELECT {COLUMNS} FROM tickets t WHERE t.tenant_id = "
     ));
     qb.push_bind(tenant.to_string())
-        .push(format!(" AND t.{column} = "))
-        .push_bind(value);
+        .push(" AND t.conversation_id = ")
+        .push_bind(conv.to_string());
     let rows = qb.fetch_all(&mut *conn).await?;
     let mut recs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     attach_tags(conn, &mut recs).await?;
