@@ -40,7 +40,6 @@ pub struct Db {
     /// lock contention (and its SQLITE_BUSY upgrade failures) into an orderly queue.
     /// On PostgreSQL this is the same pool as `read`.
     write: AnyPool,
-    epoch: String,
     committed: broadcast::Sender<Committed>,
     totals: std::sync::Arc<Totals>,
 }
@@ -160,25 +159,19 @@ impl Db {
             }
         };
         let (committed, _) = broadcast::channel(1024);
-        let mut db = Db {
+        let db = Db {
             engine,
             read,
             write,
-            epoch: String::new(),
             committed,
             totals: Default::default(),
         };
-        db.epoch = db.load_epoch().await?;
+        db.epoch().await?;
         Ok(db)
     }
 
     pub fn engine(&self) -> Engine {
         self.engine
-    }
-
-    /// The database lifetime id carried in every cursor.
-    pub fn epoch(&self) -> &str {
-        &self.epoch
     }
 
     /// Memoized list totals (see [`Totals`]).
@@ -220,17 +213,18 @@ impl Db {
 
     /// Starts a new epoch: every client cursor issued so far becomes invalid and
     /// clients re-bootstrap. Used after restoring a backup.
-    pub async fn rotate_epoch(&mut self) -> Result<String, StoreError> {
+    pub async fn rotate_epoch(&self) -> Result<String, StoreError> {
         let epoch = Uuid::new_v4().simple().to_string();
         sqlx::query("UPDATE server_meta SET epoch = $1 WHERE id = 1")
             .bind(&epoch)
             .execute(&self.write)
             .await?;
-        self.epoch = epoch.clone();
         Ok(epoch)
     }
 
-    async fn load_epoch(&self) -> Result<String, StoreError> {
+    /// The database lifetime id carried in every cursor, created on first use. Read
+    /// from the database each time, so a rotation by another process is seen at once.
+    pub async fn epoch(&self) -> Result<String, StoreError> {
         let existing: Option<String> =
             sqlx::query_scalar("SELECT epoch FROM server_meta WHERE id = 1")
                 .fetch_optional(&self.write)

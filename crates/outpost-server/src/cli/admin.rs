@@ -321,7 +321,6 @@ pub async fn run(db: Db, cmd: AdminCommand) -> anyhow::Result<()> {
             eprintln!("This key is shown only once; store it now.");
         }
         AdminCommand::RotateEpoch => {
-            let mut db = db;
             let epoch = db
                 .rotate_epoch()
                 .await
