@@ -13,7 +13,19 @@ use serde::Deserialize;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
+
+/// What a pull covers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangesScope {
+    /// The whole change feed the caller may see.
+    #[default]
+    All,
+    /// Before the initial sync: the current state of the caller's own open tickets
+    /// (assigned to them; new, open, pending; at most 500) and what hangs off them.
+    Mine,
+}
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -23,9 +35,19 @@ pub struct ChangesQuery {
     pub cursor: Option<String>,
     /// Page size, 1–5000 (default 1000).
     pub limit: Option<i64>,
+    /// `all` (default): the change feed after `cursor`. `mine`: one page with the
+    /// current state of the caller's own open tickets (assigned to them, status new,
+    /// open or pending, at most 500, most recently updated first), their
+    /// conversations, messages and history, the users they reference and all teams
+    /// and tags, filtered like the feed, each with its feed `seq`; only with cursor `0`
+    /// or empty (otherwise 422). The answer's `cursor` is `0` and `has_more` false:
+    /// apply it, then pull from `0` as usual.
+    #[param(inline)]
+    pub scope: Option<ChangesScope>,
 }
 
-/// Pull the caller's change feed after a cursor, in commit order.
+/// Pull the caller's change feed after a cursor, in commit order (or, with
+/// `scope=mine` and cursor `0`, the caller's own open tickets first).
 #[utoipa::path(get, path = "/sync/v1/changes", tag = "sync", params(ChangesQuery), security(("bearer" = [])),
     responses(
         (status = 200, body = ChangesPage),
@@ -37,13 +59,12 @@ pub async fn changes(
     Auth(actor): Auth,
     ApiQuery(q): ApiQuery<ChangesQuery>,
 ) -> ApiResult<Json<ChangesPage>> {
-    let page = sync::pull(
-        &state.db,
-        &actor,
-        q.cursor.as_deref().unwrap_or("0"),
-        q.limit.unwrap_or(sync::DEFAULT_PAGE),
-    )
-    .await?;
+    let cursor = q.cursor.as_deref().unwrap_or("0");
+    let limit = q.limit.unwrap_or(sync::DEFAULT_PAGE);
+    let page = match q.scope.unwrap_or_default() {
+        ChangesScope::All => sync::pull(&state.db, &actor, cursor, limit).await?,
+        ChangesScope::Mine => sync::pull_mine(&state.db, &actor, cursor, limit).await?,
+    };
     Ok(Json(page))
 }
 

@@ -8,6 +8,7 @@ use crate::store::{changes, conversations, directory, history, sync_clients, tic
 use outpost_domain::sync::*;
 use outpost_domain::time;
 use outpost_domain::*;
+use sqlx::AnyConnection;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -21,12 +22,7 @@ pub const DEFAULT_PAGE: i64 = 1000;
 pub async fn pull(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Result<ChangesPage> {
     require_scope(actor, Scope::TicketsRead)?;
     let cursor: Cursor = cursor.parse()?;
-    if !(1..=limits::SYNC_PAGE_MAX).contains(&limit) {
-        return Err(Error::invalid(format!(
-            "limit must be between 1 and {}",
-            limits::SYNC_PAGE_MAX
-        )));
-    }
+    check_limit(limit)?;
     let tenant = actor.tenant_id;
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     let (epoch, head) = changes::epoch_and_head(&mut conn, tenant).await?;
@@ -46,58 +42,195 @@ pub async fn pull(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Result<Ch
     let has_more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = rows.last().map(|r| r.seq).unwrap_or(cursor.seq);
+    let changes = visible_entries(&mut conn, actor, &rows).await?;
+    Ok(ChangesPage {
+        cursor: Cursor::new(epoch.clone(), next).to_string(),
+        epoch,
+        has_more,
+        changes,
+    })
+}
 
+/// How many of the caller's own open tickets `pull_mine` sends.
+pub const MINE_MAX_TICKETS: i64 = 500;
+
+/// The current state of the caller's own open tickets (assigned to them; new, open or
+/// pending; at most [`MINE_MAX_TICKETS`], most recently updated first) and what hangs
+/// off them: conversations, messages, history, the users they reference, and all
+/// teams and tags, filtered for the caller exactly like [`pull`] and each with its
+/// change-log `seq`, in `seq` order. A client applies this before its initial pull
+/// from 0, which then brings the same or newer state of the same entities. Only
+/// upserts (no tombstones); the answer's cursor is the start cursor it was asked
+/// with, so it cannot be mistaken for progress.
+#[tracing::instrument(skip(db, actor), fields(tenant = %actor.tenant_id))]
+pub async fn pull_mine(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Result<ChangesPage> {
+    require_scope(actor, Scope::TicketsRead)?;
+    let cursor: Cursor = cursor.parse()?;
+    // `limit` does not cut this answer (it is one page by construction), but the
+    // parameter keeps its documented range.
+    check_limit(limit)?;
+    if cursor != Cursor::START {
+        return Err(Error::invalid(
+            "scope=mine is only for the initial sync: the cursor must be 0 or empty",
+        ));
+    }
+    let tenant = actor.tenant_id;
+    let staff = !actor.is_customer();
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    let (epoch, _) = changes::epoch_and_head(&mut conn, tenant).await?;
+
+    // First the ids, then their log rows, and only then (in `visible_entries`) the
+    // entities themselves: an entity changed in between is sent in a state at least as
+    // new as its seq, never older, so the client's later pull cannot go backwards.
+    let ticket_ids =
+        tickets::open_assigned_ids(&mut conn, tenant, actor.user_id, MINE_MAX_TICKETS).await?;
+    let links = tickets::links(&mut conn, tenant, &ticket_ids).await?;
+    let conv_ids: Vec<ConversationId> = links.iter().map(|l| l.conversation_id).collect();
+    let mut user_ids: Vec<UserId> = links
+        .iter()
+        .flat_map(|l| [Some(l.requester_id), l.assignee_id, l.responder_id])
+        .flatten()
+        .collect();
+    user_ids.extend(conversations::participant_ids(&mut conn, &conv_ids).await?);
+    let msgs =
+        conversations::message_refs(&mut conn, tenant, &conv_ids, messages::sees_internal(actor))
+            .await?;
+    user_ids.extend(msgs.iter().filter_map(|(_, sender)| *sender));
+    let hist = if staff {
+        history::refs_for_tickets(&mut conn, tenant, &ticket_ids).await?
+    } else {
+        Vec::new()
+    };
+    user_ids.extend(hist.iter().filter_map(|(_, by)| *by));
+    user_ids.sort();
+    user_ids.dedup();
+
+    let kinds: [(EntityKind, Vec<Uuid>); 5] = [
+        (
+            EntityKind::Ticket,
+            links.iter().map(|l| l.id.as_uuid()).collect(),
+        ),
+        (
+            EntityKind::Conversation,
+            conv_ids.iter().map(|c| c.as_uuid()).collect(),
+        ),
+        (
+            EntityKind::Message,
+            msgs.iter().map(|(m, _)| m.as_uuid()).collect(),
+        ),
+        (
+            EntityKind::History,
+            hist.iter().map(|(h, _)| h.as_uuid()).collect(),
+        ),
+        (
+            EntityKind::User,
+            user_ids.iter().map(|u| u.as_uuid()).collect(),
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (kind, ids) in &kinds {
+        rows.extend(changes::rows_for(&mut conn, tenant, *kind, ids).await?);
+    }
+    if staff {
+        for kind in [EntityKind::Team, EntityKind::Tag] {
+            rows.extend(changes::rows_of_kind(&mut conn, tenant, kind).await?);
+        }
+    }
+    rows.retain(|r| !r.deleted);
+    rows.sort_by_key(|r| r.seq);
+    let mut changes = visible_entries(&mut conn, actor, &rows).await?;
+    // Upserts only: an entity that stopped being the caller's in the meantime is left
+    // for the full pull to settle.
+    changes.retain(|e| !matches!(e.change, Change::Tombstone(_)));
+    Ok(ChangesPage {
+        cursor: Cursor::START.to_string(),
+        epoch,
+        has_more: false,
+        changes,
+    })
+}
+
+/// Ids per batch when loading entities.
+const LOAD_CHUNK: usize = 1000;
+
+/// Turns change-log rows into the entries the caller may see, in the rows' order: the
+/// current state of each live entity (a ticket the caller may not see becomes a
+/// tombstone), tombstones for deleted ones, nothing for entities that are filtered out.
+async fn visible_entries(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    rows: &[changes::ChangeRow],
+) -> Result<Vec<ChangeEntry>> {
+    let tenant = actor.tenant_id;
     let ids = |kind: EntityKind| -> Vec<Uuid> {
         rows.iter()
             .filter(|r| r.kind == kind && !r.deleted)
             .map(|r| r.id)
             .collect()
     };
-    let tix: HashMap<Uuid, Ticket> =
-        tickets::get_many(&mut conn, tenant, &to_ids(&ids(EntityKind::Ticket)))
-            .await?
-            .into_iter()
-            .map(|r| (r.ticket.id.as_uuid(), r.ticket))
-            .collect();
-    let msgs: HashMap<Uuid, Message> =
-        conversations::get_messages(&mut conn, tenant, &to_ids(&ids(EntityKind::Message)))
-            .await?
-            .into_iter()
-            .map(|m| (m.id.as_uuid(), m))
-            .collect();
-    let convs: HashMap<Uuid, Conversation> = conversations::get_conversations(
-        &mut conn,
-        tenant,
-        &to_ids(&ids(EntityKind::Conversation)),
-    )
-    .await?
-    .into_iter()
-    .map(|c| (c.id.as_uuid(), c))
-    .collect();
-    let users: HashMap<Uuid, User> =
-        directory::get_users(&mut conn, tenant, &to_ids(&ids(EntityKind::User)))
-            .await?
-            .into_iter()
-            .map(|u| (u.id.as_uuid(), u))
-            .collect();
-    let teams: HashMap<Uuid, Team> =
-        directory::get_teams(&mut conn, tenant, Some(&to_ids(&ids(EntityKind::Team))))
-            .await?
-            .into_iter()
-            .map(|t| (t.id.as_uuid(), t))
-            .collect();
-    let tags: HashMap<Uuid, Tag> =
-        directory::get_tags(&mut conn, tenant, Some(&to_ids(&ids(EntityKind::Tag))))
-            .await?
-            .into_iter()
-            .map(|t| (t.id.as_uuid(), t))
-            .collect();
-    let hist: HashMap<Uuid, HistoryEntry> =
-        history::get_many(&mut conn, tenant, &to_ids(&ids(EntityKind::History)))
-            .await?
-            .into_iter()
-            .map(|h| (h.id.as_uuid(), h))
-            .collect();
+    let mut tix: HashMap<Uuid, Ticket> = HashMap::new();
+    for c in ids(EntityKind::Ticket).chunks(LOAD_CHUNK) {
+        tix.extend(
+            tickets::get_many(conn, tenant, &to_ids(c))
+                .await?
+                .into_iter()
+                .map(|r| (r.ticket.id.as_uuid(), r.ticket)),
+        );
+    }
+    let mut msgs: HashMap<Uuid, Message> = HashMap::new();
+    for c in ids(EntityKind::Message).chunks(LOAD_CHUNK) {
+        msgs.extend(
+            conversations::get_messages(conn, tenant, &to_ids(c))
+                .await?
+                .into_iter()
+                .map(|m| (m.id.as_uuid(), m)),
+        );
+    }
+    let mut convs: HashMap<Uuid, Conversation> = HashMap::new();
+    for c in ids(EntityKind::Conversation).chunks(LOAD_CHUNK) {
+        convs.extend(
+            conversations::get_conversations(conn, tenant, &to_ids(c))
+                .await?
+                .into_iter()
+                .map(|c| (c.id.as_uuid(), c)),
+        );
+    }
+    let mut users: HashMap<Uuid, User> = HashMap::new();
+    for c in ids(EntityKind::User).chunks(LOAD_CHUNK) {
+        users.extend(
+            directory::get_users(conn, tenant, &to_ids(c))
+                .await?
+                .into_iter()
+                .map(|u| (u.id.as_uuid(), u)),
+        );
+    }
+    let mut teams: HashMap<Uuid, Team> = HashMap::new();
+    for c in ids(EntityKind::Team).chunks(LOAD_CHUNK) {
+        teams.extend(
+            directory::get_teams(conn, tenant, Some(&to_ids(c)))
+                .await?
+                .into_iter()
+                .map(|t| (t.id.as_uuid(), t)),
+        );
+    }
+    let mut tags: HashMap<Uuid, Tag> = HashMap::new();
+    for c in ids(EntityKind::Tag).chunks(LOAD_CHUNK) {
+        tags.extend(
+            directory::get_tags(conn, tenant, Some(&to_ids(c)))
+                .await?
+                .into_iter()
+                .map(|t| (t.id.as_uuid(), t)),
+        );
+    }
+    let mut hist: HashMap<Uuid, HistoryEntry> = HashMap::new();
+    for c in ids(EntityKind::History).chunks(LOAD_CHUNK) {
+        hist.extend(
+            history::get_many(conn, tenant, &to_ids(c))
+                .await?
+                .into_iter()
+                .map(|h| (h.id.as_uuid(), h)),
+        );
+    }
 
     // Tickets referenced by messages, conversations and history decide their visibility.
     let mut owners: Vec<TicketId> = msgs
@@ -109,12 +242,15 @@ pub async fn pull(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Result<Ch
     owners.sort();
     owners.dedup();
     owners.retain(|t| !tix.contains_key(&t.as_uuid()));
-    let mut owner_tickets: HashMap<TicketId, Ticket> =
-        tickets::get_many(&mut conn, tenant, &owners)
-            .await?
-            .into_iter()
-            .map(|r| (r.ticket.id, r.ticket))
-            .collect();
+    let mut owner_tickets: HashMap<TicketId, Ticket> = HashMap::new();
+    for c in owners.chunks(LOAD_CHUNK) {
+        owner_tickets.extend(
+            tickets::get_many(conn, tenant, c)
+                .await?
+                .into_iter()
+                .map(|r| (r.ticket.id, r.ticket)),
+        );
+    }
     owner_tickets.extend(tix.values().map(|t| (t.id, t.clone())));
     let visible = |t: TicketId| {
         owner_tickets
@@ -124,7 +260,7 @@ pub async fn pull(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Result<Ch
     let staff = !actor.is_customer();
 
     let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
+    for r in rows {
         let tomb = || {
             Change::Tombstone(Tombstone {
                 kind: r.kind,
@@ -181,12 +317,17 @@ pub async fn pull(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Result<Ch
             out.push(ChangeEntry { seq: r.seq, change });
         }
     }
-    Ok(ChangesPage {
-        cursor: Cursor::new(epoch.clone(), next).to_string(),
-        epoch,
-        has_more,
-        changes: out,
-    })
+    Ok(out)
+}
+
+fn check_limit(limit: i64) -> Result<()> {
+    if !(1..=limits::SYNC_PAGE_MAX).contains(&limit) {
+        return Err(Error::invalid(format!(
+            "limit must be between 1 and {}",
+            limits::SYNC_PAGE_MAX
+        )));
+    }
+    Ok(())
 }
 
 fn to_ids<T: From<Uuid>>(v: &[Uuid]) -> Vec<T> {

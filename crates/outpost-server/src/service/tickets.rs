@@ -384,6 +384,7 @@ fn field_value(t: &Ticket, field: &str) -> serde_json::Value {
 /// the edit is then refused as a whole, with every conflicting field described.
 async fn check_base(
     tx: &mut WriteTx,
+    actor: &Actor,
     rec: &TicketRecord,
     wanted: &[(&'static str, serde_json::Value)],
     base: Option<&BTreeMap<String, i64>>,
@@ -398,6 +399,11 @@ async fn check_base(
             let tenant = tx.tenant_id();
             let last = history::last_change(tx.conn(), tenant, rec.ticket.id, field).await?;
             let by = last.as_ref().and_then(|h| h.changed_by);
+            // The caller's own later change (e.g. their claim moved `status` from new
+            // to open before this edit arrived) is not someone else's change.
+            if by == Some(actor.user_id) {
+                continue;
+            }
             let by_email = match by {
                 Some(u) => directory::get_user(tx.conn(), tenant, u)
                     .await?
@@ -469,7 +475,7 @@ pub async fn update_in(
     if let Some(t) = &args.ticket_type {
         wanted.push(("type", json!(t)));
     }
-    check_base(tx, &rec, &wanted, base).await?;
+    check_base(tx, actor, &rec, &wanted, base).await?;
     if rec.ticket.status == Status::Closed && args.status.is_some_and(|s| s != Status::Closed) {
         return Err(Error::with_details(
             ErrorCode::TicketClosed,

@@ -2,10 +2,16 @@
 
 use crate::db::get_bool;
 use crate::error::StoreError;
+use crate::store::push_id_list;
+use crate::store::sql::Sql;
 use outpost_domain::TenantId;
 use outpost_domain::sync::EntityKind;
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use uuid::Uuid;
+
+/// Ids per `IN (…)` list, well below both engines' parameter limits.
+const CHUNK: usize = 500;
 
 #[derive(Clone, Debug)]
 pub struct ChangeRow {
@@ -31,16 +37,61 @@ pub async fn after(
     .fetch_all(conn)
     .await?;
     rows.iter()
-        .map(|r| {
-            let kind: String = r.try_get("kind")?;
-            let id: String = r.try_get("entity_id")?;
-            Ok(ChangeRow {
-                seq: r.try_get("seq")?,
-                kind: kind.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                id: Uuid::parse_str(&id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                deleted: get_bool(r, "deleted")?,
-            })
-        })
+        .map(row)
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+fn row(r: &AnyRow) -> Result<ChangeRow, sqlx::Error> {
+    let kind: String = r.try_get("kind")?;
+    let id: String = r.try_get("entity_id")?;
+    Ok(ChangeRow {
+        seq: r.try_get("seq")?,
+        kind: kind.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        id: Uuid::parse_str(&id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        deleted: get_bool(r, "deleted")?,
+    })
+}
+
+/// The log rows of some entities of one kind (one row per entity that has one), in no
+/// particular order.
+pub async fn rows_for(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    kind: EntityKind,
+    ids: &[Uuid],
+) -> Result<Vec<ChangeRow>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let mut qb =
+            Sql::new("SELECT seq, kind, entity_id, deleted FROM changes WHERE tenant_id = ");
+        qb.push_bind(tenant.to_string())
+            .push(" AND kind = ")
+            .push_bind(kind.as_str())
+            .push(" AND entity_id IN ");
+        push_id_list(&mut qb, chunk);
+        for r in qb.fetch_all(&mut *conn).await? {
+            out.push(row(&r)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Every log row of one kind (for the small kinds: teams, tags), in no particular order.
+pub async fn rows_of_kind(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    kind: EntityKind,
+) -> Result<Vec<ChangeRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT seq, kind, entity_id, deleted FROM changes WHERE tenant_id = $1 AND kind = $2",
+    )
+    .bind(tenant.to_string())
+    .bind(kind.as_str())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(row)
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }

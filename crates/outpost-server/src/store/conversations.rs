@@ -376,3 +376,45 @@ pub async fn list_messages(
         total,
     ))
 }
+
+/// The users taking part in some conversations (each once, in no particular order).
+pub async fn participant_ids(
+    conn: &mut AnyConnection,
+    convs: &[ConversationId],
+) -> Result<Vec<UserId>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in convs.chunks(500) {
+        let mut qb =
+            Sql::new("SELECT DISTINCT user_id FROM participants WHERE conversation_id IN ");
+        push_id_list(&mut qb, chunk);
+        for r in qb.fetch_all(&mut *conn).await? {
+            out.push(get_id(&r, "user_id")?);
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// The ids and senders of every message of some conversations; internal notes only
+/// with `include_internal`.
+pub async fn message_refs(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    convs: &[ConversationId],
+    include_internal: bool,
+) -> Result<Vec<(MessageId, Option<UserId>)>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in convs.chunks(500) {
+        let mut qb = Sql::new("SELECT id, sender_id FROM messages WHERE conversation_id IN ");
+        push_id_list(&mut qb, chunk);
+        qb.push(" AND tenant_id = ").push_bind(tenant.to_string());
+        if !include_internal {
+            qb.push(" AND internal = ").push_bind(false);
+        }
+        for r in qb.fetch_all(&mut *conn).await? {
+            out.push((get_id(&r, "id")?, get_opt_id(&r, "sender_id")?));
+        }
+    }
+    Ok(out)
+}

@@ -97,3 +97,21 @@ pub async fn last_change(
     .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
+
+/// The ids and authors of the history rows of some tickets.
+pub async fn refs_for_tickets(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    tickets: &[TicketId],
+) -> Result<Vec<(HistoryId, Option<UserId>)>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in tickets.chunks(500) {
+        let mut qb = Sql::new("SELECT id, changed_by FROM history WHERE ticket_id IN ");
+        push_id_list(&mut qb, chunk);
+        qb.push(" AND tenant_id = ").push_bind(tenant.to_string());
+        for r in qb.fetch_all(&mut *conn).await? {
+            out.push((get_id(&r, "id")?, get_opt_id(&r, "changed_by")?));
+        }
+    }
+    Ok(out)
+}

@@ -476,3 +476,69 @@ pub async fn page(
     attach_tags(conn, &mut recs).await?;
     Ok(recs)
 }
+
+/// The caller's own open work: tickets assigned to `user` with status new, open or
+/// pending (not removed), most recently updated first, at most `limit`.
+pub async fn open_assigned_ids(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    user: UserId,
+    limit: i64,
+) -> Result<Vec<TicketId>, StoreError> {
+    let mut qb = Sql::new("SELECT t.id FROM tickets t WHERE t.tenant_id = ");
+    qb.push_bind(tenant.to_string())
+        .push(" AND t.assignee_id = ")
+        .push_bind(user.to_string())
+        .push(" AND t.removed = ")
+        .push_bind(false)
+        .push(" AND t.status IN (");
+    let mut sep = qb.separated(", ");
+    for s in [Status::New, Status::Open, Status::Pending] {
+        sep.push_bind(s.as_str());
+    }
+    sep.push_unseparated(")");
+    qb.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ")
+        .push_bind(limit);
+    let rows = qb.fetch_all(conn).await?;
+    Ok(rows
+        .iter()
+        .map(|r| get_id(r, "id"))
+        .collect::<Result<_, _>>()?)
+}
+
+/// What a ticket points at, without loading it: its conversation and its people.
+#[derive(Clone, Copy, Debug)]
+pub struct TicketLinks {
+    pub id: TicketId,
+    pub conversation_id: ConversationId,
+    pub requester_id: UserId,
+    pub assignee_id: Option<UserId>,
+    pub responder_id: Option<UserId>,
+}
+
+/// The links of some tickets, in no particular order.
+pub async fn links(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ids: &[TicketId],
+) -> Result<Vec<TicketLinks>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut qb = Sql::new(
+            "SELECT t.id, t.conversation_id, t.requester_id, t.assignee_id, t.responder_id \
+             FROM tickets t WHERE t.id IN ",
+        );
+        push_id_list(&mut qb, chunk);
+        qb.push(" AND t.tenant_id = ").push_bind(tenant.to_string());
+        for r in qb.fetch_all(&mut *conn).await? {
+            out.push(TicketLinks {
+                id: get_id(&r, "id")?,
+                conversation_id: get_id(&r, "conversation_id")?,
+                requester_id: get_id(&r, "requester_id")?,
+                assignee_id: get_opt_id(&r, "assignee_id")?,
+                responder_id: get_opt_id(&r, "responder_id")?,
+            });
+        }
+    }
+    Ok(out)
+}
