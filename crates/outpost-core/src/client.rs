@@ -1,0 +1,252 @@
+//! HTTP client for the Outpost server: login, pull, push and the live event stream.
+//! Maps transport failures and error bodies to [`CoreError`]s with stable codes.
+
+use crate::error::{CoreError, Result};
+use futures::StreamExt;
+use outpost_domain::error::{ErrorBody, ErrorCode};
+use outpost_domain::ids::TenantId;
+use outpost_domain::model::User;
+use outpost_domain::sync::{ChangesPage, PushRequest, PushResponse};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// What `POST /auth/v1/login` answers.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct LoginResponse {
+    pub access_token: String,
+    pub expires_at: String,
+    pub user: User,
+    pub tenant_id: TenantId,
+}
+
+/// What `GET /auth/v1/me` answers.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct MeResponse {
+    pub user: User,
+    pub tenant: outpost_domain::model::Tenant,
+}
+
+/// One server, one token.
+#[derive(Clone, Debug)]
+pub struct ServerClient {
+    base: String,
+    http: reqwest::Client,
+    token: Option<String>,
+}
+
+impl ServerClient {
+    pub fn new(base: &str) -> Result<Self> {
+        let base = normalize_server(base)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .user_agent(concat!("outpost/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| CoreError::Protocol(e.to_string()))?;
+        Ok(Self {
+            base,
+            http,
+            token: None,
+        })
+    }
+
+    pub fn with_token(mut self, token: String) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn auth(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder> {
+        let token = self.token.as_deref().ok_or(CoreError::NotSignedIn)?;
+        Ok(rb.bearer_auth(token))
+    }
+
+    fn unreachable(&self, e: reqwest::Error) -> CoreError {
+        CoreError::Unreachable {
+            server: self.base.clone(),
+            reason: short_reason(&e),
+        }
+    }
+
+    async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response> {
+        let resp = rb.send().await.map_err(|e| self.unreachable(e))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        Err(self.error_from(resp).await)
+    }
+
+    async fn error_from(&self, resp: reqwest::Response) -> CoreError {
+        let status = resp.status().as_u16();
+        let body = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => return self.unreachable(e),
+        };
+        let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
+        match (status, parsed) {
+            (401, Some(b)) if b.code == ErrorCode::InvalidCredentials => CoreError::Server {
+                status,
+                code: b.code,
+                message: "wrong email or password".into(),
+            },
+            (401, _) => CoreError::SessionExpired,
+            (410, _) => CoreError::CursorExpired,
+            (_, Some(b)) => CoreError::Server {
+                status,
+                code: b.code,
+                message: b.message,
+            },
+            (_, None) => CoreError::Server {
+                status,
+                code: if status >= 500 {
+                    ErrorCode::Internal
+                } else {
+                    ErrorCode::MalformedRequest
+                },
+                message: format!("the server answered HTTP {status}"),
+            },
+        }
+    }
+
+    async fn json<T: serde::de::DeserializeOwned>(&self, resp: reqwest::Response) -> Result<T> {
+        let bytes = resp.bytes().await.map_err(|e| self.unreachable(e))?;
+        serde_json::from_slice(&bytes).map_err(|e| CoreError::Protocol(e.to_string()))
+    }
+
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        tenant: Option<&str>,
+    ) -> Result<LoginResponse> {
+        let mut body = serde_json::json!({ "email": email, "password": password });
+        if let Some(t) = tenant {
+            body["tenant"] = t.into();
+        }
+        let resp = self
+            .send(self.http.post(self.url("/auth/v1/login")).json(&body))
+            .await?;
+        self.json(resp).await
+    }
+
+    /// Who the token belongs to.
+    pub async fn me(&self) -> Result<MeResponse> {
+        let resp = self
+            .send(self.auth(self.http.get(self.url("/auth/v1/me")))?)
+            .await?;
+        self.json(resp).await
+    }
+
+    /// Revoke the token on the server.
+    pub async fn logout(&self) -> Result<()> {
+        self.send(self.auth(self.http.post(self.url("/auth/v1/logout")))?)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn pull(&self, cursor: &str, limit: u32) -> Result<ChangesPage> {
+        let rb = self
+            .http
+            .get(self.url("/sync/v1/changes"))
+            .query(&[("cursor", cursor), ("limit", &limit.to_string())])
+            .timeout(Duration::from_secs(120));
+        let resp = self.send(self.auth(rb)?).await?;
+        self.json(resp).await
+    }
+
+    /// The caller's own open tickets and what hangs off them, in feed format (sent
+    /// before the full initial pull so the agent's own work is usable first).
+    pub async fn pull_mine(&self) -> Result<ChangesPage> {
+        let rb = self
+            .http
+            .get(self.url("/sync/v1/changes"))
+            .query(&[("cursor", "0"), ("scope", "mine")])
+            .timeout(Duration::from_secs(120));
+        let resp = self.send(self.auth(rb)?).await?;
+        self.json(resp).await
+    }
+
+    pub async fn push(&self, req: &PushRequest) -> Result<PushResponse> {
+        let rb = self
+            .http
+            .post(self.url("/sync/v1/mutations"))
+            .json(req)
+            .timeout(Duration::from_secs(120));
+        let resp = self.send(self.auth(rb)?).await?;
+        self.json(resp).await
+    }
+
+    /// Open the live event stream. Each `changes` event sends `()` on the returned
+    /// channel; the channel closes when the stream ends or fails.
+    pub async fn events(&self) -> Result<mpsc::Receiver<()>> {
+        let rb = self
+            .http
+            .get(self.url("/sync/v1/events"))
+            .header(reqwest::header::ACCEPT, "text/event-stream");
+        let resp = self.send(self.auth(rb)?).await?;
+        let (tx, rx) = mpsc::channel(16);
+        let mut body = resp.bytes_stream();
+        tokio::spawn(async move {
+            let mut buf = Vec::new();
+            // Heartbeats arrive every 15 s; silence for much longer means a dead link.
+            while let Ok(Some(Ok(chunk))) =
+                tokio::time::timeout(Duration::from_secs(45), body.next()).await
+            {
+                buf.extend_from_slice(&chunk);
+                while let Some(end) = find_event_end(&buf) {
+                    let event: Vec<u8> = buf.drain(..end).collect();
+                    let text = String::from_utf8_lossy(&event);
+                    if text.lines().any(|l| l.trim() == "event: changes")
+                        && tx.try_send(()).is_err()
+                        && tx.is_closed()
+                    {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(rx)
+    }
+}
+
+fn find_event_end(buf: &[u8]) -> Option<usize> {
+    buf.windows(2).position(|w| w == b"\n\n").map(|p| p + 2)
+}
+
+fn short_reason(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    if e.is_connect() {
+        return "connection refused or no route".into();
+    }
+    let mut s = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(inner) = src {
+        s = inner.to_string();
+        src = inner.source();
+    }
+    s
+}
+
+/// `https://desk.example.com/` → `https://desk.example.com`; rejects what is not an
+/// http(s) URL.
+pub fn normalize_server(s: &str) -> Result<String> {
+    let s = s.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(s)
+        .map_err(|e| CoreError::InvalidInput(format!("server URL {s:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(CoreError::InvalidInput(format!(
+            "server URL {s:?} must start with http:// or https://"
+        )));
+    }
+    Ok(s.to_owned())
+}

@@ -1,0 +1,124 @@
+//! Typed errors of the client core. Every error carries a stable [`CoreError::code`]
+//! that the CLI (`--json`) and the desktop app branch on; the message is for people.
+
+use outpost_domain::error::ErrorCode;
+
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// No account is signed in on this profile (or its token is gone).
+    #[error("not signed in: run `outpost login --server URL --email EMAIL`")]
+    NotSignedIn,
+    /// The OS keychain cannot be reached; `fix` says what to do about it.
+    #[error("the OS keychain is not available ({reason}); {fix}")]
+    KeychainUnavailable { reason: String, fix: String },
+    /// The server cannot be reached (connection refused, DNS, timeout, reset).
+    #[error("cannot reach the server at {server}: {reason}")]
+    Unreachable { server: String, reason: String },
+    /// `--offline` (or the app's offline switch) forbids the network.
+    #[error("offline: this needs the server and the network is switched off")]
+    Offline,
+    /// The server refused the token (expired, revoked).
+    #[error("the server refused the saved session (expired or revoked); sign in again")]
+    SessionExpired,
+    /// The server answered with an error of its own.
+    #[error("{message}")]
+    Server {
+        status: u16,
+        code: ErrorCode,
+        message: String,
+    },
+    /// The cached server state is from another epoch or too old; re-bootstrap.
+    #[error("the server no longer accepts the sync cursor; the cache is rebuilt")]
+    CursorExpired,
+    /// The ticket, conflict or user is not in the local cache.
+    #[error("{what} not found: {key}")]
+    NotFound { what: &'static str, key: String },
+    /// Bad input from the agent (a field, a filter, a choice).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The action is not allowed for this account (decided locally from cached roles).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The disk is full; nothing was written.
+    #[error("the disk is full; free some space (nothing was lost: the change was not saved)")]
+    DiskFull,
+    /// The profile directory or its files are unusable.
+    #[error("profile: {0}")]
+    Profile(String),
+    /// The local cache database failed.
+    #[error("local cache: {0}")]
+    Storage(#[source] sqlx::Error),
+    #[error("local cache migration: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A file operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server sent something the client cannot read.
+    #[error("unexpected answer from the server: {0}")]
+    Protocol(String),
+}
+
+impl CoreError {
+    /// The stable, machine-readable code of this error (never changes once shipped).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotSignedIn => "not_signed_in",
+            Self::KeychainUnavailable { .. } => "keychain_unavailable",
+            Self::Unreachable { .. } => "unreachable",
+            Self::Offline => "offline",
+            Self::SessionExpired => "session_expired",
+            Self::Server { code, .. } => code.as_str(),
+            Self::CursorExpired => "cursor_expired",
+            Self::NotFound { .. } => "not_found",
+            Self::InvalidInput(_) => "invalid_input",
+            Self::Forbidden(_) => "forbidden",
+            Self::DiskFull => "disk_full",
+            Self::Profile(_) => "profile",
+            Self::Storage(_) | Self::Migration(_) => "storage",
+            Self::Io { .. } => "io",
+            Self::Protocol(_) => "protocol",
+        }
+    }
+
+    pub fn not_found(what: &'static str, key: impl Into<String>) -> Self {
+        Self::NotFound {
+            what,
+            key: key.into(),
+        }
+    }
+
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Self {
+        let context = context.into();
+        move |source| Self::Io { context, source }
+    }
+
+    /// Failures worth retrying later (the network or the server being down).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Unreachable { .. })
+            || matches!(self, Self::Server { status, .. } if *status >= 500 || *status == 429)
+    }
+}
+
+impl From<sqlx::Error> for CoreError {
+    fn from(e: sqlx::Error) -> Self {
+        // SQLITE_FULL (13): report it as such so the agent knows what to do.
+        if let sqlx::Error::Database(db) = &e
+            && db.code().as_deref() == Some("13")
+        {
+            return Self::DiskFull;
+        }
+        Self::Storage(e)
+    }
+}
+
+impl From<serde_json::Error> for CoreError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Protocol(e.to_string())
+    }
+}

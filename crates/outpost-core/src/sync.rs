@@ -1,0 +1,399 @@
+//! The sync engine. [`pass`] is one full exchange (push the outbox, pull to the head,
+//! push what is left); [`run`] is the live loop of one profile: a pass at start, on
+//! every server signal (SSE) and every local change, with exponential backoff and
+//! jitter while the server cannot be reached. Online and after a reconnect the same
+//! code runs.
+
+use crate::cache::{apply, keys, state_get, state_set};
+use crate::client::ServerClient;
+use crate::desk::{Desk, DeskEvent};
+use crate::error::{CoreError, Result};
+use crate::outbox;
+use outpost_domain::ids::TicketId;
+use outpost_domain::sync::{ChangesPage, PushRequest};
+use outpost_domain::values::limits;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Page size of the first sync (large pages: fewer round trips, fewer commits).
+const BOOTSTRAP_PAGE: u32 = limits::SYNC_PAGE_MAX as u32;
+/// Page size once bootstrapped.
+const PAGE: u32 = 1000;
+
+/// `OUTPOST_SYNC_PAGE` (1–5000) overrides the page size: smaller pages for slow or
+/// flaky links (each page is one local commit), and for tests that interrupt a sync.
+fn page_size() -> Option<u32> {
+    std::env::var("OUTPOST_SYNC_PAGE")
+        .ok()?
+        .parse()
+        .ok()
+        .filter(|n| (1..=BOOTSTRAP_PAGE).contains(n))
+}
+
+/// What one pass did.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub applied: usize,
+    pub rejected: usize,
+    pub pages: usize,
+    pub tickets: u64,
+    pub messages: u64,
+    /// The cache was rebuilt because the server's epoch changed or the cursor expired.
+    pub rebootstrapped: bool,
+}
+
+/// One full exchange with the server.
+pub async fn pass(desk: &Desk) -> Result<SyncReport> {
+    let _one = desk.inner.sync_lock.lock().await;
+    let srv = desk.server()?;
+    desk.set_sync_state(|s| s.syncing = true);
+    let result = exchange(desk, &srv).await;
+    desk.set_sync_state(|s| {
+        s.syncing = false;
+        match &result {
+            Ok(_) => {
+                s.online = true;
+                s.last_error = None;
+                s.last_error_code = None;
+            }
+            Err(e) => {
+                s.online = !e.is_transient() && !matches!(e, CoreError::Unreachable { .. });
+                s.last_error = Some(e.to_string());
+                s.last_error_code = Some(e.code().to_owned());
+            }
+        }
+    });
+    result
+}
+
+async fn exchange(desk: &Desk, srv: &ServerClient) -> Result<SyncReport> {
+    let mut report = SyncReport::default();
+    push_all(desk, srv, &mut report).await?;
+    pull_all(desk, srv, &mut report).await?;
+    // Changes made during the pull, and re-queued resolutions.
+    if push_all(desk, srv, &mut report).await? > 0 {
+        pull_all(desk, srv, &mut report).await?;
+    }
+    desk.mark_synced().await?;
+    Ok(report)
+}
+
+/// Push pending mutations in seq order, batch by batch. Returns how many were sent.
+async fn push_all(desk: &Desk, srv: &ServerClient, report: &mut SyncReport) -> Result<usize> {
+    let mut sent = 0;
+    loop {
+        let batch = {
+            let mut conn = desk.cache().reader().acquire().await?;
+            outbox::pending_batch(&mut conn, limits::MUTATIONS_PER_PUSH_MAX as i64).await?
+        };
+        if batch.is_empty() {
+            return Ok(sent);
+        }
+        let seqs: Vec<i64> = batch.iter().map(|m| m.seq).collect();
+        let req = PushRequest {
+            client_id: desk.client_id(),
+            mutations: batch,
+        };
+        let resp = match srv.push(&req).await {
+            Ok(r) => r,
+            Err(e) => {
+                let mut tx = desk.cache().write().await?;
+                outbox::note_failure(&mut tx, &seqs, &e.to_string()).await?;
+                tx.commit().await?;
+                return Err(e);
+            }
+        };
+        let mut tx = desk.cache().write().await?;
+        let rec = outbox::record_results(&mut tx, desk.me(), &resp.results).await?;
+        tx.commit().await?;
+        sent += seqs.len();
+        report.pushed += seqs.len();
+        report.applied += rec.applied;
+        report.rejected += rec.rejected;
+        desk.emit(DeskEvent::Delivered {
+            applied: rec.applied,
+            rejected: rec.rejected,
+        });
+        if !rec.tickets.is_empty() {
+            desk.emit(DeskEvent::Changed {
+                tickets: rec.tickets.clone(),
+            });
+        }
+        if !rec.conflicts.is_empty() {
+            desk.emit(DeskEvent::Conflicts { ids: rec.conflicts });
+        }
+        if resp.results.len() < seqs.len() {
+            // The server answered part of the batch; the rest goes in the next round.
+            if resp.results.is_empty() {
+                return Err(CoreError::Protocol(
+                    "the server answered no mutation".into(),
+                ));
+            }
+        }
+    }
+}
+
+/// Pull pages until the head; each page and its cursor commit together.
+async fn pull_all(desk: &Desk, srv: &ServerClient, report: &mut SyncReport) -> Result<()> {
+    let me = desk.me();
+    bootstrap_mine_first(desk, srv).await?;
+    // While one page is applied locally the server already builds the next one: the
+    // two sides work in parallel instead of taking turns.
+    let mut prefetch: Option<(String, tokio::task::JoinHandle<Result<ChangesPage>>)> = None;
+    loop {
+        let (cursor, bootstrapped) = {
+            let mut conn = desk.cache().reader().acquire().await?;
+            (
+                state_get(&mut conn, keys::CURSOR).await?,
+                state_get(&mut conn, keys::BOOTSTRAP).await?.as_deref() == Some("done"),
+            )
+        };
+        let limit = page_size().unwrap_or(if bootstrapped { PAGE } else { BOOTSTRAP_PAGE });
+        let from = cursor.clone().unwrap_or_else(|| "0".to_owned());
+        let fetched = match prefetch.take() {
+            Some((c, handle)) if c == from => handle
+                .await
+                .map_err(|e| CoreError::Protocol(format!("page fetch stopped: {e}")))?,
+            Some((_, handle)) => {
+                handle.abort();
+                srv.pull(&from, limit).await
+            }
+            None => srv.pull(&from, limit).await,
+        };
+        let page = match fetched {
+            Ok(p) => p,
+            Err(CoreError::CursorExpired) if cursor.is_some() => {
+                tracing::warn!("the server refused the cursor; rebuilding the cache");
+                desk.reset_cache().await?;
+                report.rebootstrapped = true;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if page.has_more {
+            let next = srv.clone();
+            let c = page.cursor.clone();
+            let handle = tokio::spawn(async move { next.pull(&c, limit).await });
+            prefetch = Some((page.cursor.clone(), handle));
+        }
+        let mut tx = desk.cache().write().await?;
+        let assigned = newly_assigned(&mut tx, &page.changes, me, !bootstrapped).await?;
+        let applied = apply::apply_page(&mut tx, &page.changes).await?;
+        // Replay pending changes on the new base of every ticket that has them, and
+        // settle applied ones whose effect just arrived.
+        let mut rebase: Vec<TicketId> = applied.rebase.iter().map(|u| TicketId(*u)).collect();
+        for t in outbox::awaiting_base(&mut tx).await? {
+            if !rebase.contains(&t) {
+                rebase.push(t);
+            }
+        }
+        if report.rebootstrapped && !page.has_more {
+            outbox::rebase_all(&mut tx, me).await?;
+        }
+        for t in &rebase {
+            outbox::rebase(&mut tx, *t, me).await?;
+        }
+        state_set(&mut tx, keys::CURSOR, &page.cursor).await?;
+        state_set(&mut tx, keys::EPOCH, &page.epoch).await?;
+        if !page.has_more {
+            state_set(&mut tx, keys::BOOTSTRAP, "done").await?;
+        }
+        tx.commit().await?;
+        report.pages += 1;
+        report.tickets += applied.tickets as u64;
+        report.messages += applied.messages as u64;
+        if !applied.changed_tickets.is_empty() || !page.changes.is_empty() {
+            desk.emit(DeskEvent::Changed {
+                tickets: applied
+                    .changed_tickets
+                    .iter()
+                    .map(|u| TicketId(*u))
+                    .collect(),
+            });
+        }
+        if !bootstrapped {
+            desk.emit(DeskEvent::Progress {
+                tickets: report.tickets,
+                messages: report.messages,
+                done: !page.has_more,
+            });
+        }
+        for t in assigned {
+            desk.emit(DeskEvent::Assigned { ticket_id: t });
+        }
+        if !page.has_more {
+            return Ok(());
+        }
+    }
+}
+
+/// Before the first full pull: the agent's own open tickets (with their conversations),
+/// so they can work on them while the rest of the workspace arrives. Applied without
+/// moving the cursor; the full pull brings the same or newer state of each entity.
+async fn bootstrap_mine_first(desk: &Desk, srv: &ServerClient) -> Result<()> {
+    {
+        let mut conn = desk.cache().reader().acquire().await?;
+        if state_get(&mut conn, keys::CURSOR).await?.is_some()
+            || state_get(&mut conn, keys::MINE_FIRST).await?.is_some()
+        {
+            return Ok(());
+        }
+    }
+    let page = match srv.pull_mine().await {
+        Ok(p) => p,
+        // An older server without `scope`: the full pull alone does the job.
+        Err(CoreError::Server { status: 422, .. }) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut tx = desk.cache().write().await?;
+    let applied = apply::apply_page(&mut tx, &page.changes).await?;
+    for t in &applied.rebase {
+        outbox::rebase(&mut tx, TicketId(*t), desk.me()).await?;
+    }
+    state_set(&mut tx, keys::MINE_FIRST, "done").await?;
+    tx.commit().await?;
+    // Not counted in the pass's report: the full pull brings these entities again.
+    desk.emit(DeskEvent::Changed {
+        tickets: applied
+            .changed_tickets
+            .iter()
+            .map(|u| TicketId(*u))
+            .collect(),
+    });
+    desk.emit(DeskEvent::Progress {
+        tickets: applied.tickets as u64,
+        messages: applied.messages as u64,
+        done: false,
+    });
+    Ok(())
+}
+
+/// Tickets in this page that someone else just assigned to me (for notifications): the
+/// cached server state had another assignee and no claim or assignment of mine is on
+/// its way. None during the first sync. Runs before the page is applied.
+async fn newly_assigned(
+    conn: &mut sqlx::SqliteConnection,
+    changes: &[outpost_domain::sync::ChangeEntry],
+    me: outpost_domain::ids::UserId,
+    first: bool,
+) -> Result<Vec<TicketId>> {
+    if first {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for c in changes {
+        let outpost_domain::sync::Change::Ticket(t) = &c.change else {
+            continue;
+        };
+        if t.assignee_id != Some(me) {
+            continue;
+        }
+        let before = crate::conflicts::load_base(conn, t.id).await?;
+        if before.is_some_and(|b| b.assignee_id == Some(me)) {
+            continue;
+        }
+        let mine_in_flight = outbox::assignment_in_flight(conn, t.id).await?;
+        if !mine_in_flight {
+            out.push(t.id);
+        }
+    }
+    Ok(out)
+}
+
+/// Backoff with full jitter: a random wait up to `base * 2^attempt`, capped.
+pub fn backoff(attempt: u32) -> Duration {
+    let cap = Duration::from_secs(60);
+    let base = Duration::from_millis(500);
+    let exp = base.saturating_mul(1u32 << attempt.min(10)).min(cap);
+    let ms = rand::rng().random_range(exp.as_millis() as u64 / 2..=exp.as_millis() as u64);
+    Duration::from_millis(ms)
+}
+
+/// The live loop (see [`Desk::start`]).
+pub async fn run(desk: Desk) {
+    let mut failures: u32 = 0;
+    loop {
+        if desk.is_offline() {
+            desk.set_sync_state(|s| s.online = false);
+            tokio::select! {
+                _ = desk.inner.kick.notified() => continue,
+                _ = desk.inner.stop.notified() => return,
+            }
+        }
+        // Subscribe first, then sync, so no signal between the two is missed.
+        let connected = match desk.server() {
+            Ok(srv) => srv.events().await,
+            Err(e) => Err(e),
+        };
+        let ready = match connected {
+            Ok(rx) => pass(&desk).await.map(|_| rx),
+            Err(e) => Err(e),
+        };
+        match ready {
+            Ok(mut rx) => {
+                failures = 0;
+                loop {
+                    tokio::select! {
+                        signal = rx.recv() => match signal {
+                            Some(()) => {
+                                if let Err(e) = pass(&desk).await {
+                                    tracing::info!(error = %e, "sync pass failed");
+                                    break;
+                                }
+                            }
+                            None => break,
+                        },
+                        _ = desk.inner.kick.notified() => {
+                            if desk.is_offline() {
+                                break;
+                            }
+                            if let Err(e) = pass(&desk).await {
+                                tracing::info!(error = %e, "sync pass failed");
+                                break;
+                            }
+                        }
+                        _ = desk.inner.stop.notified() => return,
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::info!(error = %e, "cannot sync");
+                if matches!(e, CoreError::SessionExpired | CoreError::NotSignedIn) {
+                    // Needs the agent: wait for a kick (e.g. after signing in again).
+                    tokio::select! {
+                        _ = desk.inner.kick.notified() => continue,
+                        _ = desk.inner.stop.notified() => return,
+                    }
+                }
+            }
+        }
+        failures = failures.saturating_add(1);
+        let wait = backoff(failures.saturating_sub(1));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = desk.inner.kick.notified() => {}
+            _ = desk.inner.stop.notified() => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for attempt in 0..20 {
+            let d = backoff(attempt);
+            assert!(
+                d <= Duration::from_secs(60),
+                "backoff must stay under the cap"
+            );
+        }
+        let early: Duration = (0..50).map(|_| backoff(0)).max().unwrap();
+        let late: Duration = (0..50).map(|_| backoff(8)).min().unwrap();
+        assert!(late > early, "later attempts must wait longer");
+    }
+}
