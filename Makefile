@@ -18,7 +18,7 @@ SERVER_BIN := $(CARGO_TARGET_DIR)/debug/outpost-server
 # database, so demo data never lands in a real one).
 OUTPOST_DEMO_DB ?= $(HOME)/.local/share/outpost/demo.db
 
-.PHONY: help run build test test-rust lint fmt fmt-check clippy schemathesis bench openapi clean-db
+.PHONY: help run build test test-rust keyring-test lint fmt fmt-check clippy schemathesis bench bench-client openapi clean-db
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 16
@@ -29,7 +29,7 @@ run: ## Start the demo server on 127.0.0.1:8080 (demo data in ~/.local/share/out
 build: ## Build every crate
 	$(CARGO) build --workspace
 
-test: fmt-check clippy test-rust schemathesis ## Formatting, clippy, every test suite, schemathesis
+test: fmt-check clippy test-rust keyring-test schemathesis ## Formatting, clippy, every test suite, the real-keychain test, schemathesis
 
 test-rust: ## Rust test suites (nextest when installed, else cargo test); needs PostgreSQL
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
@@ -53,14 +53,24 @@ fmt-check:
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+keyring-test: ## Token storage against a real Secret Service (gnome-keyring in a private D-Bus session)
+	scripts/keyring-test.sh
+
 schemathesis: ## Property-based API test against /openapi.json (no 5xx allowed)
 	scripts/schemathesis.sh
 
 # Release builds of the server and the load generator, then crates/outpost-bench runs
-# both engines (`BENCH_ARGS="--quick"` for a small data set, `--help` for the rest).
-bench: ## Server benchmarks (loopback load, SQLite and PostgreSQL); BENCH_ARGS=… passes options
+# both engines (`BENCH_ARGS="--quick"` for a small data set, `--help` for the rest),
+# then the client core benchmark (`CLIENT_BENCH_ARGS="--quick"`; OUTPOST_BENCH_QUICK=1
+# makes both quick). See docs/BENCHMARKS.md.
+bench: ## Server benchmarks (loopback load, SQLite and PostgreSQL), then the client core benchmark; BENCH_ARGS=… / CLIENT_BENCH_ARGS=… pass options
 	$(CARGO) build --release -p outpost-server -p outpost-bench
 	$(CARGO_TARGET_DIR)/release/outpost-bench $(BENCH_ARGS)
+	$(CARGO_TARGET_DIR)/release/outpost-client-bench $(CLIENT_BENCH_ARGS)
+
+bench-client: ## Client core benchmark (initial sync vs SQLite bulk load, list, search, open, live); CLIENT_BENCH_ARGS=… passes options
+	$(CARGO) build --release -p outpost-server -p outpost-bench
+	$(CARGO_TARGET_DIR)/release/outpost-client-bench $(CLIENT_BENCH_ARGS)
 
 openapi: ## Regenerate docs/openapi.json from the code
 	$(CARGO) build -p outpost-server --bin outpost-server
