@@ -73,16 +73,29 @@ async fn sigkill_during_sync_loses_and_doubles_nothing() {
     let other = login_token(&base, "agent2@demo.test").await;
     let profile = dir.join("profile");
     // Sign in without the first sync finishing: it is killed like everything else.
-    let mut login = outpost(&profile, &token);
-    login.args(["login", "--server", &base, "--email", "agent1@demo.test"]);
-    let mut child = login.spawn().unwrap();
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    let _ = child.kill();
-    let _ = child.wait();
+    // On a loaded machine 150 ms may end the login before it saved the profile, so
+    // the kill comes later on each try; the last try runs to the end.
+    for delay_ms in [150, 300, 600, 1200] {
+        let mut login = outpost(&profile, &token);
+        login.args(["login", "--server", &base, "--email", "agent1@demo.test"]);
+        let mut child = login.spawn().unwrap();
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        let _ = child.kill();
+        let _ = child.wait();
+        if profile.join("profile.json").exists() {
+            break;
+        }
+    }
     if !profile.join("profile.json").exists() {
         run_ok(
-            outpost(&profile, &token).args(["--offline", "status"]),
-            "status",
+            outpost(&profile, &token).args([
+                "login",
+                "--server",
+                &base,
+                "--email",
+                "agent1@demo.test",
+            ]),
+            "login",
         );
     }
     assert!(
