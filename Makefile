@@ -18,10 +18,13 @@ SERVER_BIN := $(CARGO_TARGET_DIR)/debug/outpost-server
 # database, so demo data never lands in a real one).
 OUTPOST_DEMO_DB ?= $(HOME)/.local/share/outpost/demo.db
 
+# Desktop-app targets (UI, Tauri shell, end-to-end) live in mk/*.mk, one file per part.
+include $(sort $(wildcard mk/*.mk))
+
 .PHONY: help run build test test-rust keyring-test lint fmt fmt-check clippy schemathesis bench bench-client openapi clean-db
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 16
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 16
 
 run: ## Start the demo server on 127.0.0.1:8080 (demo data in ~/.local/share/outpost/demo.db)
 	@OUTPOST_DEMO_DB="$(OUTPOST_DEMO_DB)" scripts/run-demo.sh
