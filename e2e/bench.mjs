@@ -1,0 +1,301 @@
+// Desktop app benchmark (issue 4). Run through scripts/app-bench.sh, which prepares a
+// synced profile and the matching server database and starts the desktop session.
+//
+// Measures, in the real app (release build unless --debug) through tauri-driver:
+//   - cold start: process spawn (the launcher's timestamp) → first ticket row in the
+//     DOM and painted (observed in the page, so WebDriver round trips add nothing);
+//   - `j` → next ticket's detail painted, p95 of N: in the page, performance.now() at
+//     the keydown, then the detail's data-number changes and its content is there,
+//     then the frame after it was painted (requestAnimationFrame + a task);
+//   - search keystroke → results painted, p95 of N, the same way;
+//   - memory (RSS and PSS from /proc/<pid>/smaps_rollup) of the app and every process
+//     under it (WebKit's web and network processes), idle and after scrolling the
+//     whole All open list to its end.
+// Options: --runs N (cold starts, default 3), --iterations N (default 50),
+// --no-scroll, --json FILE (default e2e/bench-artifacts/results.json).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Api, DemoServer, Driver, REPO, Shots, freePort, log, memory, waitFor, writeLauncher } from './lib/harness.mjs';
+import { tid } from './lib/page.mjs';
+
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : dflt;
+};
+const RUNS = Number(opt('--runs', 3));
+const N = Number(opt('--iterations', 50));
+const SCROLL = !argv.includes('--no-scroll');
+const artifacts = path.join(REPO, 'e2e/bench-artifacts');
+const jsonOut = opt('--json', path.join(artifacts, 'results.json'));
+
+const cache = process.env.OUTPOST_BENCH_CACHE;
+const serverBin = process.env.OUTPOST_BENCH_SERVER_BIN;
+const appBin = process.env.OUTPOST_APP_BIN;
+const label = process.env.OUTPOST_BENCH_LABEL || '';
+if (!cache || !serverBin || !appBin) {
+  console.error('bench.mjs: run it through scripts/app-bench.sh (OUTPOST_BENCH_CACHE, OUTPOST_BENCH_SERVER_BIN, OUTPOST_APP_BIN)');
+  process.exit(2);
+}
+
+function quantile(samples, q) {
+  if (!samples.length) return NaN;
+  const v = [...samples].sort((a, b) => a - b);
+  return v[Math.min(v.length, Math.max(1, Math.ceil(q * v.length))) - 1];
+}
+
+// Resolves once the frame showing the current DOM has been painted: rAF callbacks run
+// before the paint, a task queued from one runs after it.
+const AFTER_PAINT = `
+  const afterPaint = () => new Promise((r) => requestAnimationFrame(() => {
+    const ch = new MessageChannel(); ch.port1.onmessage = () => r(); ch.port2.postMessage(0);
+  }));
+  const until = (check, timeoutMs, what) => new Promise((res, rej) => {
+    if (check()) return res();
+    const mo = new MutationObserver(() => { if (check()) { mo.disconnect(); clearTimeout(to); res(); } });
+    mo.observe(document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+    const to = setTimeout(() => { mo.disconnect(); rej(new Error('timed out waiting for ' + what)); }, timeoutMs);
+  });
+`;
+
+// Cold start probe, run repeatedly from the moment the session exists: installs an
+// observer that stamps the first ticket row (and the frame after it), survives a
+// document replacement by reinstalling.
+const FIRST_ROW = `
+  const w = window;
+  if (!w.__obench) {
+    w.__obench = { installedAt: Date.now(), timeOrigin: performance.timeOrigin };
+    const row = () => document.querySelector('[data-testid="ticket-row"]');
+    const stamp = (already) => {
+      w.__obench.row = Date.now(); w.__obench.already = already;
+      requestAnimationFrame(() => { const ch = new MessageChannel(); ch.port1.onmessage = () => { w.__obench.painted = Date.now(); }; ch.port2.postMessage(0); });
+    };
+    if (row()) stamp(true);
+    else {
+      const mo = new MutationObserver(() => { if (row()) { mo.disconnect(); stamp(false); } });
+      mo.observe(document, { childList: true, subtree: true });
+    }
+  }
+  return w.__obench;
+`;
+
+const J_LOOP = `
+  const [n, timeoutMs] = arguments; const done = arguments[arguments.length - 1];
+  ${AFTER_PAINT}
+  const detail = () => document.querySelector('[data-testid="ticket-detail"]');
+  const samples = [];
+  (async () => {
+    for (let i = 0; i < n; i++) {
+      const before = detail() && detail().getAttribute('data-number');
+      const t0 = performance.now();
+      const target = document.activeElement && document.activeElement !== document.body ? document.activeElement : document.body;
+      target.dispatchEvent(new KeyboardEvent('keydown', { key: 'j', code: 'KeyJ', bubbles: true, cancelable: true }));
+      await until(() => {
+        const d = detail();
+        return d && d.getAttribute('data-number') !== before && d.getAttribute('aria-busy') !== 'true'
+          && !!d.querySelector('[data-testid="detail-status"]');
+      }, timeoutMs, 'the next ticket after ' + before);
+      await afterPaint();
+      samples.push(performance.now() - t0);
+    }
+    done({ ok: true, samples });
+  })().catch((e) => done({ ok: false, error: String(e), samples }));
+`;
+
+// Each iteration replaces the query with the next word (one input event, as a
+// keystroke produces) and waits for the first change of the page outside the search
+// box, i.e. the results being rendered, then for the paint.
+const SEARCH_LOOP = `
+  const [n, timeoutMs, words] = arguments; const done = arguments[arguments.length - 1];
+  ${AFTER_PAINT}
+  const input = document.querySelector('[data-testid="search-input"]');
+  const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+  const samples = [];
+  (async () => {
+    input.focus();
+    for (let i = 0; i < n; i++) {
+      const word = words[i % words.length];
+      let changed = false;
+      const mo = new MutationObserver((records) => {
+        if (records.some((r) => r.target !== input && !input.contains(r.target))) changed = true;
+      });
+      mo.observe(document.documentElement, { subtree: true, childList: true, characterData: true, attributes: true });
+      const t0 = performance.now();
+      setValue.call(input, word);
+      input.dispatchEvent(new InputEvent('input', { bubbles: true, data: word.slice(-1), inputType: 'insertText' }));
+      try {
+        await until(() => changed, timeoutMs, 'results for ' + word);
+      } finally { mo.disconnect(); }
+      await afterPaint();
+      samples.push(performance.now() - t0);
+    }
+    done({ ok: true, samples });
+  })().catch((e) => done({ ok: false, error: String(e), samples }));
+`;
+
+// Scrolls the ticket list's scroll container to the end, a few screens per frame, and
+// keeps going while it grows (lists that load pages as they scroll).
+const SCROLL_ALL = `
+  const [timeoutMs] = arguments; const done = arguments[arguments.length - 1];
+  const list = document.querySelector('[data-testid="ticket-list"]');
+  const scroller = (() => {
+    for (let e = list; e; e = e.parentElement) if (e.scrollHeight > e.clientHeight + 1 && getComputedStyle(e).overflowY !== 'visible') return e;
+    for (const e of list.querySelectorAll('*')) if (e.scrollHeight > e.clientHeight + 1 && getComputedStyle(e).overflowY !== 'visible') return e;
+    return null;
+  })();
+  if (!scroller) return done({ ok: false, error: 'no scrollable ticket list' });
+  const t0 = performance.now();
+  let frames = 0, still = 0, maxRows = 0;
+  const step = () => {
+    frames++;
+    maxRows = Math.max(maxRows, document.querySelectorAll('[data-testid="ticket-row"]').length);
+    const atEnd = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
+    still = atEnd ? still + 1 : 0;
+    if (still > 30) return done({ ok: true, ms: performance.now() - t0, frames, scrollHeight: scroller.scrollHeight, maxRowsInDom: maxRows, last: Array.from(document.querySelectorAll('[data-testid="ticket-row"]')).map((r) => r.getAttribute('data-number')).slice(-1)[0] });
+    if (performance.now() - t0 > timeoutMs) return done({ ok: false, error: 'not at the end after ' + timeoutMs + ' ms', scrollTop: scroller.scrollTop, scrollHeight: scroller.scrollHeight });
+    scroller.scrollTop += scroller.clientHeight * 3;
+    requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+`;
+
+const SEARCH_WORDS = ['refund', 'damaged', 'invoice', 'delivery', 'password', 'charged', 'replacement', 'tracking', 'cancel', 'warranty'];
+
+async function main() {
+  fs.mkdirSync(artifacts, { recursive: true });
+  const work = fs.mkdtempSync('/var/tmp/outpost-bench/run-');
+  const shots = new Shots(artifacts);
+  const results = { label, runs: RUNS, iterations: N, coldStartMs: [], coldStartAlreadyPresent: 0 };
+  const driver = new Driver(work);
+  let server;
+  try {
+    fs.copyFileSync(path.join(cache, 'server.db'), path.join(work, 'server.db'));
+    server = new DemoServer(serverBin, path.join(work, 'server.db'), await freePort(), work);
+    await server.start(120_000);
+    const token = await new Api(server.url).login('agent1@demo.test');
+    await driver.start();
+
+    for (let run = 1; run <= RUNS; run++) {
+      const profile = path.join(work, `profile-${run}`);
+      fs.cpSync(path.join(cache, 'profile'), profile, { recursive: true });
+      const cfgFile = path.join(profile, 'profile.json');
+      const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
+      cfg.server = server.url;
+      fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
+      const appDir = path.join(work, `app-${run}`);
+      const launcher = writeLauncher(appDir, appBin, {
+        OUTPOST_PROFILE: profile,
+        OUTPOST_SERVER: server.url,
+        // Headless token (read-only): the profile's server URL changes every run, so a
+        // keychain entry made by the sync would not match.
+        OUTPOST_TOKEN: token,
+      });
+      const session = await driver.session(launcher);
+      try {
+        const spawnedAt = Number(fs.readFileSync(path.join(appDir, 'spawned-at'), 'utf8'));
+        const probe = await waitFor(
+          'the first ticket row painted',
+          async () => {
+            const p = await session.exec(FIRST_ROW);
+            return p.painted && p;
+          },
+          { timeoutMs: 120_000, intervalMs: 20 },
+        );
+        const ms = probe.painted - spawnedAt;
+        results.coldStartMs.push(ms);
+        if (probe.already) results.coldStartAlreadyPresent++;
+        log(`run ${run}: cold start to the first ticket row painted: ${ms} ms${probe.already ? ' (row already there at the first probe: an upper bound)' : ''}; webview document started ${Math.round(probe.timeOrigin - spawnedAt)} ms after spawn`);
+        if (run === 1) await shots.take(session, 'cold-start');
+        if (run < RUNS) continue;
+
+        await measureInSession(session, Number(fs.readFileSync(path.join(appDir, 'app.pid'), 'utf8')), results, shots);
+      } finally {
+        await session.delete().catch((e) => log(`closing the session: ${e.message}`));
+        fs.rmSync(profile, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    await driver.stop();
+    if (server) await server.kill();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  report(results);
+  fs.writeFileSync(jsonOut, JSON.stringify(results, null, 2));
+  log(`results in ${path.relative(REPO, jsonOut)}`);
+}
+
+async function measureInSession(session, pid, results, shots) {
+  // Idle: the start-up sync done, then a few quiet seconds.
+  await waitFor('the app idle (no sync in progress)', async () =>
+    session.exec(`const p = document.querySelector('[data-testid="sync-progress"]'); return !p || p.getClientRects().length === 0;`),
+    { timeoutMs: 120_000, intervalMs: 200 });
+  await sleep(5000);
+  results.memoryIdle = memory(pid);
+  log(`memory idle: RSS ${results.memoryIdle.rssMiB.toFixed(0)} MiB, PSS ${results.memoryIdle.pssMiB.toFixed(0)} MiB over ${results.memoryIdle.procs.length} processes`);
+
+  // j: select the first row of the current view, leave every text field.
+  const first = (await session.findAll(tid('ticket-row')))[0];
+  await first.click();
+  await waitFor('a ticket open', () => session.exec(`return !!document.querySelector('[data-testid="ticket-detail"][data-number]');`));
+  await session.exec('document.activeElement && document.activeElement.blur();');
+  await session.execAsync(J_LOOP, [5, 10_000]); // warm-up
+  const j = await session.execAsync(J_LOOP, [N, 10_000], 300_000);
+  if (!j.ok) throw new Error(`j loop: ${j.error} after ${j.samples.length} samples`);
+  results.jMs = j.samples;
+  await shots.take(session, 'after-j');
+
+  // Search.
+  await session.execAsync(SEARCH_LOOP, [5, 10_000, SEARCH_WORDS.slice().reverse()]);
+  const s = await session.execAsync(SEARCH_LOOP, [N, 10_000, SEARCH_WORDS], 300_000);
+  if (!s.ok) throw new Error(`search loop: ${s.error} after ${s.samples.length} samples`);
+  results.searchMs = s.samples;
+  await shots.take(session, 'search');
+  await session.exec(`const i = document.querySelector('[data-testid="search-input"]');
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(i, '');
+    i.dispatchEvent(new InputEvent('input', { bubbles: true })); i.blur();`);
+
+  if (SCROLL) {
+    await (await session.find(tid('view-all_open'))).click();
+    await sleep(500);
+    const count = await session.exec(`const c = document.querySelector('[data-testid="view-all_open"] [data-testid="view-count"]'); return c ? c.textContent.trim() : null;`);
+    const sc = await session.execAsync(SCROLL_ALL, [600_000], 700_000);
+    if (!sc.ok) throw new Error(`scroll: ${JSON.stringify(sc)}`);
+    results.scroll = { ...sc, viewCount: count };
+    log(`scrolled All open (${count} tickets) to the end in ${(sc.ms / 1000).toFixed(1)} s, ${sc.frames} frames; at most ${sc.maxRowsInDom} rows in the DOM; last row #${sc.last}`);
+    await shots.take(session, 'scrolled-to-end');
+    await sleep(3000);
+    results.memoryScrolled = memory(pid);
+    log(`memory after scrolling: RSS ${results.memoryScrolled.rssMiB.toFixed(0)} MiB, PSS ${results.memoryScrolled.pssMiB.toFixed(0)} MiB`);
+  }
+}
+
+function report(r) {
+  const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : '—');
+  const verdict = (v, limit) => (Number.isFinite(v) ? (v < limit ? 'PASS' : 'MISS') : '—');
+  const cold = quantile(r.coldStartMs, 0.5);
+  const rows = [
+    ['cold start → list painted, median of ' + r.coldStartMs.length, f(cold) + ' ms', '< 1000 ms', verdict(Math.max(...r.coldStartMs), 1000) + ' (max ' + f(Math.max(...r.coldStartMs)) + ')'],
+    ['j → next ticket painted, p95 (p50)', `${f(quantile(r.jMs || [], 0.95))} ms (${f(quantile(r.jMs || [], 0.5))})`, '< 50 ms', verdict(quantile(r.jMs || [], 0.95), 50)],
+    ['search keystroke → results painted, p95 (p50)', `${f(quantile(r.searchMs || [], 0.95))} ms (${f(quantile(r.searchMs || [], 0.5))})`, '< 100 ms', verdict(quantile(r.searchMs || [], 0.95), 100)],
+  ];
+  for (const [k, m] of [['idle', r.memoryIdle], ['after scrolling the whole list', r.memoryScrolled]]) {
+    if (m) rows.push([`memory ${k}: app + ${m.procs.length - 1} child processes`, `RSS ${f(m.rssMiB)} MiB, PSS ${f(m.pssMiB)} MiB`, '—', '']);
+  }
+  console.log(`\nDesktop app benchmark (${r.label}; ${r.iterations} iterations)`);
+  const w = [0, 0, 0, 0];
+  for (const row of rows) row.forEach((c, i) => (w[i] = Math.max(w[i], c.length)));
+  for (const row of rows) console.log('  ' + row.map((c, i) => c.padEnd(w[i])).join('  |  '));
+  for (const m of [r.memoryIdle, r.memoryScrolled].filter(Boolean)) {
+    console.log('  ' + m.procs.map((p) => `${p.comm}[${p.pid}] RSS ${(p.rssKiB / 1024).toFixed(0)} / PSS ${(p.pssKiB / 1024).toFixed(0)} MiB`).join('; '));
+  }
+}
+
+await main().then(
+  () => process.exit(0),
+  (e) => {
+    log(`bench failed: ${e.stack || e.message}`);
+    process.exit(1);
+  },
+);
