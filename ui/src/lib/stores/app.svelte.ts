@@ -1,0 +1,268 @@
+import { backend, onDeskEvent, type Backend, type DeskEvent, type TicketEdit } from '../backend';
+import { ticketKey } from '../format';
+import type { Action } from '../keymap';
+import { ConflictStore } from './conflicts.svelte';
+import { DetailStore } from './detail.svelte';
+import { Drafts } from './drafts.svelte';
+import { SearchStore } from './search.svelte';
+import { Session } from './session.svelte';
+import { SyncStore } from './sync.svelte';
+import { TicketList } from './tickets.svelte';
+import { Toasts } from './toasts.svelte';
+import { ViewsStore } from './views.svelte';
+
+export type Overlay = 'palette' | 'help' | 'conflicts' | 'settings' | 'create' | null;
+export type Theme = 'system' | 'light' | 'dark';
+export type ComposerMode = 'reply' | 'note';
+
+/** Refreshes after `changed` events are coalesced: a sync page can emit dozens. */
+export const REFRESH_COALESCE_MS = 120;
+
+/** Every store plus the glue between them: events in, refreshes out, actions with toasts. */
+export class AppState {
+  readonly toasts = new Toasts();
+  readonly session: Session;
+  readonly sync: SyncStore;
+  readonly views: ViewsStore;
+  readonly list: TicketList;
+  readonly detail: DetailStore;
+  readonly drafts: Drafts;
+  readonly conflicts: ConflictStore;
+  readonly search: SearchStore;
+
+  overlay = $state<Overlay>(null);
+  theme = $state<Theme>('system');
+  composerMode = $state<ComposerMode>('reply');
+  /** Bumped to ask a component to take focus. */
+  focusComposer = $state(0);
+  focusSearch = $state(0);
+  focusTag = $state(0);
+  focusStatus = $state(0);
+
+  #changed = new Set<string>();
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #unlisten: (() => void) | null = null;
+
+  constructor(private api: Backend = backend) {
+    this.session = new Session(api);
+    this.sync = new SyncStore(api);
+    this.views = new ViewsStore(api);
+    this.list = new TicketList(api);
+    this.detail = new DetailStore(api);
+    this.drafts = new Drafts(api, (e) => this.toasts.error(e, 'Saving the draft failed'));
+    this.conflicts = new ConflictStore(api);
+    this.search = new SearchStore(api);
+  }
+
+  /** After sign-in (or a saved session): subscribe to events and load everything. */
+  async start(): Promise<void> {
+    if (!this.#unlisten) {
+      try {
+        this.#unlisten = await onDeskEvent((e) => this.handle(e));
+      } catch (e) {
+        this.toasts.error(e, 'Live updates are unavailable');
+      }
+    }
+    await Promise.all([
+      this.sync.refresh().catch((e) => this.toasts.error(e)),
+      this.views.refreshAll().catch((e) => this.toasts.error(e)),
+      this.conflicts.refresh().catch((e) => this.toasts.error(e)),
+      this.list.show(this.list.view),
+    ]);
+  }
+
+  stop(): void {
+    this.#unlisten?.();
+    this.#unlisten = null;
+  }
+
+  handle(e: DeskEvent): void {
+    this.sync.handle(e);
+    switch (e.type) {
+      case 'changed':
+        for (const t of e.tickets) this.#changed.add(t);
+        this.#schedule();
+        break;
+      case 'progress':
+        // The agent's own tickets arrive first: show them as soon as they are there.
+        this.#schedule();
+        break;
+      case 'conflicts':
+        void this.conflicts.refresh().catch(() => undefined);
+        this.#schedule();
+        if (e.ids.length) this.toasts.push(`${e.ids.length} new conflict(s) need you`, 'info');
+        break;
+      case 'delivered':
+      case 'assigned':
+        this.#schedule();
+        break;
+      case 'sync_state':
+        break;
+    }
+  }
+
+  #schedule(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.refreshNow();
+    }, REFRESH_COALESCE_MS);
+  }
+
+  /** Refresh what the coalesced events touched. */
+  async refreshNow(): Promise<void> {
+    const ids = [...this.#changed];
+    this.#changed.clear();
+    const jobs: Promise<unknown>[] = [
+      this.views.refreshCounts(),
+      this.list.refresh(),
+      this.sync.refresh(),
+    ];
+    if (this.detail.data && (ids.length === 0 || this.detail.touchedBy(ids))) jobs.push(this.detail.refresh());
+    else if (this.detail.key && !this.detail.data) jobs.push(this.detail.refresh());
+    await Promise.all(jobs.map((j) => j.catch(() => undefined)));
+  }
+
+  // ---- navigation ---------------------------------------------------------------
+
+  async showView(view: string | null, search = ''): Promise<void> {
+    await this.list.show(view, search);
+  }
+
+  async openSelected(): Promise<void> {
+    const t = this.list.current;
+    if (t) await this.openTicket(ticketKey(t));
+  }
+
+  async openTicket(key: string): Promise<void> {
+    if (this.detail.key && this.detail.key !== key) await this.drafts.flush(this.detail.key);
+    await this.detail.open(key);
+  }
+
+  /** The ticket actions apply to: the open one, else the selected row. */
+  get target(): string | null {
+    if (this.detail.data) return this.detail.key;
+    const t = this.list.current;
+    return t ? ticketKey(t) : null;
+  }
+
+  // ---- actions ------------------------------------------------------------------
+
+  async #act<T>(what: string, run: (ticket: string) => Promise<T>): Promise<T | undefined> {
+    const ticket = this.target;
+    if (!ticket) {
+      this.toasts.push('Select a ticket first');
+      return undefined;
+    }
+    try {
+      const r = await run(ticket);
+      await this.refreshNow();
+      return r;
+    } catch (e) {
+      this.toasts.error(e, what);
+      return undefined;
+    }
+  }
+
+  claim = () => this.#act('Claim failed', (t) => this.api.claim(t));
+  takeover = () => this.#act('Take over failed', (t) => this.api.takeover(t));
+  close = (note: string | null = null) => this.#act('Close failed', (t) => this.api.close(t, note));
+  reopen = () => this.#act('Reopen failed', (t) => this.api.reopen(t));
+  update = (edit: Partial<TicketEdit>) =>
+    this.#act('Update failed', (t) =>
+      this.api.updateTicket(t, { subject: null, description: null, status: null, priority: null, type: null, ...edit }),
+    );
+  tag = (tag: string, add: boolean) => this.#act(add ? 'Adding the tag failed' : 'Removing the tag failed', (t) => this.api.tag(t, tag, add));
+  assign = (email: string | null, team: string | null) =>
+    this.#act('Assign failed', (t) => this.api.assign(t, email, team));
+
+  async send(text: string, internal: boolean): Promise<boolean> {
+    const r = await this.#act(internal ? 'Note failed' : 'Reply failed', async (t) => {
+      const res = await this.api.sendMessage(t, text, internal);
+      this.drafts.clear(t);
+      return res;
+    });
+    return r !== undefined;
+  }
+
+  async resolveConflict(id: string, choice: string): Promise<void> {
+    try {
+      await this.conflicts.resolve(id, choice);
+      await this.refreshNow();
+    } catch (e) {
+      this.toasts.error(e, 'Resolving the conflict failed');
+    }
+  }
+
+  async syncNow(): Promise<void> {
+    try {
+      await this.sync.syncNow();
+      await this.refreshNow();
+    } catch (e) {
+      this.toasts.error(e, 'Sync failed');
+    }
+  }
+
+  async setWorkOffline(off: boolean): Promise<void> {
+    try {
+      await this.sync.setWorkOffline(off);
+    } catch (e) {
+      this.toasts.error(e);
+    }
+  }
+
+  // ---- keyboard -----------------------------------------------------------------
+
+  /** Run a keymap action; returns whether it was used (so the key's default is prevented). */
+  runAction(a: Action): boolean {
+    if (a === 'escape') {
+      if (this.overlay) {
+        this.overlay = null;
+        return true;
+      }
+      return false;
+    }
+    if (a === 'palette') {
+      this.overlay = this.overlay === 'palette' ? null : 'palette';
+      return true;
+    }
+    if (this.overlay) return false;
+    switch (a) {
+      case 'next':
+        this.list.move(1);
+        return true;
+      case 'prev':
+        this.list.move(-1);
+        return true;
+      case 'open':
+        void this.openSelected();
+        return true;
+      case 'claim':
+        void this.claim();
+        return true;
+      case 'reply':
+      case 'note':
+        this.composerMode = a === 'reply' ? 'reply' : 'note';
+        if (!this.detail.data) void this.openSelected().then(() => this.focusComposer++);
+        else this.focusComposer++;
+        return true;
+      case 'close':
+        void this.close();
+        return true;
+      case 'status':
+        if (!this.detail.data) void this.openSelected().then(() => this.focusStatus++);
+        else this.focusStatus++;
+        return true;
+      case 'tag':
+        if (!this.detail.data) void this.openSelected().then(() => this.focusTag++);
+        else this.focusTag++;
+        return true;
+      case 'search':
+        this.focusSearch++;
+        return true;
+      case 'help':
+        this.overlay = 'help';
+        return true;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { AppError, backend, type Account, type AppInfo, type Backend } from '../backend';
+
+export type Phase = 'loading' | 'signed_out' | 'signed_in';
+
+/** What the sign-in form shows for a failed sign-in, by the core's error code. */
+export function signInErrorText(e: unknown): string {
+  if (!(e instanceof AppError)) return e instanceof Error ? e.message : String(e);
+  switch (e.code) {
+    case 'unreachable':
+      return `Cannot reach the server. Check the URL and your network. (${e.message})`;
+    case 'invalid_credentials':
+    case 'unauthenticated':
+    case 'session_expired':
+      return 'Email or password is wrong.';
+    case 'tenant_required':
+      return 'This email belongs to several workspaces: enter the tenant.';
+    case 'keychain_unavailable':
+      // The core's message carries the fix (e.g. start gnome-keyring / unlock the keychain).
+      return `Cannot store the session in the OS keychain. ${e.message}`;
+    case 'invalid_input':
+      return e.message;
+    default:
+      return e.message;
+  }
+}
+
+export class Session {
+  phase = $state<Phase>('loading');
+  info = $state<AppInfo | null>(null);
+  account = $state<Account | null>(null);
+  error = $state<{ code: string; text: string } | null>(null);
+  busy = $state(false);
+
+  constructor(private api: Backend = backend) {}
+
+  async init(): Promise<void> {
+    try {
+      this.info = await this.api.appInfo();
+    } catch {
+      this.info = { version: '', default_server: null, demo: null };
+    }
+    try {
+      this.account = await this.api.session();
+    } catch (e) {
+      this.account = null;
+      if (e instanceof AppError && e.code !== 'not_signed_in') {
+        this.error = { code: e.code, text: signInErrorText(e) };
+      }
+    }
+    this.phase = this.account ? 'signed_in' : 'signed_out';
+  }
+
+  async signIn(server: string, email: string, password: string, tenant: string): Promise<boolean> {
+    this.busy = true;
+    this.error = null;
+    try {
+      this.account = await this.api.signIn(server.trim(), email.trim(), password, tenant.trim() || null);
+      this.phase = 'signed_in';
+      return true;
+    } catch (e) {
+      this.error = { code: e instanceof AppError ? e.code : 'internal', text: signInErrorText(e) };
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async signOut(wipe: boolean): Promise<void> {
+    await this.api.signOut(wipe);
+    this.account = null;
+    this.phase = 'signed_out';
+  }
+}
