@@ -1,0 +1,83 @@
+import { vi } from 'vitest';
+import type { Backend } from '../../src/lib/backend';
+import type { Status, TicketSummary } from '../../src/lib/backend/types';
+
+export function summary(n: number, over: Partial<TicketSummary> = {}): TicketSummary {
+  return {
+    id: `t-${n}`,
+    number: n,
+    subject: `Ticket ${n}`,
+    status: 'open',
+    priority: 'medium',
+    type: 'question',
+    channel: 'email',
+    requester: null,
+    assignee: null,
+    team: null,
+    tags: [],
+    created_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+    message_count: 1,
+    pending: 0,
+    unread: false,
+    ...over,
+  };
+}
+
+export const status: Status = {
+  server: 'http://s',
+  email: 'a@demo.test',
+  user_id: 'me',
+  online: true,
+  last_sync_at: null,
+  cursor: null,
+  bootstrapped: true,
+  pending: 0,
+  conflicts: 0,
+  tickets: 0,
+  messages: 0,
+  cache_bytes: 0,
+  last_error: null,
+};
+
+/** A backend whose list is `rows` tickets; every command is a spy. */
+export function fakeBackend(rows = 1000) {
+  const all = Array.from({ length: rows }, (_, i) => summary(i + 1));
+  const api = {
+    appInfo: vi.fn(async () => ({ version: '0', default_server: null, demo: null })),
+    session: vi.fn(async () => null),
+    signIn: vi.fn(),
+    signOut: vi.fn(async () => undefined),
+    syncStatus: vi.fn(async () => status),
+    syncNow: vi.fn(),
+    setOffline: vi.fn(async () => undefined),
+    outbox: vi.fn(async () => []),
+    viewCounts: vi.fn(async () => []),
+    listTickets: vi.fn(async (q: { offset: number; limit: number | null }) => ({
+      tickets: all.slice(q.offset, q.offset + (q.limit ?? 50)),
+      total: all.length,
+    })),
+    ticketDetail: vi.fn(),
+    search: vi.fn(async () => []),
+    savedSearches: vi.fn(async () => []),
+    saveSearch: vi.fn(),
+    deleteSavedSearch: vi.fn(),
+    saveDraft: vi.fn(async () => undefined),
+    directory: vi.fn(async () => ({ agents: [], teams: [], tags: [] })),
+    claim: vi.fn(),
+    takeover: vi.fn(),
+    assign: vi.fn(),
+    updateTicket: vi.fn(),
+    tag: vi.fn(),
+    sendMessage: vi.fn(),
+    close: vi.fn(),
+    reopen: vi.fn(),
+    markRead: vi.fn(async () => null),
+    createTicket: vi.fn(),
+    conflicts: vi.fn(async () => []),
+    resolveConflict: vi.fn(async () => []),
+    settings: vi.fn(),
+    resetCache: vi.fn(),
+  };
+  return { api: api as unknown as Backend & typeof api, all };
+}

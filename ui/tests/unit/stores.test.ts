@@ -1,0 +1,229 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TicketList, PAGE_SIZE } from '../../src/lib/stores/tickets.svelte';
+import { Drafts, DRAFT_DEBOUNCE_MS } from '../../src/lib/stores/drafts.svelte';
+import { SearchStore, SEARCH_DEBOUNCE_MS } from '../../src/lib/stores/search.svelte';
+import { AppState, REFRESH_COALESCE_MS } from '../../src/lib/stores/app.svelte';
+import { fakeBackend, summary } from './fakeBackend';
+
+describe('ticket list window', () => {
+  it('loads the first page of a view with the view and page size', async () => {
+    const { api } = fakeBackend(1000);
+    const list = new TicketList(api);
+    await list.show('unassigned', 'tag:billing');
+    expect(api.listTickets).toHaveBeenCalledWith({
+      view: 'unassigned',
+      search: 'tag:billing',
+      sort: 'updated_desc',
+      limit: PAGE_SIZE,
+      offset: 0,
+    });
+    expect(list.total).toBe(1000);
+    expect(list.rowAt(0)?.number).toBe(1);
+    expect(list.rowAt(150)).toBeUndefined();
+  });
+
+  it('fetches pages as rows scroll into view and drops far ones', async () => {
+    const { api } = fakeBackend(100_000);
+    const list = new TicketList(api);
+    await list.show('all_open');
+    await list.ensureRange(180, 230);
+    expect(list.rowAt(230)?.number).toBe(231);
+    expect([...list.pages.keys()].sort((a, b) => a - b)).toEqual([0, 1, 2]);
+    await list.ensureRange(50_000, 50_030);
+    expect(api.listTickets).toHaveBeenLastCalledWith(expect.objectContaining({ offset: 50_000 }));
+    expect([...list.pages.keys()]).toEqual([500]);
+    expect(list.rowAt(0)).toBeUndefined();
+  });
+
+  it('asks for a page once while it is in flight', async () => {
+    const { api } = fakeBackend(1000);
+    const list = new TicketList(api);
+    await list.show('all_open');
+    api.listTickets.mockClear();
+    await Promise.all([list.ensureRange(300, 310), list.ensureRange(305, 320)]);
+    expect(api.listTickets).toHaveBeenCalledTimes(1);
+  });
+
+  it('discards an answer for a view the agent already left', async () => {
+    const { api } = fakeBackend(10);
+    let release: () => void = () => {};
+    api.listTickets.mockImplementationOnce(
+      () => new Promise((r) => (release = () => r({ tickets: [summary(999)], total: 1 }))),
+    );
+    const list = new TicketList(api);
+    const slow = list.show('solved');
+    await list.show('my_open');
+    release();
+    await slow;
+    expect(list.view).toBe('my_open');
+    expect(list.total).toBe(10);
+    expect(list.rowAt(0)?.number).toBe(1);
+  });
+
+  it('keeps the selected ticket selected when a refresh moves it', async () => {
+    const { api, all } = fakeBackend(20);
+    const list = new TicketList(api);
+    await list.show('all_open');
+    list.select(5);
+    expect(list.selectedId).toBe('t-6');
+    all.unshift(summary(500), summary(501));
+    await list.refresh();
+    expect(list.selected).toBe(7);
+    expect(list.current?.id).toBe('t-6');
+  });
+
+  it('moves the selection within the list bounds', async () => {
+    const { api } = fakeBackend(3);
+    const list = new TicketList(api);
+    await list.show('all_open');
+    list.move(1);
+    expect(list.selected).toBe(0);
+    list.move(1);
+    list.move(1);
+    list.move(1);
+    expect(list.selected).toBe(2);
+    list.move(-5);
+    expect(list.selected).toBe(0);
+  });
+});
+
+describe('drafts', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('saves once after typing stops, with the last text and mode', async () => {
+    const { api } = fakeBackend();
+    const drafts = new Drafts(api);
+    drafts.set('1042', 'H', false);
+    drafts.set('1042', 'He', false);
+    vi.advanceTimersByTime(DRAFT_DEBOUNCE_MS - 1);
+    drafts.set('1042', 'Hello', true);
+    expect(drafts.get('1042')).toEqual({ body: 'Hello', internal: true });
+    vi.advanceTimersByTime(DRAFT_DEBOUNCE_MS - 1);
+    expect(api.saveDraft).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(1);
+    expect(api.saveDraft).toHaveBeenCalledTimes(1);
+    expect(api.saveDraft).toHaveBeenCalledWith('1042', 'Hello', true);
+  });
+
+  it('keeps drafts per ticket and flushes a pending one at once', async () => {
+    const { api } = fakeBackend();
+    const drafts = new Drafts(api);
+    drafts.set('1', 'one', false);
+    drafts.set('2', 'two', false);
+    await drafts.flush('1');
+    expect(api.saveDraft).toHaveBeenCalledWith('1', 'one', false);
+    expect(drafts.get('2')?.body).toBe('two');
+    vi.advanceTimersByTime(DRAFT_DEBOUNCE_MS);
+    expect(api.saveDraft).toHaveBeenCalledTimes(2);
+  });
+
+  it('does not overwrite what the agent typed with an older saved draft', () => {
+    const { api } = fakeBackend();
+    const drafts = new Drafts(api);
+    drafts.set('1', 'typing', false);
+    drafts.seed('1', 'saved earlier', true);
+    expect(drafts.get('1')?.body).toBe('typing');
+    drafts.clear('1');
+    vi.advanceTimersByTime(DRAFT_DEBOUNCE_MS);
+    expect(api.saveDraft).not.toHaveBeenCalled();
+  });
+});
+
+describe('search', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('debounces keystrokes and drops answers to older ones', async () => {
+    const { api } = fakeBackend();
+    const answers: ((v: unknown) => void)[] = [];
+    api.search.mockImplementation(() => new Promise((r) => answers.push(r)) as never);
+    const s = new SearchStore(api);
+    s.input('ref');
+    s.input('refu');
+    vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS);
+    expect(api.search).toHaveBeenCalledTimes(1);
+    expect(api.search).toHaveBeenLastCalledWith('refu', expect.any(Number));
+    s.input('refund');
+    vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS);
+    const hit = (n: number) => ({ ticket: summary(n), matched: 'ticket', snippet: [] });
+    answers[1]!([hit(2)]);
+    await vi.runAllTimersAsync();
+    answers[0]!([hit(1)]);
+    await vi.runAllTimersAsync();
+    expect(s.hits.map((h) => h.ticket.number)).toEqual([2]);
+  });
+
+  it('does not ask the core for a query it would refuse', () => {
+    const { api } = fakeBackend();
+    const s = new SearchStore(api);
+    s.input('stauts:open');
+    vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS);
+    expect(api.search).not.toHaveBeenCalled();
+    expect(s.error).toMatch(/unknown filter/);
+  });
+});
+
+describe('desk events', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('updates the status bar from sync_state and progress', () => {
+    const { api } = fakeBackend();
+    const app = new AppState(api);
+    app.handle({ type: 'sync_state', online: true, syncing: true, last_error: null, last_error_code: null });
+    expect(app.sync.online).toBe(true);
+    expect(app.sync.syncing).toBe(true);
+    app.handle({ type: 'progress', tickets: 120, messages: 900, done: false });
+    expect(app.sync.progress).toEqual({ tickets: 120, messages: 900, done: false });
+  });
+
+  it('coalesces a burst of changed events into one refresh of counts, list, status and the open ticket', async () => {
+    const { api } = fakeBackend(5);
+    const app = new AppState(api);
+    api.ticketDetail.mockResolvedValue({ ticket: { id: 't-1' }, number: 1 } as never);
+    await app.list.show('my_open');
+    await app.detail.open('1');
+    api.listTickets.mockClear();
+    api.ticketDetail.mockClear();
+    for (let i = 0; i < 10; i++) app.handle({ type: 'changed', tickets: ['t-1'] });
+    await vi.advanceTimersByTimeAsync(REFRESH_COALESCE_MS);
+    expect(api.viewCounts).toHaveBeenCalledTimes(1);
+    expect(api.listTickets).toHaveBeenCalledTimes(1);
+    expect(api.syncStatus).toHaveBeenCalledTimes(1);
+    expect(api.ticketDetail).toHaveBeenCalledTimes(1);
+  });
+
+  it('leaves the open ticket alone when other tickets change', async () => {
+    const { api } = fakeBackend(5);
+    const app = new AppState(api);
+    api.ticketDetail.mockResolvedValue({ ticket: { id: 't-1' }, number: 1 } as never);
+    await app.detail.open('1');
+    api.ticketDetail.mockClear();
+    app.handle({ type: 'changed', tickets: ['t-3'] });
+    await vi.advanceTimersByTimeAsync(REFRESH_COALESCE_MS);
+    expect(api.ticketDetail).not.toHaveBeenCalled();
+    expect(api.listTickets).toHaveBeenCalled();
+  });
+
+  it('reloads the conflict list when conflicts arrive', async () => {
+    const { api } = fakeBackend();
+    const app = new AppState(api);
+    app.handle({ type: 'conflicts', ids: ['c1'] });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.conflicts).toHaveBeenCalledWith(true);
+    expect(app.toasts.items.length).toBe(1);
+  });
+
+  it('runs keyboard actions against the selected ticket', async () => {
+    const { api } = fakeBackend(5);
+    api.claim.mockResolvedValue({ seq: 1, mutation_id: 'm', ticket_id: 't-2', message_id: null } as never);
+    const app = new AppState(api);
+    await app.list.show('unassigned');
+    expect(app.runAction('next')).toBe(true);
+    expect(app.runAction('next')).toBe(true);
+    app.runAction('claim');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.claim).toHaveBeenCalledWith('2');
+  });
+});
