@@ -1,0 +1,331 @@
+// Playwright (playwright-core + Debian's chromium, never a downloaded browser) against
+// the built UI in ui/dist, with the Tauri shell replaced by fake-tauri.js.
+// Run: `make ui-playwright` (builds first) or `node tests/playwright/run.mjs`.
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { extname, join, normalize, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, '../../dist');
+const out = join(here, '../../test-results');
+const fake = await readFile(join(here, 'fake-tauri.js'), 'utf8');
+await mkdir(out, { recursive: true });
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+const server = createServer(async (req, res) => {
+  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+  try {
+    const file = join(dist, path === '/' ? 'index.html' : path);
+    const body = await readFile(file);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const url = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+
+/** A fresh page with the fake shell; `config` goes to window.__FAKE_CONFIG__. */
+async function open(config = {}, { colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.addInitScript(`window.__FAKE_CONFIG__ = ${JSON.stringify(config)};\n${fake}`);
+  await page.goto(url);
+  page.errors = errors;
+  return page;
+}
+const calls = (page, cmd) => page.evaluate((c) => window.__calls.filter((x) => x.cmd === c).map((x) => x.args), cmd);
+const tid = (id) => `[data-testid="${id}"]`;
+async function waitCall(page, cmd, pred = () => true) {
+  for (let i = 0; i < 100; i++) {
+    const found = (await calls(page, cmd)).find(pred);
+    if (found) return found;
+    await page.waitForTimeout(20);
+  }
+  assert.fail(`no ${cmd} call matching; calls: ${JSON.stringify(await calls(page, cmd))}`);
+}
+async function main(page) {
+  await page.waitForSelector(`${tid('ticket-row')}`);
+}
+async function openTicket(page, number) {
+  await page.fill(tid('search-input'), `#${number}`);
+  await page.waitForSelector(`${tid('search-hit')}`);
+  await page.press(tid('search-input'), 'Enter');
+  await page.waitForSelector(`${tid('ticket-detail')}[data-number="${number}"]`);
+}
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('sign-in renders with demo credentials and shows errors by code', async () => {
+  const page = await open({ signedIn: false });
+  await page.waitForSelector(tid('signin-submit'));
+  assert.equal(await page.inputValue(tid('signin-server')), 'http://127.0.0.1:8080', 'server prefilled from app_info');
+  await page.waitForSelector(tid('demo-credentials'));
+  await page.screenshot({ path: join(out, 'signin.png') });
+  await page.click('text=Use demo account');
+  assert.equal(await page.inputValue(tid('signin-email')), 'agent1@demo.test');
+  await page.fill(tid('signin-password'), 'wrong');
+  await page.click(tid('signin-submit'));
+  const err = await page.waitForSelector(tid('signin-error'));
+  assert.equal(await err.getAttribute('data-code'), 'invalid_credentials');
+  assert.match(await err.textContent(), /Email or password is wrong/);
+  await page.fill(tid('signin-server'), 'http://unreachable.test');
+  await page.fill(tid('signin-password'), 'outpost-demo');
+  await page.click(tid('signin-submit'));
+  await page.waitForSelector(`${tid('signin-error')}[data-code="unreachable"]`);
+  await page.screenshot({ path: join(out, 'signin-error.png') });
+  await page.fill(tid('signin-server'), 'http://127.0.0.1:8080');
+  await page.click(tid('signin-submit'));
+  await main(page);
+  const args = (await calls(page, 'sign_in')).at(-1);
+  assert.deepEqual(args, { server: 'http://127.0.0.1:8080', email: 'agent1@demo.test', password: 'outpost-demo', tenant: 'demo' });
+  assert.deepEqual(page.errors, []);
+});
+
+test('first sync shows progress and My open is usable meanwhile', async () => {
+  const page = await open({ bootstrapped: false, tickets: 300 });
+  await page.waitForSelector(tid('sync-progress'));
+  await page.evaluate(() => window.__emit({ type: 'progress', tickets: 1234, messages: 5678, done: false }));
+  await page.waitForFunction(() => document.querySelector('[data-testid="sync-progress-tickets"]')?.textContent?.includes('1,234'));
+  await main(page);
+  await page.screenshot({ path: join(out, 'first-sync.png') });
+  await page.click('text=Start working on My open');
+  await page.waitForSelector(tid('sync-progress'), { state: 'detached' });
+});
+
+test('main list virtualizes 100k rows and shows live counts', async () => {
+  const page = await open({ tickets: 100000 });
+  await main(page);
+  await page.click(tid('view-all_open'));
+  // Statuses cycle new, open, open, pending, solved, closed: 50,001 of 100k are open.
+  await page.waitForFunction(() => document.querySelector('.total')?.textContent?.replace(/\D/g, '') === '50001');
+  const rows = await page.$$eval(tid('ticket-row'), (r) => r.length);
+  assert.ok(rows > 10 && rows < 100, `only the visible window is in the DOM (${rows} rows)`);
+  const count = await page.textContent(`${tid('view-all_open')} ${tid('view-count')}`);
+  assert.equal(count.trim(), '50001');
+  await page.screenshot({ path: join(out, 'main.png') });
+  await page.$eval(tid('ticket-list'), (el) => (el.scrollTop = el.scrollHeight));
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="ticket-row"]')].some((r) => r.getAttribute('data-number') === '100999' || r.getAttribute('data-number') === '100998'));
+  const after = await page.$$eval(tid('ticket-row'), (r) => r.length);
+  assert.ok(after < 100, `still windowed at the bottom (${after} rows)`);
+});
+
+test('ticket detail renders the conversation, side panel and history', async () => {
+  const page = await open({ tickets: 500 });
+  await main(page);
+  await page.click(`${tid('view-all_open')}`);
+  await page.click(`${tid('ticket-row')} >> nth=1`);
+  const d = await page.waitForSelector(tid('ticket-detail'));
+  const n = await d.getAttribute('data-number');
+  assert.ok(n, 'detail carries its number');
+  const kinds = await page.$$eval(tid('message'), (m) => m.map((x) => x.getAttribute('data-kind')));
+  assert.deepEqual(kinds, ['public', 'system', 'internal']);
+  assert.match(await page.textContent(`${tid('message')}[data-kind="internal"]`), /Internal note/);
+  await page.waitForSelector('text=ORD-');
+  await page.waitForSelector('text=History');
+  await page.screenshot({ path: join(out, 'detail.png') });
+});
+
+test('actions call the right commands with the right arguments', async () => {
+  const page = await open({ tickets: 500 });
+  await main(page);
+  await openTicket(page, 1001);
+  await page.click(tid('action-claim'));
+  assert.deepEqual(await waitCall(page, 'claim'), { ticket: '1001' });
+  await page.waitForSelector(`${tid('detail-assignee')}[data-email="agent1@demo.test"]`);
+
+  await page.click(tid('composer-mode-reply'));
+  await page.fill(tid('composer-input'), 'We are sending a replacement.');
+  await page.press(tid('composer-input'), 'Control+Enter');
+  assert.deepEqual(await waitCall(page, 'send_message'), { ticket: '1001', text: 'We are sending a replacement.', internal: false });
+  await page.waitForSelector(`${tid('message')}[data-delivery="pending"]`);
+
+  await page.click(tid('composer-mode-note'));
+  await page.fill(tid('composer-input'), 'Checked with the warehouse.');
+  await page.click(tid('composer-send'));
+  await waitCall(page, 'send_message', (a) => a.internal === true && a.text === 'Checked with the warehouse.');
+
+  await page.selectOption(tid('detail-status-select'), 'pending');
+  const upd = await waitCall(page, 'update_ticket');
+  assert.equal(upd.ticket, '1001');
+  assert.equal(upd.edit.status, 'pending');
+
+  await page.fill(tid('tag-input'), 'urgent-refund');
+  await page.press(tid('tag-input'), 'Enter');
+  assert.deepEqual(await waitCall(page, 'tag'), { ticket: '1001', tag: 'urgent-refund', add: true });
+  await page.click('[aria-label="Remove tag urgent-refund"]');
+  await waitCall(page, 'tag', (a) => a.add === false && a.tag === 'urgent-refund');
+
+  await page.click(tid('action-close'));
+  assert.deepEqual(await waitCall(page, 'close'), { ticket: '1001', note: null });
+  await page.click(tid('action-reopen'));
+  assert.deepEqual(await waitCall(page, 'reopen'), { ticket: '1001' });
+  await page.screenshot({ path: join(out, 'actions.png') });
+  assert.deepEqual(page.errors, []);
+});
+
+test('keyboard triage: j/k, Enter, a, r, s, t, /', async () => {
+  const page = await open({ tickets: 500 });
+  await main(page);
+  await page.click(tid('view-unassigned'));
+  await page.waitForFunction(() => document.querySelector('.list h2')?.textContent === 'Unassigned');
+  await page.locator('body').click({ position: { x: 5, y: 500 } });
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  await page.keyboard.press('k');
+  const selected = await page.getAttribute(`${tid('ticket-row')}[aria-selected="true"]`, 'data-number');
+  const second = await page.getAttribute(`${tid('ticket-row')} >> nth=1`, 'data-number');
+  assert.equal(selected, second, 'j j j k selects the second row');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${tid('ticket-detail')}[data-number="${selected}"]`);
+  await page.keyboard.press('a');
+  assert.deepEqual(await waitCall(page, 'claim'), { ticket: selected });
+  await page.keyboard.press('r');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'composer-input');
+  assert.equal(await page.getAttribute(tid('composer-mode-reply'), 'aria-pressed'), 'true');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('n');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'composer-input');
+  assert.equal(await page.getAttribute(tid('composer-mode-note'), 'aria-pressed'), 'true');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('t');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'tag-input');
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('s');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'detail-status-select');
+  await page.keyboard.press('Escape');
+  await page.locator('body').click({ position: { x: 5, y: 500 } });
+  await page.keyboard.press('/');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'search-input');
+});
+
+test('shortcuts do not fire inside the composer', async () => {
+  const page = await open({ tickets: 50 });
+  await main(page);
+  await openTicket(page, 1004);
+  await page.click(tid('composer-input'));
+  await page.keyboard.type('jjkae rnst/?');
+  assert.equal(await page.inputValue(tid('composer-input')), 'jjkae rnst/?');
+  assert.deepEqual(await calls(page, 'claim'), []);
+  assert.deepEqual(await calls(page, 'close'), []);
+  assert.equal(await page.$(tid('help-overlay')), null);
+  assert.equal(await page.getAttribute(`${tid('ticket-detail')}`, 'data-number'), '1004');
+});
+
+test('an XSS payload in a message renders inert', async () => {
+  const page = await open({ tickets: 50 });
+  await main(page);
+  await openTicket(page, 1000);
+  await page.waitForSelector('text=help page');
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => window.__xss), undefined, 'no handler or script ran');
+  assert.equal(await page.$$eval(`${tid('message-body')} script, ${tid('message-body')} iframe, ${tid('message-body')} img`, (e) => e.length), 0);
+  const plain = await page.textContent(`${tid('message')} >> nth=4`);
+  assert.match(plain, /Plain text <img src=x onerror=window.__xss=6> <script>/, 'a text body shows its markup as text');
+  assert.match(await page.textContent(`${tid('ticket-detail')} h2`), /<img src=x onerror/, 'subject is text');
+  await page.click('text=click me');
+  await page.click('text=evil.html');
+  await page.click('text=help page');
+  await page.waitForTimeout(100);
+  const opened = await calls(page, 'plugin:opener|open_url');
+  assert.deepEqual(opened.map((a) => a.url), ['https://example.com/help'], 'only the https link reaches the opener');
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  assert.ok(page.url().startsWith(url), 'the webview never navigated');
+  await page.screenshot({ path: join(out, 'xss.png') });
+});
+
+test('conflict center lists conflicts and resolves with a choice', async () => {
+  const page = await open({ tickets: 50 });
+  await main(page);
+  assert.equal((await page.textContent(tid('sync-conflict-count'))).trim(), '2');
+  await page.click(tid('conflicts-open'));
+  await page.waitForSelector(tid('conflict-center'));
+  assert.equal(await page.$$eval(tid('conflict-item'), (e) => e.length), 2);
+  await page.waitForSelector('text=We will send a replacement today.');
+  await page.screenshot({ path: join(out, 'conflicts.png') });
+  await page.click(`${tid('conflict-choice')}[data-choice="follow_up"]`);
+  assert.deepEqual(await waitCall(page, 'resolve_conflict'), { id: 'cf-2', choice: 'follow_up' });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="conflict-item"]').length === 1);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector(tid('conflict-center'), { state: 'detached' });
+});
+
+test('status bar, settings, palette and help render; sync now and work offline call the shell', async () => {
+  const page = await open({ tickets: 50 });
+  await main(page);
+  assert.equal(await page.getAttribute(tid('sync-status'), 'data-online'), 'true');
+  await page.click(tid('sync-now'));
+  await waitCall(page, 'sync_now');
+  await page.click(tid('work-offline-toggle'));
+  assert.deepEqual(await waitCall(page, 'set_offline'), { offline: true });
+  await page.waitForSelector(`${tid('sync-status')}[data-online="false"]`);
+
+  await page.click('[aria-label="Settings"]');
+  await page.waitForSelector('text=70 MB');
+  await page.screenshot({ path: join(out, 'settings.png') });
+  await page.keyboard.press('Escape');
+
+  await page.locator('body').click({ position: { x: 5, y: 500 } });
+  await page.keyboard.press('Control+k');
+  await page.waitForSelector(tid('command-palette'));
+  await page.keyboard.type('unassig');
+  await page.screenshot({ path: join(out, 'palette.png') });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(tid('command-palette'), { state: 'detached' });
+  await page.waitForFunction(() => document.querySelector('.list h2')?.textContent === 'Unassigned');
+
+  await page.keyboard.press('?');
+  await page.waitForSelector(tid('help-overlay'));
+  await page.screenshot({ path: join(out, 'help.png') });
+  await page.keyboard.press('Escape');
+  await page.waitForSelector(tid('help-overlay'), { state: 'detached' });
+});
+
+test('search shows filter chips, flags bad filters, and lists instant results', async () => {
+  const page = await open({ tickets: 500 });
+  await main(page);
+  await page.click(tid('search-input'));
+  await page.keyboard.type('status:open tag:billing');
+  await page.waitForSelector(tid('search-hit'));
+  assert.equal(await page.$$eval(tid('search-chip'), (c) => c.length), 2);
+  await page.screenshot({ path: join(out, 'search.png') });
+  await page.fill(tid('search-input'), 'stauts:open');
+  await page.waitForSelector(tid('search-error'));
+  const last = (await calls(page, 'search')).at(-1);
+  assert.equal(last.text, 'status:open tag:billing', 'a query the core refuses is not sent');
+});
+
+test('dark theme follows the system', async () => {
+  const page = await open({ tickets: 500 }, { colorScheme: 'dark' });
+  await main(page);
+  await openTicket(page, 1002);
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, 'rgb(22, 24, 29)');
+  await page.screenshot({ path: join(out, 'main-dark.png') });
+});
+
+let failed = 0;
+for (const t of tests) {
+  const start = Date.now();
+  try {
+    await t.fn();
+    console.log(`ok   ${t.name} (${Date.now() - start} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${t.name}\n     ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n     ')}`);
+  }
+}
+await browser.close();
+server.close();
+console.log(`${tests.length - failed}/${tests.length} passed; screenshots in ${out}`);
+process.exit(failed ? 1 : 0);
