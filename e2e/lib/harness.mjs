@@ -320,8 +320,8 @@ export class Driver {
     await waitForHttp(`${this.url}/status`, 'tauri-driver and WebKitWebDriver', 30_000, this.child);
   }
 
-  async session(launcher) {
-    return Session.create(this.url, { application: launcher });
+  async session(launcher, args = []) {
+    return Session.create(this.url, { application: launcher, args });
   }
 
   async stop() {

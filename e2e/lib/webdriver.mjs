@@ -143,6 +143,10 @@ export class Session {
     await this.cmd('DELETE', `/session/${this.id}/actions`);
   }
 
+  navigate(url) {
+    return this.cmd('POST', `/session/${this.id}/url`, { url });
+  }
+
   title() {
     return this.cmd('GET', `/session/${this.id}/title`);
   }
