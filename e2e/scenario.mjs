@@ -266,7 +266,7 @@ async function runScenario({ session, shots, server, api, adminToken, agent2Toke
     return s.conflictCenter && s.conflictItems.length > 0 && s;
   });
   check(
-    center.conflictItems.some((t) => t.includes(String(B))),
+    center.conflictItems.some((t) => new RegExp(`#${B}(?!\\d)`).test(t)),
     `a conflict item names ticket ${B}: ${JSON.stringify(center.conflictItems)}`,
   );
   check(

@@ -86,7 +86,7 @@ if [[ ! -f "$cache/ready" ]]; then
     cp "$db" "$cache/server.db"
     port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
     url="http://127.0.0.1:$port"
-    OUTPOST_LOG=warn OUTPOST_RATE_LIMIT=0 "$bin/outpost-server" serve \
+    OUTPOST_LOG=error OUTPOST_RATE_LIMIT=0 "$bin/outpost-server" serve \
         --database-url "sqlite://$cache/server.db?mode=rwc" --bind "127.0.0.1:$port" &
     server_pid=$!
     trap 'kill $server_pid 2>/dev/null || true' EXIT
