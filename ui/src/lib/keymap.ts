@@ -89,6 +89,18 @@ export function isTextTarget(target: KeyLike['target']): boolean {
   return Boolean(t.closest?.('[contenteditable]:not([contenteditable="false"])'));
 }
 
+/** Elements Enter and Space activate natively (a focused button, link, checkbox…). */
+const ACTIVATABLE = new Set(['BUTTON', 'A', 'SUMMARY', 'INPUT']);
+
+/** Enter/Space on a focused control belong to the control, not to "open the ticket". */
+export function isActivatable(target: KeyLike['target']): boolean {
+  if (!target || typeof target !== 'object') return false;
+  const t = target as TargetLike;
+  if (ACTIVATABLE.has((t.tagName ?? '').toUpperCase())) return true;
+  const role = t.getAttribute?.('role');
+  return role === 'button' || role === 'link' || role === 'menuitem' || role === 'checkbox' || role === 'radio';
+}
+
 /**
  * The action a key press asks for, or `null`. Plain keys never fire in text fields;
  * only Ctrl/Cmd+K (produces no text) and Escape (leaves the field) do.
@@ -100,5 +112,6 @@ export function resolveKey(e: KeyLike): Action | null {
   if (e.key === 'Escape') return 'escape';
   if (isTextTarget(e.target)) return null;
   if (mod || e.altKey) return null;
+  if ((e.key === 'Enter' || e.key === ' ') && isActivatable(e.target)) return null;
   return PLAIN[e.key] ?? null;
 }

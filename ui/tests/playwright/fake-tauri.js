@@ -135,6 +135,8 @@
       participants: [], draft: null,
     };
   }
+  const saved = [{ id: 's-1', name: 'Urgent', query: 'priority:urgent', created_at: now() }];
+  let savedSeq = 1;
   let seq = 0;
   function act(t, change) {
     change(t);
@@ -159,7 +161,7 @@
     out.push({ view: 'team:team-1', label: 'Tier 2', count: all.filter((t) => inView(t, 'team:team-1')).length });
     out.push({ view: 'tag:billing', label: 'billing', count: all.filter((t) => inView(t, 'tag:billing')).length });
     out.push({ view: 'tag:vip', label: 'vip', count: all.filter((t) => inView(t, 'tag:vip')).length });
-    out.push({ view: 'search:priority:urgent', label: 'Urgent', count: all.filter((t) => t.priority === 'urgent').length });
+    for (const s of saved) out.push({ view: 'search:' + s.query, label: s.name, count: all.filter((t) => matches(t, s.query)).length });
     return out;
   }
 
@@ -184,9 +186,19 @@
     },
     ticket_detail: ({ ticket }) => detail(resolve(ticket)),
     search: ({ text, limit }) => listAll(null, text).slice(0, limit).map((t) => ({ ticket: t, matched: 'ticket', snippet: [{ text: t.subject, hit: false }] })),
-    saved_searches: () => [{ id: 's1', name: 'Urgent', query: 'priority:urgent', created_at: now() }],
-    save_search: ({ name, text }) => ({ id: 's2', name, query: text, created_at: now() }),
-    delete_saved_search: () => null,
+    saved_searches: () => [...saved].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase())),
+    save_search: ({ name, text }) => {
+      if (!name.trim()) throw { code: 'invalid_input', message: 'a saved search needs a name of 1-100 characters' };
+      const s = { id: 's-' + ++savedSeq, name: name.trim(), query: text.trim(), created_at: now() };
+      saved.push(s);
+      return s;
+    },
+    delete_saved_search: ({ id }) => {
+      const i = saved.findIndex((s) => s.id === id);
+      if (i < 0) throw { code: 'not_found', message: `saved search not found: ${id}` };
+      saved.splice(i, 1);
+      return null;
+    },
     save_draft: () => null,
     directory: () => ({ agents: [ME, A2], teams: [TEAM], tags: ['billing', 'delivery', 'vip'] }),
     claim: ({ ticket }) => act(resolve(ticket), (t) => { t.assignee = ME; }),

@@ -31,6 +31,9 @@ const url = `http://127.0.0.1:${server.address().port}/`;
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
 
+/** The page the running test opened last; screenshotted when the test fails. */
+let lastPage = null;
+
 /** A fresh page with the fake shell; `config` goes to window.__FAKE_CONFIG__. */
 async function open(config = {}, { colorScheme = 'light' } = {}) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme });
@@ -40,6 +43,7 @@ async function open(config = {}, { colorScheme = 'light' } = {}) {
   await page.addInitScript(`window.__FAKE_CONFIG__ = ${JSON.stringify(config)};\n${fake}`);
   await page.goto(url);
   page.errors = errors;
+  lastPage = page;
   return page;
 }
 const calls = (page, cmd) => page.evaluate((c) => window.__calls.filter((x) => x.cmd === c).map((x) => x.args), cmd);
@@ -305,6 +309,48 @@ test('search shows filter chips, flags bad filters, and lists instant results', 
   assert.equal(last.text, 'status:open tag:billing', 'a query the core refuses is not sent');
 });
 
+test('saves the current search under a name and deletes it from the sidebar after confirming', async () => {
+  const page = await open({ tickets: 500 });
+  await main(page);
+  assert.equal(await page.$(tid('save-search')), null, 'no save button while the box is empty');
+  await page.click(tid('search-input'));
+  await page.keyboard.type('tag:billing status:open');
+  await page.click(tid('save-search'));
+  await page.waitForSelector(tid('save-search-name'));
+  assert.equal(await page.textContent(tid('save-search-query')), 'tag:billing status:open');
+  await page.fill(tid('save-search-name'), '');
+  assert.equal(await page.isDisabled(tid('save-search-submit')), true, 'a name is required');
+  await page.fill(tid('save-search-name'), 'Open billing');
+  await page.screenshot({ path: join(out, 'save-search.png') });
+  await page.press(tid('save-search-name'), 'Enter');
+  assert.deepEqual(await waitCall(page, 'save_search'), { name: 'Open billing', text: 'tag:billing status:open' });
+  await page.waitForSelector(tid('save-search-name'), { state: 'detached' });
+  const entry = `${tid('saved-search')}:has-text("Open billing")`;
+  await page.waitForSelector(entry);
+  // 500 tickets: billing on i % 4 == 0, status `open` on i % 6 in {1, 2}: i % 12 == 8, 41 of them.
+  assert.equal((await page.textContent(`${entry} .count`)).trim(), '41');
+  await page.click(`${entry} .view`);
+  await page.waitForFunction(() => document.querySelector('.list h2')?.textContent === 'Open billing');
+
+  await page.focus(`${entry} ${tid('saved-search-delete')}`);
+  assert.equal(await page.getAttribute(`${entry} ${tid('saved-search-delete')}`, 'aria-label'), 'Delete the saved search Open billing');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`${entry} ${tid('saved-search-delete-confirm')}`);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector(`${entry} ${tid('saved-search-delete-confirm')}`, { state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'saved-search-delete', 'focus returns to the delete button');
+  assert.deepEqual(await calls(page, 'delete_saved_search'), [], 'cancelling deletes nothing');
+
+  await page.click(`${entry} ${tid('saved-search-delete')}`);
+  await page.click(`${entry} ${tid('saved-search-delete-confirm')}`);
+  const deleted = await waitCall(page, 'delete_saved_search');
+  assert.deepEqual(deleted, { id: 's-2' });
+  await page.waitForSelector(entry, { state: 'detached' });
+  await page.waitForFunction(() => document.querySelector('.list h2')?.textContent === 'My open');
+  assert.ok(await page.$(`${tid('saved-search')}:has-text("Urgent")`), 'the other saved search stays');
+  assert.deepEqual(page.errors, []);
+});
+
 test('dark theme follows the system', async () => {
   const page = await open({ tickets: 500 }, { colorScheme: 'dark' });
   await main(page);
@@ -314,18 +360,23 @@ test('dark theme follows the system', async () => {
   await page.screenshot({ path: join(out, 'main-dark.png') });
 });
 
+// UI_PW_ONLY=<regex> runs the matching tests only (while working on one screen).
+const only = process.env.UI_PW_ONLY ? new RegExp(process.env.UI_PW_ONLY) : null;
+const selected = only ? tests.filter((t) => only.test(t.name)) : tests;
 let failed = 0;
-for (const t of tests) {
+for (const t of selected) {
   const start = Date.now();
+  lastPage = null;
   try {
     await t.fn();
     console.log(`ok   ${t.name} (${Date.now() - start} ms)`);
   } catch (e) {
     failed++;
+    await lastPage?.screenshot({ path: join(out, `FAILED-${t.name.replace(/\W+/g, '-').slice(0, 60)}.png`) }).catch(() => undefined);
     console.log(`FAIL ${t.name}\n     ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n     ')}`);
   }
 }
 await browser.close();
 server.close();
-console.log(`${tests.length - failed}/${tests.length} passed; screenshots in ${out}`);
+console.log(`${selected.length - failed}/${selected.length} passed; screenshots in ${out}`);
 process.exit(failed ? 1 : 0);

@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import type { Backend } from '../../src/lib/backend';
-import type { Status, TicketSummary } from '../../src/lib/backend/types';
+import type { SavedSearch, Status, TicketSummary, ViewCount } from '../../src/lib/backend/types';
 
 export function summary(n: number, over: Partial<TicketSummary> = {}): TicketSummary {
   return {
@@ -52,14 +52,14 @@ export function fakeBackend(rows = 1000) {
     syncNow: vi.fn(),
     setOffline: vi.fn(async () => undefined),
     outbox: vi.fn(async () => []),
-    viewCounts: vi.fn(async () => []),
+    viewCounts: vi.fn(async (): Promise<ViewCount[]> => []),
     listTickets: vi.fn(async (q: { offset: number; limit: number | null }) => ({
       tickets: all.slice(q.offset, q.offset + (q.limit ?? 50)),
       total: all.length,
     })),
     ticketDetail: vi.fn(),
     search: vi.fn(async () => []),
-    savedSearches: vi.fn(async () => []),
+    savedSearches: vi.fn(async (): Promise<SavedSearch[]> => []),
     saveSearch: vi.fn(),
     deleteSavedSearch: vi.fn(),
     saveDraft: vi.fn(async () => undefined),

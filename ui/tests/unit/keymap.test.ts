@@ -15,6 +15,13 @@ describe('keymap', () => {
     for (const [k, action] of cases) expect(resolveKey(key(k)), `key ${k}`).toBe(action);
   });
 
+  it('leaves Enter on a focused button or link to the control', () => {
+    const controls = [{ tagName: 'BUTTON' }, { tagName: 'A' }, { tagName: 'INPUT', type: 'checkbox' }, { tagName: 'DIV', getAttribute: (n: string) => (n === 'role' ? 'button' : null) }];
+    for (const t of controls) expect(resolveKey(key('Enter', t)), JSON.stringify(t)).toBeNull();
+    expect(resolveKey(key('Enter', { tagName: 'DIV', getAttribute: (n: string) => (n === 'role' ? 'listbox' : null) })), 'the ticket list').toBe('open');
+    expect(resolveKey(key('j', { tagName: 'BUTTON' })), 'letters still work on a button').toBe('next');
+  });
+
   it('opens the palette with Ctrl+K and Cmd+K', () => {
     expect(resolveKey(key('k', body, { ctrlKey: true }))).toBe('palette');
     expect(resolveKey(key('K', body, { metaKey: true }))).toBe('palette');

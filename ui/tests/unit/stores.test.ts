@@ -3,6 +3,8 @@ import { TicketList, PAGE_SIZE } from '../../src/lib/stores/tickets.svelte';
 import { Drafts, DRAFT_DEBOUNCE_MS } from '../../src/lib/stores/drafts.svelte';
 import { SearchStore, SEARCH_DEBOUNCE_MS } from '../../src/lib/stores/search.svelte';
 import { AppState, REFRESH_COALESCE_MS } from '../../src/lib/stores/app.svelte';
+import { ViewsStore } from '../../src/lib/stores/views.svelte';
+import { AppError } from '../../src/lib/backend';
 import { fakeBackend, summary } from './fakeBackend';
 
 describe('ticket list window', () => {
@@ -225,5 +227,78 @@ describe('desk events', () => {
     app.runAction('claim');
     await vi.advanceTimersByTimeAsync(0);
     expect(api.claim).toHaveBeenCalledWith('2');
+  });
+});
+
+describe('saved searches', () => {
+  const urgent = { id: 's-1', name: 'Urgent', query: 'priority:urgent', created_at: '2026-01-01T00:00:00Z' };
+  const mine = { id: 's-2', name: 'Mine', query: 'assignee:me', created_at: '2026-01-01T00:00:00Z' };
+
+  it('lists saved searches by id with the count of their search view', async () => {
+    const { api } = fakeBackend();
+    api.savedSearches.mockResolvedValue([urgent, { ...urgent, id: 's-3', name: 'Also urgent' }]);
+    api.viewCounts.mockResolvedValue([{ view: 'search:priority:urgent', label: 'Urgent', count: 7 }]);
+    const views = new ViewsStore(api);
+    await views.refreshAll();
+    expect(views.searches).toEqual([
+      { id: 's-1', name: 'Urgent', query: 'priority:urgent', view: 'search:priority:urgent', count: 7 },
+      { id: 's-3', name: 'Also urgent', query: 'priority:urgent', view: 'search:priority:urgent', count: 7 },
+    ]);
+  });
+
+  it('saves the trimmed name and query, then reloads the list and counts', async () => {
+    const { api } = fakeBackend();
+    api.saveSearch.mockResolvedValue(mine as never);
+    api.savedSearches.mockResolvedValue([mine]);
+    const views = new ViewsStore(api);
+    const saved = await views.saveSearch('  Mine ', ' assignee:me  ');
+    expect(api.saveSearch).toHaveBeenCalledWith('Mine', 'assignee:me');
+    expect(saved.id).toBe('s-2');
+    expect(views.saved).toEqual([mine]);
+    expect(api.viewCounts).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps the sidebar unchanged when the core refuses the search', async () => {
+    const { api } = fakeBackend();
+    api.saveSearch.mockRejectedValue(new AppError('invalid_input', 'a saved search needs a name'));
+    const views = new ViewsStore(api);
+    await expect(views.saveSearch('', 'x')).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(api.savedSearches).not.toHaveBeenCalled();
+  });
+
+  it('deleting the saved search on screen goes back to My open', async () => {
+    const { api } = fakeBackend(3);
+    api.savedSearches.mockResolvedValueOnce([urgent, mine]).mockResolvedValueOnce([mine]);
+    api.deleteSavedSearch.mockResolvedValue(undefined as never);
+    const app = new AppState(api);
+    await app.views.refreshAll();
+    await app.showView('search:priority:urgent');
+    expect(await app.deleteSavedSearch('s-1')).toBe(true);
+    expect(api.deleteSavedSearch).toHaveBeenCalledWith('s-1');
+    expect(app.views.saved).toEqual([mine]);
+    expect(app.list.view).toBe('my_open');
+    expect(app.toasts.items.at(-1)?.text).toMatch(/Urgent/);
+  });
+
+  it('deleting another saved search leaves the list where it is', async () => {
+    const { api } = fakeBackend(3);
+    api.savedSearches.mockResolvedValueOnce([urgent, mine]).mockResolvedValueOnce([urgent]);
+    api.deleteSavedSearch.mockResolvedValue(undefined as never);
+    const app = new AppState(api);
+    await app.views.refreshAll();
+    await app.showView('search:priority:urgent');
+    await app.deleteSavedSearch('s-2');
+    expect(app.list.view).toBe('search:priority:urgent');
+  });
+
+  it('reports a failed delete and keeps the entry', async () => {
+    const { api } = fakeBackend(3);
+    api.savedSearches.mockResolvedValue([urgent]);
+    api.deleteSavedSearch.mockRejectedValue(new AppError('not_found', 'saved search not found'));
+    const app = new AppState(api);
+    await app.views.refreshAll();
+    expect(await app.deleteSavedSearch('s-1')).toBe(false);
+    expect(app.views.saved).toEqual([urgent]);
+    expect(app.toasts.items.at(-1)).toMatchObject({ kind: 'error' });
   });
 });

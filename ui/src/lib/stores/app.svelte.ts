@@ -9,9 +9,9 @@ import { Session } from './session.svelte';
 import { SyncStore } from './sync.svelte';
 import { TicketList } from './tickets.svelte';
 import { Toasts } from './toasts.svelte';
-import { ViewsStore } from './views.svelte';
+import { ViewsStore, searchView } from './views.svelte';
 
-export type Overlay = 'palette' | 'help' | 'conflicts' | 'settings' | 'create' | null;
+export type Overlay = 'palette' | 'help' | 'conflicts' | 'settings' | 'create' | 'save-search' | null;
 export type Theme = 'system' | 'light' | 'dark';
 export type ComposerMode = 'reply' | 'note';
 
@@ -192,6 +192,24 @@ export class AppState {
     } catch (e) {
       this.toasts.error(e, 'Resolving the conflict failed');
     }
+  }
+
+  /** Forget a saved search; a list showing it goes back to My open. */
+  async deleteSavedSearch(id: string): Promise<boolean> {
+    const gone = this.views.saved.find((s) => s.id === id);
+    try {
+      await this.views.deleteSaved(id);
+    } catch (e) {
+      this.toasts.error(e, 'Deleting the saved search failed');
+      return false;
+    }
+    if (gone) {
+      const view = searchView(gone.query);
+      const stillSaved = this.views.saved.some((s) => s.query === gone.query);
+      if (this.list.view === view && !this.list.search && !stillSaved) await this.showView('my_open');
+      this.toasts.push(`Deleted the saved search “${gone.name}”`);
+    }
+    return true;
   }
 
   async syncNow(): Promise<void> {
