@@ -52,9 +52,11 @@
   }
   function put(t) {
     t.updated_at = now();
-    overrides.set(t.number, t);
+    // A ticket created here has no number until the server gives it one: keyed by id.
+    overrides.set(t.number ?? t.id, t);
   }
   function resolve(key) {
+    if (overrides.has(key) && typeof key === 'string') return overrides.get(key);
     const k = String(key).replace(/^#/, '');
     const n = /^\d+$/.test(k) ? Number(k) : Number(k.replace(/^t-/, ''));
     const t = get(n);
@@ -100,6 +102,7 @@
     return out;
   }
   function convo(t) {
+    if (t.number === null) return [];
     if (!conversations.has(t.number)) {
       const msgs = [
         { id: `m-${t.number}-1`, sender: CUSTOMER, content: `Hello, my order ${t.number} arrived damaged. Can you help?`, message_type: 'text', internal: false, system: false, parent_message_id: null, attachments: [{ name: 'photo.jpg', url: 'https://files.example.com/photo.jpg', size: 48213, mime: 'image/jpeg' }], created_at: t.created_at, delivery: null, delivery_error: null },
@@ -119,14 +122,14 @@
   function detail(t) {
     return {
       ticket: {
-        id: t.id, number: t.number, subject: t.subject, description: 'The parcel was crushed; two plates broke.', summary: null,
+        id: t.id, number: t.number, subject: t.subject, description: t.description ?? 'The parcel was crushed; two plates broke.', summary: null,
         status: t.status, priority: t.priority, type: t.type, channel: t.channel, requester_id: CUSTOMER.id,
         assignee_id: t.assignee ? t.assignee.id : null, team_id: t.team ? t.team.id : null, responder_id: null,
         responder_kind: null, circumstance: null, related_order_id: 'ORD-' + (40000 + t.number), related_delivery_id: 'DLV-77' + t.number,
         products: [], tag_ids: [], conversation_id: 'c-' + t.number, follow_up_of: null, message_count: 3, pending_message_count: 0,
         removed: false, created_at: t.created_at, updated_at: t.updated_at, ongoing_at: null, solved_at: null, closed_at: null, version: 3, field_versions: {},
       },
-      number: t.number, tags: t.tags, requester: CUSTOMER, assignee: t.assignee, team: t.team, pending: t.pending,
+      number: t.number, tags: t.tags, requester: t.requester, assignee: t.assignee, team: t.team, pending: t.pending,
       conversation: convo(t),
       history: [
         { id: 'h1-' + t.number, ticket_id: t.id, field_changed: 'status', old_value: 'new', new_value: 'open', changed_by: A2.id, created_at: t.created_at, changed_by_user: A2, old_label: null, new_label: null },
@@ -223,7 +226,17 @@
     close: ({ ticket }) => act(resolve(ticket), (t) => { t.status = 'closed'; }),
     reopen: ({ ticket }) => act(resolve(ticket), (t) => { t.status = 'open'; }),
     mark_read: () => null,
-    create_ticket: ({ new: n }) => ({ seq: ++seq, mutation_id: 'mut-' + seq, ticket_id: null, message_id: null, subject: n.subject }),
+    create_ticket: ({ new: n }) => {
+      if (!n.subject.trim()) throw { code: 'invalid_input', message: 'the subject cannot be empty' };
+      // The core resolves the requester in the cached directory; an unknown address is refused.
+      if (n.requester_email && ![ME, A2, CUSTOMER].some((u) => u.email === n.requester_email)) throw { code: 'not_found', message: `user not found: ${n.requester_email}` };
+      const t = {
+        id: 'new-' + (seq + 1), number: null, subject: n.subject.trim(), description: n.description, status: 'new',
+        priority: n.priority ?? 'medium', type: n.type ?? 'question', channel: 'web', requester: [ME, A2, CUSTOMER].find((u) => u.email === n.requester_email) ?? ME,
+        assignee: n.assign_to_me ? ME : null, team: null, tags: [...n.tags].sort(), created_at: now(), updated_at: now(), message_count: 0, pending: 0, unread: false,
+      };
+      return act(t, () => {});
+    },
     conflicts: () => conflicts,
     resolve_conflict: ({ id }) => { conflicts = conflicts.filter((c) => c.id !== id); return []; },
     settings: () => ({ cache_bytes: 73400320, profile_dir: '/home/agent/.local/share/outpost', server: 'http://127.0.0.1:8080', email: ME.email }),

@@ -351,6 +351,100 @@ test('saves the current search under a name and deletes it from the sidebar afte
   assert.deepEqual(page.errors, []);
 });
 
+test('the new-ticket dialog sends the NewTicket as filled in and opens the unnumbered ticket', async () => {
+  const page = await open({ tickets: 50 });
+  await main(page);
+  await page.click(tid('new-ticket'));
+  await page.waitForSelector(tid('create-ticket'));
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'create-subject', 'the subject has focus');
+  assert.equal(await page.isDisabled(tid('create-submit')), true, 'no ticket without a subject');
+  await page.fill(tid('create-subject'), 'Printer on fire');
+  await page.fill(tid('create-description'), 'Smoke from tray 2.');
+  await page.selectOption(tid('create-priority'), 'high');
+  await page.selectOption(tid('create-type'), 'incident');
+  await page.fill(tid('create-requester'), 'nobody@example.com');
+  await page.fill(tid('create-tags'), ' vip, refund ,,');
+  await page.uncheck(tid('create-assign-me'));
+  await page.click(tid('create-submit'));
+  const err = await page.waitForSelector(tid('create-error'));
+  assert.match(await err.textContent(), /user not found: nobody@example.com/, 'the core error shows in the dialog');
+  assert.ok(await page.$(tid('create-ticket')), 'the dialog stays open with what was typed');
+
+  await page.fill(tid('create-requester'), 'ann@example.com');
+  await page.screenshot({ path: join(out, 'create-ticket.png') });
+  await page.click(tid('create-submit'));
+  await page.waitForSelector(tid('create-ticket'), { state: 'detached' });
+  const sent = (await calls(page, 'create_ticket')).at(-1);
+  assert.deepEqual(sent, {
+    new: {
+      subject: 'Printer on fire',
+      description: 'Smoke from tray 2.',
+      priority: 'high',
+      type: 'incident',
+      requester_email: 'ann@example.com',
+      assign_to_me: false,
+      tags: ['vip', 'refund'],
+    },
+  });
+  const d = await page.waitForSelector(`${tid('ticket-detail')}:has(h2:text-is("Printer on fire"))`);
+  assert.equal(await d.getAttribute('data-number'), '', 'offline-created ticket has no number yet');
+  assert.match(await d.textContent(), /Not numbered yet/);
+  assert.equal(await page.getAttribute(tid('detail-assignee'), 'data-email'), '');
+  assert.deepEqual(await waitCall(page, 'ticket_detail', (a) => a.ticket === 'new-1'), { ticket: 'new-1' }, 'opened by the id create_ticket returned');
+  assert.deepEqual(page.errors, []);
+});
+
+test('sign out from Settings keeps or erases local data and returns to sign-in', async () => {
+  const page = await open({ tickets: 50 });
+  await main(page);
+  await page.click('[aria-label="Settings"]');
+  await page.click(tid('sign-out'));
+  await page.waitForSelector(tid('signin-submit'));
+  assert.deepEqual(await calls(page, 'sign_out'), [{ wipe: false }]);
+
+  await page.click('text=Use demo account');
+  await page.click(tid('signin-submit'));
+  await main(page);
+  await page.click('[aria-label="Settings"]');
+  await page.click(tid('sign-out-wipe'));
+  const confirm = await page.waitForSelector(tid('sign-out-wipe-confirm'));
+  assert.deepEqual(await calls(page, 'sign_out'), [{ wipe: false }], 'erasing waits for the confirmation');
+  await page.screenshot({ path: join(out, 'sign-out-confirm.png') });
+  await confirm.click();
+  await page.waitForSelector(tid('signin-submit'));
+  assert.deepEqual(await calls(page, 'sign_out'), [{ wipe: false }, { wipe: true }]);
+  assert.equal(await page.$(tid('ticket-list')), null, 'nothing of the old session stays on screen');
+  assert.deepEqual(page.errors, []);
+});
+
+test('the command palette runs an action on the selected ticket', async () => {
+  const page = await open({ tickets: 50 });
+  await main(page);
+  await page.click(tid('view-unassigned'));
+  await page.waitForFunction(() => document.querySelector('.list h2')?.textContent === 'Unassigned');
+  await page.locator('body').click({ position: { x: 5, y: 500 } });
+  await page.keyboard.press('j');
+  const selected = await page.getAttribute(`${tid('ticket-row')}[aria-selected="true"]`, 'data-number');
+  await page.keyboard.press('Control+k');
+  await page.waitForSelector(tid('command-palette'));
+  await page.keyboard.type('claim');
+  const first = page.locator(`${tid('palette-item')} >> nth=0`);
+  assert.equal((await first.textContent()).trim().replace(/\s+/g, ' '), 'Claim ticket a');
+  assert.equal(await first.getAttribute('aria-selected'), 'true');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(tid('command-palette'), { state: 'detached' });
+  assert.deepEqual(await waitCall(page, 'claim'), { ticket: selected });
+
+  // The claimed ticket leaves Unassigned; the selection stays on the row now in its place.
+  await page.waitForFunction((n) => !document.querySelector(`[data-testid="ticket-row"][data-number="${n}"]`), selected);
+  const next = await page.getAttribute(`${tid('ticket-row')}[aria-selected="true"]`, 'data-number');
+  await page.keyboard.press('Control+k');
+  await page.keyboard.type('close tick');
+  await page.keyboard.press('Enter');
+  assert.deepEqual(await waitCall(page, 'close'), { ticket: next, note: null });
+  assert.deepEqual(page.errors, []);
+});
+
 test('dark theme follows the system', async () => {
   const page = await open({ tickets: 500 }, { colorScheme: 'dark' });
   await main(page);
