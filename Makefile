@@ -24,7 +24,7 @@ include $(sort $(wildcard mk/*.mk))
 .PHONY: help run build test test-rust keyring-test lint fmt fmt-check clippy schemathesis bench bench-client openapi clean-db
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 16
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## /  \1\t/' | expand -t 16
 
 run: ## Start the demo server on 127.0.0.1:8080 (demo data in ~/.local/share/outpost/demo.db)
 	@OUTPOST_DEMO_DB="$(OUTPOST_DEMO_DB)" scripts/run-demo.sh
@@ -32,7 +32,7 @@ run: ## Start the demo server on 127.0.0.1:8080 (demo data in ~/.local/share/out
 build: ## Build every crate
 	$(CARGO) build --workspace
 
-test: fmt-check clippy test-rust keyring-test schemathesis ## Formatting, clippy, every test suite, the real-keychain test, schemathesis
+test: fmt-check clippy test-rust keyring-test ui-build ui-test ui-playwright schemathesis ## Formatting, clippy, every test suite, the real-keychain test, the UI's checks, schemathesis
 
 test-rust: ## Rust test suites (nextest when installed, else cargo test); needs PostgreSQL
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
