@@ -11,5 +11,7 @@ export default defineConfig({
   test: {
     include: ['tests/unit/**/*.test.ts'],
     environment: 'node',
+    // The contrast test reads the theme tokens from app.css?raw; vitest blanks CSS otherwise.
+    css: { include: [/app\.css/] },
   },
 });

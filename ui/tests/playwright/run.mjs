@@ -66,6 +66,65 @@ async function openTicket(page, number) {
   await page.waitForSelector(`${tid('ticket-detail')}[data-number="${number}"]`);
 }
 
+/** Problems an assistive-technology user would hit on the current screen. */
+async function a11yProblems(page) {
+  return page.evaluate(() => {
+    const problems = [];
+    const text = (el) => (el?.textContent ?? '').replace(/\s+/g, ' ').trim();
+    const name = (el) => {
+      const by = el.getAttribute('aria-labelledby');
+      if (by) return by.split(/\s+/).map((id) => text(document.getElementById(id))).join(' ');
+      return el.getAttribute('aria-label') ?? (el.labels?.[0] ? text(el.labels[0]) : null) ?? el.getAttribute('title') ?? text(el);
+    };
+    const desc = (el) => `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''} "${text(el).slice(0, 30)}"`;
+    // A button whose name is only a symbol (×, ⚙, ?) says nothing to a screen reader.
+    for (const b of document.querySelectorAll('button, [role="button"]')) {
+      if (!/\p{L}/u.test(name(b) ?? '')) problems.push(`unnamed button ${desc(b)}`);
+    }
+    for (const f of document.querySelectorAll('input:not([type="hidden"]), select, textarea')) {
+      const label = f.getAttribute('aria-label') || f.getAttribute('aria-labelledby') || f.labels?.length;
+      if (!label) problems.push(`unlabelled field ${desc(f)}`);
+    }
+    for (const o of document.querySelectorAll('[role="option"]')) {
+      let p = o.parentElement;
+      while (p && p.getAttribute('role') === 'presentation') p = p.parentElement;
+      if (p?.getAttribute('role') !== 'listbox' && p?.parentElement?.getAttribute('role') !== 'listbox' && !o.closest('[role="listbox"]')) problems.push(`option outside a listbox ${desc(o)}`);
+      if (!o.hasAttribute('aria-selected')) problems.push(`option without aria-selected ${desc(o)}`);
+    }
+    for (const l of document.querySelectorAll('[role="listbox"]')) {
+      if (!l.getAttribute('aria-label') && !l.getAttribute('aria-labelledby')) problems.push(`unnamed listbox ${desc(l)}`);
+      // Only presentation wrappers (li) or the virtual list's spacer may sit between a listbox and its options.
+      for (const li of l.querySelectorAll(':scope > li')) if (li.getAttribute('role') !== 'presentation' && !li.matches('[role="option"]') && !li.classList.contains('none')) problems.push(`list item breaks the listbox ${desc(li)}`);
+    }
+    const ad = (el) => el.getAttribute('aria-activedescendant');
+    for (const el of document.querySelectorAll('[aria-activedescendant]')) {
+      if (ad(el) && !document.getElementById(ad(el))) problems.push(`aria-activedescendant points nowhere ${desc(el)}`);
+    }
+    return problems;
+  });
+}
+
+/** Tab through the page; every stop must show a focus ring at least 2px wide in the --focus colour. */
+async function focusRings(page, stops) {
+  const seen = [];
+  for (let i = 0; i < stops; i++) {
+    await page.keyboard.press('Tab');
+    seen.push(await page.evaluate(() => {
+      const el = document.activeElement;
+      const cs = getComputedStyle(el);
+      const probe = document.createElement('span');
+      probe.style.color = 'var(--focus)';
+      document.body.append(probe);
+      const focus = getComputedStyle(probe).color;
+      probe.remove();
+      if (el === document.body) return null;
+      return { what: `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''} ${el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 20)}`, style: cs.outlineStyle, width: parseFloat(cs.outlineWidth), color: cs.outlineColor, focus, visible: el.checkVisibility({ opacityProperty: true }) };
+    }));
+  }
+  assert.ok(seen.filter(Boolean).length > stops / 2, 'Tab reaches the controls');
+  return seen.filter((s) => s && (s.style === 'none' || s.width < 2 || s.color !== s.focus || !s.visible));
+}
+
 const tests = [];
 const test = (name, fn) => tests.push({ name, fn });
 
@@ -445,6 +504,42 @@ test('the command palette runs an action on the selected ticket', async () => {
   assert.deepEqual(page.errors, []);
 });
 
+test('accessibility: named icon buttons, labelled fields, listbox semantics, focus rings in both themes', async () => {
+  for (const colorScheme of ['light', 'dark']) {
+    const page = await open({ tickets: 200 }, { colorScheme });
+    await main(page);
+    await openTicket(page, 1002);
+    await page.waitForSelector(tid('message'));
+    assert.deepEqual(await a11yProblems(page), [], `${colorScheme}: main screen with a ticket open`);
+
+    await page.locator('body').click({ position: { x: 5, y: 500 } });
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    const active = await page.getAttribute(tid('ticket-list'), 'aria-activedescendant');
+    const row = page.locator(`#${active}`);
+    assert.equal(await row.getAttribute('aria-selected'), 'true', 'the list points at the selected row');
+    assert.equal(await row.getAttribute('role'), 'option');
+    assert.equal(await row.getAttribute('aria-posinset'), '2');
+    assert.match(await row.getAttribute('aria-label'), /^#\d+ .+, (New|Open|Pending|Solved|Closed), \w+ priority, (assigned to .+|unassigned), updated /);
+    assert.equal(await page.$$eval('[role="listbox"][aria-label="Ticket list"]', (l) => l.length), 1);
+
+    await page.keyboard.press('Control+k');
+    await page.keyboard.type('go to');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute(tid('palette-input'), 'aria-activedescendant'), 'palette-item-1', 'the palette announces the highlighted command');
+    assert.deepEqual(await a11yProblems(page), [], `${colorScheme}: command palette`);
+    await page.keyboard.press('Escape');
+
+    await page.click('[aria-label="Settings"]');
+    assert.deepEqual(await a11yProblems(page), [], `${colorScheme}: settings`);
+    await page.keyboard.press('Escape');
+
+    await page.locator('body').click({ position: { x: 5, y: 500 } });
+    assert.deepEqual(await focusRings(page, 40), [], `${colorScheme}: every tab stop shows the focus ring`);
+    assert.deepEqual(page.errors, []);
+  }
+});
+
 test('dark theme follows the system', async () => {
   const page = await open({ tickets: 500 }, { colorScheme: 'dark' });
   await main(page);
@@ -467,7 +562,7 @@ for (const t of selected) {
   } catch (e) {
     failed++;
     await lastPage?.screenshot({ path: join(out, `FAILED-${t.name.replace(/\W+/g, '-').slice(0, 60)}.png`) }).catch(() => undefined);
-    console.log(`FAIL ${t.name}\n     ${String(e?.stack ?? e).split('\n').slice(0, 6).join('\n     ')}`);
+    console.log(`FAIL ${t.name}\n     ${String(e?.stack ?? e).split("\n").slice(0, process.env.UI_PW_ONLY ? 80 : 6).join("\n     ")}`);
   }
 }
 await browser.close();
