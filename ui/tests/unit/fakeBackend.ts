@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import type { Backend } from '../../src/lib/backend';
-import type { SavedSearch, Status, TicketSummary, ViewCount } from '../../src/lib/backend/types';
+import type { SavedSearch, Status, TicketSummary, ViewCount } from '../../src/lib/backend';
 
 export function summary(n: number, over: Partial<TicketSummary> = {}): TicketSummary {
   return {
