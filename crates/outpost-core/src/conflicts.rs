@@ -16,6 +16,7 @@ use sqlx::{Row, SqliteConnection};
 use std::collections::BTreeMap;
 
 /// What kind of conflict a refusal is; decides the choices.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictKind {
@@ -65,6 +66,7 @@ impl ConflictKind {
 }
 
 /// One conflict as shown to the agent.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ConflictView {
     pub id: String,

@@ -8,7 +8,10 @@ use crate::credentials::Credentials;
 use crate::error::{CoreError, Result};
 use crate::outbox::{self, Enqueued, OutboxEntry};
 use crate::profile::{Profile, ProfileConfig};
-use crate::query::{self, ListQuery, SavedSearch, SearchHit, TicketDetail, TicketPage, ViewCount};
+use crate::query::{
+    self, Directory, ListQuery, ListRequest, SavedSearch, SearchHit, TicketDetail, TicketPage,
+    ViewCount,
+};
 use crate::search::SearchQuery;
 use crate::sync::{self, SyncReport};
 use outpost_domain::ids::{ClientId, MessageId, TeamId, TicketId, UserId};
@@ -24,6 +27,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, broadcast};
 
 /// Something the UI should react to.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DeskEvent {
@@ -46,6 +50,7 @@ pub enum DeskEvent {
 }
 
 /// The sync engine's state as the status bar shows it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct SyncState {
     pub online: bool,
@@ -56,7 +61,11 @@ pub struct SyncState {
 }
 
 /// `outpost status`.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, Serialize, Deserialize)]
+// TypeScript knows it as `SyncStatus` (`Status` is the ticket status there); a container
+// rename changes nothing in JSON.
+#[serde(rename = "SyncStatus")]
 pub struct Status {
     pub server: String,
     pub email: String,
@@ -74,6 +83,7 @@ pub struct Status {
 }
 
 /// What an action did locally.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ActionResult {
     pub seq: i64,
@@ -94,6 +104,7 @@ impl From<Enqueued> for ActionResult {
 }
 
 /// Scalar edits of `set`.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct TicketEdit {
     pub subject: Option<String>,
@@ -105,6 +116,7 @@ pub struct TicketEdit {
 }
 
 /// A new ticket.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct NewTicket {
     pub subject: String,
@@ -115,6 +127,17 @@ pub struct NewTicket {
     pub requester_email: Option<String>,
     pub assign_to_me: bool,
     pub tags: Vec<String>,
+}
+
+/// What the settings screen shows.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Settings {
+    /// Size of the local cache on disk (database and write-ahead log).
+    pub cache_bytes: u64,
+    pub profile_dir: String,
+    pub server: String,
+    pub email: String,
 }
 
 pub(crate) struct Inner {
@@ -372,14 +395,7 @@ impl Desk {
         let cursor = state_get(&mut conn, keys::CURSOR).await?;
         let last_sync_at = state_get(&mut conn, keys::LAST_SYNC_AT).await?;
         let bootstrapped = state_get(&mut conn, keys::BOOTSTRAP).await?.as_deref() == Some("done");
-        let cache_bytes = ["", "-wal"]
-            .iter()
-            .filter_map(|suffix| {
-                let mut p = self.inner.cache.path().as_os_str().to_owned();
-                p.push(suffix);
-                std::fs::metadata(p).ok().map(|m| m.len())
-            })
-            .sum();
+        let cache_bytes = self.cache_bytes();
         let s = self.sync_state();
         Ok(Status {
             server: self.inner.config.server.clone(),
@@ -398,7 +414,38 @@ impl Desk {
         })
     }
 
+    /// Bytes of the cache database and its write-ahead log on disk.
+    fn cache_bytes(&self) -> u64 {
+        ["", "-wal"]
+            .iter()
+            .filter_map(|suffix| {
+                let mut p = self.inner.cache.path().as_os_str().to_owned();
+                p.push(suffix);
+                std::fs::metadata(p).ok().map(|m| m.len())
+            })
+            .sum()
+    }
+
+    pub fn settings(&self) -> Settings {
+        Settings {
+            cache_bytes: self.cache_bytes(),
+            profile_dir: self.inner.profile.dir().display().to_string(),
+            server: self.inner.config.server.clone(),
+            email: self.inner.config.email.to_string(),
+        }
+    }
+
     // ---- reads --------------------------------------------------------------------
+
+    /// A ticket list as the app asks for it (search as typed).
+    pub async fn list(&self, req: ListRequest) -> Result<TicketPage> {
+        self.tickets(&ListQuery::try_from(req)?).await
+    }
+
+    /// Agents, teams and tags for the assign and tag pickers.
+    pub async fn directory(&self) -> Result<Directory> {
+        query::directory(self.inner.cache.reader()).await
+    }
 
     pub async fn tickets(&self, q: &ListQuery) -> Result<TicketPage> {
         query::list_tickets(self.inner.cache.reader(), self.me(), q).await

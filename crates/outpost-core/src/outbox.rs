@@ -20,6 +20,7 @@ use sqlx::{Row, SqliteConnection};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Delivery state of one local change, as the agent sees it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
@@ -35,6 +36,7 @@ pub enum Delivery {
 }
 
 /// One outbox row.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OutboxEntry {
     pub seq: i64,

@@ -28,6 +28,7 @@ pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
 
 /// A user as lists and detail views show them.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRef {
     pub id: UserId,
@@ -38,6 +39,7 @@ pub struct UserRef {
 }
 
 /// A team as lists and detail views show them.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamRef {
     pub id: TeamId,
@@ -45,6 +47,7 @@ pub struct TeamRef {
 }
 
 /// One row of a ticket list.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TicketSummary {
     pub id: TicketId,
@@ -75,6 +78,7 @@ pub struct TicketSummary {
 }
 
 /// One page of a ticket list.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TicketPage {
     pub tickets: Vec<TicketSummary>,
@@ -95,6 +99,8 @@ pub struct TicketPage {
 /// - `Search(query)`: a query in the [`crate::search`] language.
 ///
 /// Closed (and on-hold) tickets are in no fixed view; `status:closed` finds them.
+// Serialized as its string form, so TypeScript sees a string.
+#[cfg_attr(feature = "specta", derive(specta::Type), specta(type = String))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum View {
     MyOpen,
@@ -168,6 +174,7 @@ impl<'de> Deserialize<'de> for View {
 }
 
 /// A sidebar entry with its ticket count.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ViewCount {
     pub view: View,
@@ -177,6 +184,7 @@ pub struct ViewCount {
 }
 
 /// Sort order of a ticket list. Every order ends with a stable tie-breaker.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {
@@ -224,6 +232,7 @@ pub struct ListQuery {
 pub use crate::outbox::Delivery;
 
 /// A message of the ticket detail.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageView {
     pub id: MessageId,
@@ -246,6 +255,7 @@ pub struct MessageView {
 }
 
 /// One audit-trail entry with the author resolved.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryView {
     #[serde(flatten)]
@@ -259,6 +269,7 @@ pub struct HistoryView {
 }
 
 /// A participant of the ticket's conversation.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ParticipantView {
     pub user_id: UserId,
@@ -269,6 +280,7 @@ pub struct ParticipantView {
 }
 
 /// A composer draft, one per ticket.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Draft {
     pub ticket_id: TicketId,
@@ -279,6 +291,7 @@ pub struct Draft {
 }
 
 /// Everything the ticket screen shows.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TicketDetail {
     /// The effective ticket. Its `number` is a 0 placeholder while unnumbered: use
@@ -302,6 +315,7 @@ pub struct TicketDetail {
 }
 
 /// Where a search hit matched.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchSource {
@@ -315,6 +329,7 @@ pub enum MatchSource {
 
 /// A piece of a snippet; `hit` parts are the matched words. Kept as parts (not markup)
 /// so the UI renders them as text.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnippetPart {
     pub text: String,
@@ -322,6 +337,7 @@ pub struct SnippetPart {
 }
 
 /// One search result.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SearchHit {
     pub ticket: TicketSummary,
@@ -331,6 +347,7 @@ pub struct SearchHit {
 }
 
 /// A search kept in the sidebar.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedSearch {
     pub id: uuid::Uuid,
@@ -1449,6 +1466,91 @@ pub async fn delete_saved_search(conn: &mut SqliteConnection, id: uuid::Uuid) ->
     Ok(())
 }
 
+/// [`ListQuery`] as the desktop app sends it over IPC: the search as the agent typed
+/// it (parsed here, so the one parser decides what it means). TypeScript knows it as
+/// `ListQuery` (the container rename changes nothing in JSON).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename = "ListQuery")]
+pub struct ListRequest {
+    /// `None`: every ticket (closed ones too).
+    pub view: Option<View>,
+    /// In the [`crate::search`] language; blank means no narrowing.
+    pub search: Option<String>,
+    pub sort: Sort,
+    pub limit: Option<i64>,
+    pub offset: i64,
+}
+
+impl TryFrom<ListRequest> for ListQuery {
+    type Error = CoreError;
+    fn try_from(r: ListRequest) -> Result<Self> {
+        let search = match r.search.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(SearchQuery::parse(text)?),
+        };
+        Ok(ListQuery {
+            view: r.view,
+            search,
+            sort: r.sort,
+            limit: r.limit,
+            offset: r.offset,
+        })
+    }
+}
+
+/// Who and what can be picked in the assign and tag menus.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    /// Support users (agents and admins), by name.
+    pub agents: Vec<UserRef>,
+    /// Teams, by name.
+    pub teams: Vec<TeamRef>,
+    /// Every tag name known to the cache (the tenant's tags and those on tickets),
+    /// sorted.
+    pub tags: Vec<String>,
+}
+
+/// The cached agents, teams and tags.
+pub async fn directory(pool: &SqlitePool) -> Result<Directory> {
+    let rows = sqlx::query(
+        "SELECT id, name, email, json_extract(data, '$.role') AS role FROM users \
+         WHERE json_extract(data, '$.role') IN ('agent', 'admin') \
+         ORDER BY name COLLATE NOCASE, email",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut agents = Vec::with_capacity(rows.len());
+    for row in &rows {
+        agents.extend(user_ref(row, "id", "name", "email", "role")?);
+    }
+    let rows = sqlx::query("SELECT id, name FROM teams ORDER BY name COLLATE NOCASE")
+        .fetch_all(pool)
+        .await?;
+    let mut teams = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let id: String = row.try_get("id")?;
+        teams.push(TeamRef {
+            id: id
+                .parse()
+                .map_err(|_| CoreError::Protocol(format!("cached team id {id:?}")))?,
+            name: row.try_get("name")?,
+        });
+    }
+    // A tag can be on tickets before the tag list itself is pulled (and vice versa).
+    let tags = sqlx::query_scalar(
+        "SELECT name FROM tags UNION SELECT DISTINCT tag FROM ticket_tags ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(Directory {
+        agents,
+        teams,
+        tags,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2132,5 +2234,57 @@ mod tests {
             Err(CoreError::NotFound { .. })
         ));
         tx.commit().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn directory_lists_agents_teams_and_tags() {
+        let (w, team) = seeded().await;
+        w.user(UserId::new(), "ann@customer.test", "Ann", Role::Customer)
+            .await;
+        w.exec(
+            "INSERT INTO tags (id, name, data) VALUES (?, 'unused', '{}')",
+            vec![Some(uuid::Uuid::new_v4().to_string())],
+        )
+        .await;
+        let d = directory(w.pool()).await.unwrap();
+        let emails: Vec<&str> = d.agents.iter().map(|u| u.email.as_str()).collect();
+        assert_eq!(emails, vec!["agent2@demo.test", "me@demo.test"]);
+        assert_eq!(
+            d.teams,
+            vec![TeamRef {
+                id: team,
+                name: "Tier 2".into()
+            }]
+        );
+        assert_eq!(d.tags, vec!["billing", "unused", "vip"]);
+    }
+
+    #[test]
+    fn list_request_parses_its_search() {
+        let q = ListQuery::try_from(ListRequest {
+            view: Some(View::MyOpen),
+            search: Some("tag:billing refund".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(q.view, Some(View::MyOpen));
+        assert_eq!(q.search.unwrap().tags, vec!["billing"]);
+        let blank = ListQuery::try_from(ListRequest {
+            search: Some("  ".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(blank.search, None);
+        assert!(matches!(
+            ListQuery::try_from(ListRequest {
+                search: Some("stauts:open".into()),
+                ..Default::default()
+            }),
+            Err(CoreError::InvalidInput(_))
+        ));
+        let wire: ListRequest =
+            serde_json::from_str(r#"{"view":"tag:vip","sort":"priority_desc"}"#).unwrap();
+        assert_eq!(wire.view, Some(View::Tag("vip".into())));
+        assert_eq!(wire.sort, Sort::PriorityDesc);
     }
 }

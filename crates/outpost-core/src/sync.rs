@@ -32,6 +32,7 @@ fn page_size() -> Option<u32> {
 }
 
 /// What one pass did.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct SyncReport {
     pub pushed: usize,

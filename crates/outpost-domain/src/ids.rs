@@ -9,6 +9,7 @@ use uuid::Uuid;
 macro_rules! uuid_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(transparent)]
         #[schema(value_type = String, format = Uuid)]
@@ -74,6 +75,7 @@ uuid_id!(/// One mutation sent by a sync client.
     MutationId);
 
 /// The per-tenant, gap-free ticket number agents say out loud ("#1042").
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(
     Clone,
     Copy,

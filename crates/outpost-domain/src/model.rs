@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A tenant's support settings (seed 000).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SupportSettings {
     /// Only these users may work the support queue.
@@ -14,6 +15,7 @@ pub struct SupportSettings {
 }
 
 /// A tenant (workspace).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Tenant {
     pub id: TenantId,
@@ -25,6 +27,7 @@ pub struct Tenant {
 }
 
 /// A user as other users see them (no secrets).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
     pub id: UserId,
@@ -40,6 +43,7 @@ pub struct User {
 }
 
 /// A ticketing team (seed 002).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Team {
     pub id: TeamId,
@@ -50,6 +54,7 @@ pub struct Team {
 }
 
 /// A tag; seed 002 addresses tags by id, seed 004 by name.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Tag {
     pub id: TagId,
@@ -70,6 +75,7 @@ pub const VERSIONED_FIELDS: &[&str] = &[
 ];
 
 /// A ticket with everything an agent's list and detail views need.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Ticket {
     pub id: TicketId,
@@ -81,6 +87,8 @@ pub struct Ticket {
     pub priority: Priority,
     #[serde(rename = "type")]
     pub ticket_type: TicketType,
+    // A plain string in TypeScript: `Channel` is a name the Tauri IPC runtime uses.
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub channel: Channel,
     pub requester_id: UserId,
     pub assignee_id: Option<UserId>,
@@ -110,6 +118,7 @@ pub struct Ticket {
 }
 
 /// A conversation participant.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Participant {
     pub user_id: UserId,
@@ -119,6 +128,7 @@ pub struct Participant {
 }
 
 /// The conversation of a ticket.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Conversation {
     pub id: ConversationId,
@@ -131,6 +141,7 @@ pub struct Conversation {
 }
 
 /// A file attached to a message.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
@@ -141,6 +152,7 @@ pub struct Attachment {
 }
 
 /// A message in a conversation.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Message {
     pub id: MessageId,
@@ -159,6 +171,7 @@ pub struct Message {
 }
 
 /// One audit-trail entry: every change to a ticket writes one per field.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     pub id: HistoryId,

@@ -385,6 +385,7 @@ pub struct Rejected {
 }
 
 /// What the agent needs to see and resolve a conflict.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConflictDetails {
     /// For a lost claim: who holds the ticket now, and since when.
@@ -398,6 +399,7 @@ pub struct ConflictDetails {
     pub ticket_status: Option<Status>,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Holder {
     pub user_id: UserId,
@@ -406,6 +408,7 @@ pub struct Holder {
     pub since: DateTime<Utc>,
 }
 
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FieldConflict {
     pub field: String,

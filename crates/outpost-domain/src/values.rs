@@ -28,6 +28,7 @@ macro_rules! string_enum {
         // Wire names are the snake_case variant names; `rename_all` (rather than a
         // per-variant rename) is what the OpenAPI generator reads. A unit test checks
         // that every `$text` equals the serialized name.
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
@@ -170,6 +171,7 @@ fn parse_slug(field: &'static str, s: &str) -> Result<String, InvalidValue> {
 macro_rules! slug_type {
     ($(#[$doc:meta])* $name:ident, $field:literal, [$($known:literal),+ $(,)?]) => {
         $(#[$doc])*
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
         #[serde(transparent)]
         pub struct $name(String);
@@ -222,6 +224,7 @@ slug_type!(
 );
 
 /// A syntactically valid email address, stored lowercase.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(transparent)]
 pub struct EmailAddress(String);

@@ -1,0 +1,84 @@
+use crate::error::AppResult;
+use crate::state::{AppInfo, AppState};
+use outpost_core::Desk;
+use outpost_domain::ids::{TenantId, UserId};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+/// The signed-in account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct Account {
+    pub server: String,
+    pub email: String,
+    pub tenant: TenantId,
+    pub name: String,
+    pub user_id: UserId,
+}
+
+impl Account {
+    fn of(desk: &Desk) -> Self {
+        let c = desk.config();
+        Self {
+            server: c.server.clone(),
+            email: c.email.to_string(),
+            tenant: c.tenant_id,
+            name: c.display_name.clone(),
+            user_id: c.user_id,
+        }
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    state.info().clone()
+}
+
+/// The saved session, opened (offline-capable) and live; `null` when nobody is signed in.
+#[tauri::command]
+#[specta::specta]
+pub async fn session(state: State<'_, AppState>) -> AppResult<Option<Account>> {
+    let desk = state
+        .open_with(|| async {
+            if state.profile().config()?.is_none() {
+                return Ok(None);
+            }
+            Ok(Some(
+                Desk::open(state.profile().clone(), state.creds().clone(), false).await?,
+            ))
+        })
+        .await?;
+    Ok(desk.as_ref().map(Account::of))
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_in(
+    state: State<'_, AppState>,
+    server: String,
+    email: String,
+    password: String,
+    tenant: Option<String>,
+) -> AppResult<Account> {
+    let desk = state
+        .replace_with(|| async {
+            Ok(Desk::login(
+                state.profile().clone(),
+                state.creds().clone(),
+                server.trim(),
+                &email,
+                Some(&password),
+                tenant.as_deref().map(str::trim).filter(|t| !t.is_empty()),
+            )
+            .await?)
+        })
+        .await?;
+    Ok(Account::of(&desk))
+}
+
+/// Sign out; `wipe` also deletes the cache (pending changes included).
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_out(state: State<'_, AppState>, wipe: bool) -> AppResult<()> {
+    Ok(state.take().await?.logout(wipe).await?)
+}

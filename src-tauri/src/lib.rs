@@ -1,0 +1,114 @@
+//! The Outpost desktop shell: Tauri commands over `outpost-core`'s [`Desk`], core
+//! events forwarded to the webview, and the TypeScript bindings generated from both.
+//!
+//! [`Desk`]: outpost_core::Desk
+
+pub mod commands;
+pub mod error;
+pub mod events;
+pub mod state;
+
+use outpost_core::credentials::Credentials;
+use outpost_core::profile::Profile;
+use state::{AppInfo, AppState};
+use std::path::{Path, PathBuf};
+use tauri::{Manager, Runtime};
+use tauri_specta::collect_commands;
+
+/// Every command and event, as registered with Tauri and exported to TypeScript.
+pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
+    use commands::*;
+    tauri_specta::Builder::<R>::new()
+        .commands(collect_commands![
+            session::app_info,
+            session::session,
+            session::sign_in,
+            session::sign_out,
+            sync::sync_status,
+            sync::sync_now,
+            sync::set_offline,
+            sync::outbox,
+            tickets::view_counts,
+            tickets::list_tickets,
+            tickets::ticket_detail,
+            tickets::search,
+            tickets::saved_searches,
+            tickets::save_search,
+            tickets::delete_saved_search,
+            tickets::save_draft,
+            tickets::directory,
+            actions::claim,
+            actions::takeover,
+            actions::assign,
+            actions::update_ticket,
+            actions::tag,
+            actions::send_message,
+            actions::close,
+            actions::reopen,
+            actions::mark_read,
+            actions::create_ticket,
+            conflicts::conflicts,
+            conflicts::resolve_conflict,
+            settings::settings,
+            settings::reset_cache,
+        ])
+        .typ::<outpost_core::DeskEvent>()
+        .constant("DESK_EVENT", events::DESK_EVENT)
+        // Counts, sequence numbers and byte sizes stay far below 2^53.
+        .dangerously_cast_bigints_to_number()
+        // One TypeScript type per Rust type (rather than `X_Serialize` and
+        // `X_Deserialize` variants): every DTO reads the same both ways.
+        .disable_serde_phases()
+}
+
+/// Write the TypeScript bindings to `path`.
+pub fn export_bindings(path: &Path) -> anyhow::Result<()> {
+    specta_builder::<tauri::Wry>()
+        .export(
+            specta_typescript::Typescript::default()
+                .header("// Generated from src-tauri by `make bindings`. Do not edit.\n"),
+            path,
+        )
+        .map_err(|e| anyhow::anyhow!("exporting TypeScript bindings: {e}"))
+}
+
+/// Where the app keeps its profile when no `OUTPOST_PROFILE` is set.
+fn default_profile<R: Runtime>(app: &tauri::App<R>) -> anyhow::Result<Profile> {
+    if let Some(dir) =
+        std::env::var_os(outpost_core::profile::PROFILE_ENV).filter(|v| !v.is_empty())
+    {
+        return Ok(Profile::at(std::path::absolute(PathBuf::from(dir))?));
+    }
+    Ok(Profile::at(app.path().app_data_dir()?.join("profile")))
+}
+
+/// The app on `builder`: commands, events and state. `profile: None` picks
+/// `OUTPOST_PROFILE` or the app data directory.
+pub fn app<R: Runtime>(
+    builder: tauri::Builder<R>,
+    creds: Credentials,
+    profile: Option<Profile>,
+    info: AppInfo,
+) -> tauri::Builder<R> {
+    let specta = specta_builder::<R>();
+    builder
+        .invoke_handler(specta.invoke_handler())
+        .setup(move |app| {
+            specta.mount_events(app);
+            let profile = match profile {
+                Some(p) => p,
+                None => default_profile(app)?,
+            };
+            let handle = app.handle().clone();
+            app.manage(AppState::new(
+                profile,
+                creds,
+                info,
+                Box::new(move |desk| events::forward(handle.clone(), desk)),
+            ));
+            Ok(())
+        })
+}
+
+#[cfg(test)]
+mod bindings_tests;

@@ -1,0 +1,158 @@
+//! What the shell keeps between commands: the profile, the credential store (the OS
+//! keychain in the app, an in-memory store in tests) and the open [`Desk`], if any.
+
+use crate::error::{AppError, AppResult};
+use outpost_core::Desk;
+use outpost_core::credentials::Credentials;
+use outpost_core::profile::Profile;
+use serde::{Deserialize, Serialize};
+use tauri::async_runtime::JoinHandle;
+
+/// Demo credentials shown on the sign-in screen by `make run`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct DemoAccount {
+    pub email: String,
+    pub password: String,
+    pub tenant: String,
+}
+
+/// What the sign-in screen needs before anyone is signed in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+pub struct AppInfo {
+    pub version: String,
+    /// Pre-filled server URL (`OUTPOST_SERVER`).
+    pub default_server: Option<String>,
+    /// Set when `OUTPOST_DEMO=1`.
+    pub demo: Option<DemoAccount>,
+}
+
+impl AppInfo {
+    /// From `OUTPOST_SERVER` and `OUTPOST_DEMO` (what `make run` sets).
+    pub fn from_env() -> Self {
+        let default_server = std::env::var("OUTPOST_SERVER")
+            .ok()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        let demo = (std::env::var("OUTPOST_DEMO").as_deref() == Ok("1")).then(|| DemoAccount {
+            email: "agent1@demo.test".into(),
+            password: "outpost-demo".into(),
+            tenant: "demo".into(),
+        });
+        Self {
+            version: env!("CARGO_PKG_VERSION").into(),
+            default_server,
+            demo,
+        }
+    }
+}
+
+/// Starts forwarding a desk's events to the webview; returns the forwarding task.
+pub type Forwarder = Box<dyn Fn(&Desk) -> JoinHandle<()> + Send + Sync>;
+
+struct Session {
+    desk: Desk,
+    forwarding: JoinHandle<()>,
+}
+
+pub struct AppState {
+    profile: Profile,
+    creds: Credentials,
+    info: AppInfo,
+    forward: Forwarder,
+    /// A mutex rather than a read-write lock: opening and closing a session must not
+    /// interleave, and readers only hold it to clone the desk.
+    session: tokio::sync::Mutex<Option<Session>>,
+}
+
+impl AppState {
+    pub fn new(profile: Profile, creds: Credentials, info: AppInfo, forward: Forwarder) -> Self {
+        Self {
+            profile,
+            creds,
+            info,
+            forward,
+            session: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+
+    pub fn creds(&self) -> &Credentials {
+        &self.creds
+    }
+
+    pub fn info(&self) -> &AppInfo {
+        &self.info
+    }
+
+    /// The signed-in desk, or `not_signed_in`.
+    pub async fn desk(&self) -> AppResult<Desk> {
+        self.session
+            .lock()
+            .await
+            .as_ref()
+            .map(|s| s.desk.clone())
+            .ok_or_else(|| outpost_core::CoreError::NotSignedIn.into())
+    }
+
+    /// The open desk, or the one `open` returns (kept, forwarded and started).
+    pub async fn open_with<F, Fut>(&self, open: F) -> AppResult<Option<Desk>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = AppResult<Option<Desk>>>,
+    {
+        let mut slot = self.session.lock().await;
+        if let Some(s) = slot.as_ref() {
+            return Ok(Some(s.desk.clone()));
+        }
+        let Some(desk) = open().await? else {
+            return Ok(None);
+        };
+        *slot = Some(self.begin(desk.clone()));
+        Ok(Some(desk))
+    }
+
+    /// Replace the session (sign-in): the old desk's engine stops first.
+    pub async fn replace_with<F, Fut>(&self, open: F) -> AppResult<Desk>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = AppResult<Desk>>,
+    {
+        let mut slot = self.session.lock().await;
+        if let Some(old) = slot.take() {
+            old.end().await;
+        }
+        let desk = open().await?;
+        *slot = Some(self.begin(desk.clone()));
+        Ok(desk)
+    }
+
+    /// Close the session (sign-out); returns its desk, engine stopped.
+    pub async fn take(&self) -> AppResult<Desk> {
+        let s = self
+            .session
+            .lock()
+            .await
+            .take()
+            .ok_or(AppError::from(outpost_core::CoreError::NotSignedIn))?;
+        let desk = s.desk.clone();
+        s.end().await;
+        Ok(desk)
+    }
+
+    fn begin(&self, desk: Desk) -> Session {
+        // Subscribe before the engine starts so its first events reach the webview.
+        let forwarding = (self.forward)(&desk);
+        desk.start();
+        Session { desk, forwarding }
+    }
+}
+
+impl Session {
+    async fn end(self) {
+        self.desk.stop().await;
+        self.forwarding.abort();
+    }
+}

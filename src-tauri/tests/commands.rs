@@ -1,0 +1,274 @@
+//! The commands through Tauri's IPC (mock runtime, the app's real capabilities and
+//! `tauri://localhost` origin), against a real `outpost-server` with demo data.
+
+mod support;
+
+use outpost_app::state::AppInfo;
+use outpost_core::credentials::{Credentials, MemoryStore};
+use outpost_core::profile::Profile;
+use serde_json::{Value, json};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::DemoServer;
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::webview::InvokeRequest;
+use tauri::{Listener, WebviewWindow, WebviewWindowBuilder};
+
+struct TestApp {
+    _app: tauri::App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+    events: Arc<Mutex<Vec<Value>>>,
+    _profile: tempfile::TempDir,
+}
+
+fn test_app() -> TestApp {
+    let profile = tempfile::tempdir().unwrap();
+    // The in-memory store stands in for the OS keychain; no OUTPOST_TOKEN.
+    let creds = Credentials::with_env_token(Arc::new(MemoryStore::new()), None);
+    let info = AppInfo {
+        version: "test".into(),
+        default_server: None,
+        demo: None,
+    };
+    let app = outpost_app::app(
+        mock_builder().plugin(tauri_plugin_opener::init()),
+        creds,
+        Some(Profile::at(profile.path().join("p"))),
+        info,
+    )
+    .build(tauri::generate_context!())
+    .unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    app.listen_any(outpost_app::events::DESK_EVENT, move |e| {
+        sink.lock()
+            .unwrap()
+            .push(serde_json::from_str(e.payload()).unwrap());
+    });
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    TestApp {
+        _app: app,
+        window,
+        events,
+        _profile: profile,
+    }
+}
+
+impl TestApp {
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.window,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                // What the webview's origin is on Linux (and macOS).
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.invoke(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} failed: {e}"))
+    }
+
+    fn err_code(&self, cmd: &str, args: Value) -> String {
+        let e = self
+            .invoke(cmd, args)
+            .expect_err(&format!("{cmd} should fail"));
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{e}");
+        e["code"].as_str().unwrap().to_owned()
+    }
+
+    fn sign_in(&self, server: &DemoServer, email: &str) -> Value {
+        self.ok(
+            "sign_in",
+            json!({ "server": server.base, "email": email, "password": "outpost-demo", "tenant": "demo" }),
+        )
+    }
+
+    fn wait_for(&self, what: &str, mut f: impl FnMut(&Self) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !f(self) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn server(tag: &str) -> DemoServer {
+    tauri::async_runtime::block_on(DemoServer::start(tag, 20, 2))
+}
+
+#[test]
+fn sign_in_failures_have_stable_codes() {
+    let app = test_app();
+    assert_eq!(app.ok("session", json!({})), Value::Null);
+    assert_eq!(app.err_code("view_counts", json!({})), "not_signed_in");
+
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let args = json!({ "server": format!("http://127.0.0.1:{port}"), "email": "agent1@demo.test", "password": "outpost-demo", "tenant": null });
+    assert_eq!(app.err_code("sign_in", args), "unreachable");
+
+    let srv = server("app-signin");
+    let args = json!({ "server": srv.base, "email": "agent1@demo.test", "password": "wrong", "tenant": "demo" });
+    assert_eq!(app.err_code("sign_in", args), "invalid_credentials");
+    let args =
+        json!({ "server": srv.base, "email": "not an email", "password": "x", "tenant": null });
+    assert_eq!(app.err_code("sign_in", args), "invalid_input");
+    // Still nobody signed in.
+    assert_eq!(app.ok("session", json!({})), Value::Null);
+    tauri::async_runtime::block_on(srv.stop());
+}
+
+#[test]
+fn triage_offline_then_delivered() {
+    let srv = server("app-triage");
+    let app = test_app();
+    let account = app.sign_in(&srv, "agent1@demo.test");
+    assert_eq!(account["email"], "agent1@demo.test");
+    assert_eq!(
+        app.ok("session", json!({})),
+        account,
+        "session reuses the open desk"
+    );
+
+    // The live engine bootstraps on its own; its events reach the webview.
+    app.wait_for("the first sync", |a| {
+        a.ok("sync_status", json!({}))["bootstrapped"] == true
+    });
+    let events = app.events.lock().unwrap().clone();
+    assert!(
+        events.iter().any(|e| e["type"] == "sync_state"),
+        "sync state forwarded: {events:?}"
+    );
+
+    let counts = app.ok("view_counts", json!({}));
+    assert!(
+        counts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["view"] == "unassigned")
+    );
+    let page = app.ok(
+        "list_tickets",
+        json!({ "query": { "view": "unassigned", "sort": "number_asc", "limit": 5 } }),
+    );
+    let first = &page["tickets"][0];
+    assert!(page["total"].as_i64().unwrap() > 0);
+    assert_eq!(first["assignee"], Value::Null);
+    let number = first["number"].as_i64().unwrap().to_string();
+    let bad = app.err_code(
+        "list_tickets",
+        json!({ "query": { "search": "stauts:open" } }),
+    );
+    assert_eq!(bad, "invalid_input");
+
+    let detail = app.ok("ticket_detail", json!({ "ticket": number }));
+    assert_eq!(detail["number"].as_i64().unwrap().to_string(), number);
+    assert_eq!(
+        app.err_code("ticket_detail", json!({ "ticket": "999999" })),
+        "not_found"
+    );
+
+    // Offline: the actions are kept and shown pending.
+    app.ok("set_offline", json!({ "offline": true }));
+    app.ok("claim", json!({ "ticket": number }));
+    let sent = app.ok(
+        "send_message",
+        json!({ "ticket": number, "text": "On it", "internal": false }),
+    );
+    assert_eq!(app.err_code("sync_now", json!({})), "offline");
+    let detail = app.ok("ticket_detail", json!({ "ticket": number }));
+    assert_eq!(detail["assignee"]["email"], "agent1@demo.test");
+    assert!(detail["pending"].as_i64().unwrap() >= 2);
+    let mine = detail["conversation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == sent["message_id"])
+        .unwrap()
+        .clone();
+    assert_eq!(mine["delivery"], "pending");
+
+    // Back online: delivered once, confirmed by the server.
+    app.ok("set_offline", json!({ "offline": false }));
+    app.wait_for("delivery", |a| {
+        let d = a.ok("ticket_detail", json!({ "ticket": number }));
+        d["pending"] == 0
+            && d["conversation"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["id"] == sent["message_id"] && m["delivery"].is_null())
+    });
+    let d = app.ok("ticket_detail", json!({ "ticket": number }));
+    let copies = d["conversation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["content"] == "On it")
+        .count();
+    assert_eq!(copies, 1);
+    assert!(
+        app.events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "delivered"),
+        "delivery forwarded"
+    );
+    let directory = app.ok("directory", json!({}));
+    assert!(
+        directory["agents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["email"] == "agent2@demo.test")
+    );
+
+    app.ok("sign_out", json!({ "wipe": true }));
+    assert_eq!(app.ok("session", json!({})), Value::Null);
+    assert_eq!(
+        app.err_code("claim", json!({ "ticket": number })),
+        "not_signed_in"
+    );
+    tauri::async_runtime::block_on(srv.stop());
+}
+
+#[test]
+fn capabilities_refuse_what_is_not_granted() {
+    let app = test_app();
+    // Granted: an app command.
+    assert!(app.invoke("app_info", json!({})).is_ok());
+    // Not granted: opening a local path, and a URL outside http(s)/mailto.
+    let e = app
+        .invoke("plugin:opener|open_path", json!({ "path": "/etc/passwd" }))
+        .unwrap_err();
+    assert!(e.to_string().contains("not allowed"), "{e}");
+    let e = app
+        .invoke(
+            "plugin:opener|open_url",
+            json!({ "url": "file:///etc/passwd" }),
+        )
+        .unwrap_err();
+    assert!(e.to_string().contains("not allowed"), "{e}");
+    // Core window control the UI has no use for.
+    let e = app
+        .invoke("plugin:window|close", json!({ "label": "main" }))
+        .unwrap_err();
+    assert!(e.to_string().contains("not allowed"), "{e}");
+}
