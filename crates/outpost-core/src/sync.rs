@@ -6,7 +6,7 @@
 
 use crate::cache::{apply, keys, state_get, state_set};
 use crate::client::ServerClient;
-use crate::desk::{Desk, DeskEvent};
+use crate::desk::{Desk, DeskEvent, SyncState};
 use crate::error::{CoreError, Result};
 use crate::outbox;
 use outpost_domain::ids::TicketId;
@@ -53,20 +53,26 @@ pub async fn pass(desk: &Desk) -> Result<SyncReport> {
     let result = exchange(desk, &srv).await;
     desk.set_sync_state(|s| {
         s.syncing = false;
-        match &result {
-            Ok(_) => {
-                s.online = true;
-                s.last_error = None;
-                s.last_error_code = None;
-            }
-            Err(e) => {
-                s.online = !e.is_transient() && !matches!(e, CoreError::Unreachable { .. });
-                s.last_error = Some(e.to_string());
-                s.last_error_code = Some(e.code().to_owned());
-            }
-        }
+        record_outcome(s, result.as_ref().err());
     });
     result
+}
+
+/// What the status bar shows after talking to the server: online unless the server
+/// could not be reached (or answered with a transient failure).
+fn record_outcome(s: &mut SyncState, error: Option<&CoreError>) {
+    match error {
+        None => {
+            s.online = true;
+            s.last_error = None;
+            s.last_error_code = None;
+        }
+        Some(e) => {
+            s.online = !e.is_transient() && !matches!(e, CoreError::Unreachable { .. });
+            s.last_error = Some(e.to_string());
+            s.last_error_code = Some(e.code().to_owned());
+        }
+    }
 }
 
 async fn exchange(desk: &Desk, srv: &ServerClient) -> Result<SyncReport> {
@@ -330,7 +336,12 @@ pub async fn run(desk: Desk) {
         };
         let ready = match connected {
             Ok(rx) => pass(&desk).await.map(|_| rx),
-            Err(e) => Err(e),
+            Err(e) => {
+                // The live stream could not even be opened (server down, no network):
+                // the status bar must say so, as a failed pass would.
+                desk.set_sync_state(|s| record_outcome(s, Some(&e)));
+                Err(e)
+            }
         };
         match ready {
             Ok(mut rx) => {
