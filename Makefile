@@ -21,13 +21,16 @@ OUTPOST_DEMO_DB ?= $(HOME)/.local/share/outpost/demo.db
 # Desktop-app targets (UI, Tauri shell, end-to-end) live in mk/*.mk, one file per part.
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help run build test test-rust keyring-test lint fmt fmt-check clippy schemathesis bench bench-client openapi clean-db
+.PHONY: help run demo-server build test test-rust keyring-test lint fmt fmt-check clippy schemathesis bench bench-client openapi clean-db
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## /  \1\t/' | expand -t 16
 
-run: ## Start the demo server on 127.0.0.1:8080 (demo data in ~/.local/share/outpost/demo.db)
-	@OUTPOST_DEMO_DB="$(OUTPOST_DEMO_DB)" scripts/run-demo.sh
+run: ## Build the desktop app and open it against a local demo server (started on 127.0.0.1:8080 unless one runs)
+	@OUTPOST_DEMO_DB="$(OUTPOST_DEMO_DB)" scripts/run-app.sh
+
+demo-server: ## Only the demo server, in the foreground, on 127.0.0.1:8080 (demo data in ~/.local/share/outpost/demo.db)
+	@OUTPOST_DEMO_DB="$(OUTPOST_DEMO_DB)" scripts/demo-server.sh
 
 build: ## Build every crate
 	$(CARGO) build --workspace

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make run` until the desktop app exists: build the server, fill a demo database on
-# first use, print the demo accounts and serve on 127.0.0.1:8080 (Ctrl-C stops it).
+# `make demo-server`: build the server, fill a demo database on first use, print the
+# demo accounts and serve on 127.0.0.1:8080 in the foreground (Ctrl-C stops it).
+# `make run` starts the same server in the background and opens the desktop app.
 #
 # Environment:
 #   OUTPOST_DEMO_DB       SQLite file to use (default ~/.local/share/outpost/demo.db)

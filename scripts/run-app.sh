@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `make run`: install what is missing, build the UI, the server and the desktop app,
+# start a demo server on embedded SQLite (unless something already answers on the
+# port), and open the app pointed at it with the demo credentials on its sign-in
+# screen. Closing the app stops the server this script started.
+#
+# Environment:
+#   OUTPOST_DEMO_DB       SQLite file of the demo server (default ~/.local/share/outpost/demo.db)
+#   OUTPOST_DEMO_BIND     address to serve on (default 127.0.0.1:8080)
+#   OUTPOST_DEMO_TICKETS  tickets per tenant on first use (default 2000)
+#   OUTPOST_PROFILE       the app's profile directory (default: the app's data directory)
+#   CARGO_TARGET_DIR      build cache (default /var/tmp/outpost-target)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/outpost-target}"
+db="${OUTPOST_DEMO_DB:-$HOME/.local/share/outpost/demo.db}"
+bind="${OUTPOST_DEMO_BIND:-127.0.0.1:8080}"
+host="${bind%:*}"
+port="${bind##*:}"
+log_file="$(dirname "$db")/demo-server.log"
+
+say() { echo "run: $*"; }
+
+if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
+    echo "run: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the app cannot open a window." >&2
+    echo "run: on a headless machine use \`xvfb-run -a make run\`, or \`make demo-server\` for the server alone." >&2
+    exit 2
+fi
+
+# shellcheck source=install-deps.sh
+source scripts/install-deps.sh
+install_deps app
+
+say "building the UI"
+make --no-print-directory ui-build
+say "building outpost-server and the desktop app"
+cargo build --quiet -p outpost-server --bin outpost-server -p outpost-app
+server="$CARGO_TARGET_DIR/debug/outpost-server"
+app="$CARGO_TARGET_DIR/debug/outpost-app"
+
+listening() { (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; }
+
+server_pid=""
+stop_server() {
+    if [[ -n "$server_pid" ]]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+}
+trap stop_server EXIT
+
+if listening; then
+    # Most likely a demo server from an earlier `make run` or `make demo-server`.
+    say "something already listens on $bind; using it"
+else
+    mkdir -p "$(dirname "$db")"
+    url="sqlite://$db?mode=rwc"
+    if [[ ! -e "$db" ]]; then
+        say "creating demo data in $db (first run)"
+        OUTPOST_LOG=warn "$server" demo --database-url "$url" \
+            --tickets "${OUTPOST_DEMO_TICKETS:-2000}" >/dev/null
+    fi
+    say "starting the demo server on http://$bind (log: $log_file)"
+    OUTPOST_LOG="${OUTPOST_LOG:-warn}" "$server" serve --database-url "$url" --bind "$bind" \
+        >"$log_file" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 100); do
+        listening && break
+        if ! kill -0 "$server_pid" 2>/dev/null; then
+            echo "run: the demo server exited; see $log_file" >&2
+            tail -n 20 "$log_file" >&2
+            exit 2
+        fi
+        sleep 0.1
+    done
+fi
+
+say "opening Outpost (demo accounts: agent1@demo.test … agent3@demo.test, password outpost-demo)"
+OUTPOST_SERVER="http://$bind" OUTPOST_DEMO=1 "$app"
