@@ -47,3 +47,13 @@ export function ticketKey(t: { id: string; number: number | null }): string {
 export function ticketLabel(t: { number: number | null }): string {
   return t.number !== null ? `#${t.number}` : 'new';
 }
+
+/** `one` when `n` is 1, else `many` (English plural: "1 conflict", "2 conflicts", "0 conflicts"). */
+export function plural(n: number, one: string, many: string = `${one}s`): string {
+  return n === 1 ? one : many;
+}
+
+/** "1 conflict", "2 conflicts" (the number as the locale writes it). */
+export function count(n: number, one: string, many?: string): string {
+  return `${n.toLocaleString()} ${plural(n, one, many)}`;
+}

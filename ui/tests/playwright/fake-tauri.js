@@ -226,7 +226,7 @@
     close: ({ ticket }) => act(resolve(ticket), (t) => { t.status = 'closed'; }),
     reopen: ({ ticket }) => act(resolve(ticket), (t) => { t.status = 'open'; }),
     mark_read: () => null,
-    create_ticket: ({ new: n }) => {
+    create_ticket: ({ newTicket: n }) => {
       if (!n.subject.trim()) throw { code: 'invalid_input', message: 'the subject cannot be empty' };
       // The core resolves the requester in the cached directory; an unknown address is refused.
       if (n.requester_email && ![ME, A2, CUSTOMER].some((u) => u.email === n.requester_email)) throw { code: 'not_found', message: `user not found: ${n.requester_email}` };
@@ -243,6 +243,21 @@
     reset_cache: () => null,
     'plugin:opener|open_url': () => null,
   };
+
+  // The argument names of each command as the generated bindings.ts sends them
+  // (run.mjs reads them from that file into window.__FAKE_ARGS__). Like Tauri, a call
+  // missing one is refused with a plain string, so a renamed argument on the Rust side
+  // (`new` -> `newTicket`) fails here as it would in the app.
+  const ARGS = window.__FAKE_ARGS__ || {};
+  function checkArgs(cmd, args) {
+    const want = ARGS[cmd];
+    if (!want) return;
+    for (const key of want) {
+      if (!(key in args)) throw `invalid args \`${key}\` for command \`${cmd}\`: command ${cmd} missing required key ${key}`;
+    }
+    const extra = Object.keys(args).filter((k) => !want.includes(k));
+    if (extra.length) throw `fake shell: ${cmd} got arguments the bindings never send: ${extra.join(', ')}`;
+  }
 
   const callbacks = new Map();
   const listeners = new Map();
@@ -281,6 +296,7 @@
       calls.push({ cmd, args: JSON.parse(JSON.stringify(args || {})) });
       const h = handlers[cmd];
       if (!h) throw { code: 'internal', message: `fake shell has no command ${cmd}` };
+      checkArgs(cmd, JSON.parse(JSON.stringify(args || {})));
       await new Promise((r) => setTimeout(r, 1));
       return h(args || {});
     },

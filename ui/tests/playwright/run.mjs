@@ -12,6 +12,16 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, '../../dist');
 const out = join(here, '../../test-results');
 const fake = await readFile(join(here, 'fake-tauri.js'), 'utf8');
+// Each command's argument names, read from the generated bindings so the fake shell
+// refuses the names the Rust side does not take (see checkArgs in fake-tauri.js).
+const bindings = await readFile(join(here, '../../src/lib/backend/bindings.ts'), 'utf8');
+const commandArgs = Object.fromEntries(
+  [...bindings.matchAll(/__TAURI_INVOKE(?:<[^>]*>)?\("(\w+)"(?:, \{ ([^}]*) \})?\)/g)].map(([, cmd, list]) => [
+    cmd,
+    list ? list.split(',').map((a) => a.trim()).filter(Boolean) : [],
+  ]),
+);
+assert.ok(commandArgs.create_ticket?.includes('newTicket'), `bindings.ts parsed: ${JSON.stringify(commandArgs)}`);
 await mkdir(out, { recursive: true });
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
@@ -40,7 +50,7 @@ async function open(config = {}, { colorScheme = 'light' } = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.addInitScript(`window.__FAKE_CONFIG__ = ${JSON.stringify(config)};\n${fake}`);
+  await page.addInitScript(`window.__FAKE_CONFIG__ = ${JSON.stringify(config)};\nwindow.__FAKE_ARGS__ = ${JSON.stringify(commandArgs)};\n${fake}`);
   await page.goto(url);
   page.errors = errors;
   lastPage = page;
@@ -311,6 +321,8 @@ test('conflict center lists conflicts and resolves with a choice', async () => {
   const page = await open({ tickets: 50 });
   await main(page);
   assert.equal((await page.textContent(tid('sync-conflict-count'))).trim(), '2');
+  const bar = `button:has(${tid('sync-conflict-count')})`;
+  assert.equal((await page.textContent(bar)).replace(/\s+/g, ' ').trim(), '2 conflicts');
   await page.click(tid('conflicts-open'));
   await page.waitForSelector(tid('conflict-center'));
   assert.equal(await page.$$eval(tid('conflict-item'), (e) => e.length), 2);
@@ -321,6 +333,8 @@ test('conflict center lists conflicts and resolves with a choice', async () => {
   await page.waitForFunction(() => document.querySelectorAll('[data-testid="conflict-item"]').length === 1);
   await page.keyboard.press('Escape');
   await page.waitForSelector(tid('conflict-center'), { state: 'detached' });
+  // The status bar says "1 conflict", not "1 conflicts".
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.replace(/\s+/g, ' ').trim() === '1 conflict', bar);
 });
 
 test('status bar, settings, palette and help render; sync now and work offline call the shell', async () => {
@@ -435,7 +449,7 @@ test('the new-ticket dialog sends the NewTicket as filled in and opens the unnum
   await page.waitForSelector(tid('create-ticket'), { state: 'detached' });
   const sent = (await calls(page, 'create_ticket')).at(-1);
   assert.deepEqual(sent, {
-    new: {
+    newTicket: {
       subject: 'Printer on fire',
       description: 'Smoke from tray 2.',
       priority: 'high',

@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import type { Backend } from '../../src/lib/backend';
-import type { SavedSearch, Status, TicketSummary, ViewCount } from '../../src/lib/backend';
+import type { SavedSearch, SyncStatus, TicketSummary, ViewCount } from '../../src/lib/backend';
 
 export function summary(n: number, over: Partial<TicketSummary> = {}): TicketSummary {
   return {
@@ -24,7 +24,7 @@ export function summary(n: number, over: Partial<TicketSummary> = {}): TicketSum
   };
 }
 
-export const status: Status = {
+export const status: SyncStatus = {
   server: 'http://s',
   email: 'a@demo.test',
   user_id: 'me',

@@ -214,7 +214,9 @@ describe('desk events', () => {
     app.handle({ type: 'conflicts', ids: ['c1'] });
     await vi.advanceTimersByTimeAsync(0);
     expect(api.conflicts).toHaveBeenCalledWith(true);
-    expect(app.toasts.items.length).toBe(1);
+    expect(app.toasts.items.map((t) => t.text)).toEqual(['1 new conflict needs you']);
+    app.handle({ type: 'conflicts', ids: ['c2', 'c3'] });
+    expect(app.toasts.items.at(-1)?.text).toBe('2 new conflicts need you');
   });
 
   it('runs keyboard actions against the selected ticket', async () => {

@@ -1,30 +1,13 @@
 // The one module the UI reaches the Rust shell through. Components and stores call
-// these functions; nothing else imports @tauri-apps/api.
-import { invoke } from '@tauri-apps/api/core';
+// these functions; nothing else imports @tauri-apps/api or the generated bindings.
+// The commands and DTO types come from bindings.ts, generated from src-tauri by
+// tauri-specta, so a renamed argument or a changed field fails svelte-check here
+// instead of failing at run time in the app.
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { openUrl } from '@tauri-apps/plugin-opener';
-import type {
-  Account,
-  ActionResult,
-  AppInfo,
-  ConflictView,
-  DeskEvent,
-  Directory,
-  ListQuery,
-  NewTicket,
-  OutboxEntry,
-  SavedSearch,
-  SearchHit,
-  Settings,
-  Status,
-  SyncReport,
-  TicketDetail,
-  TicketEdit,
-  TicketPage,
-  ViewCount,
-} from './types';
+import { commands, DESK_EVENT, type DeskEvent, type AppError as WireError } from './bindings';
 
-export type * from './types';
+export type * from './bindings';
 
 /** A failed command: `code` is the core's stable error code the UI branches on. */
 export class AppError extends Error {
@@ -36,74 +19,103 @@ export class AppError extends Error {
   }
 }
 
+function isWireError(e: unknown): e is WireError {
+  return !!e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string';
+}
+
 function toAppError(e: unknown): AppError {
   if (e instanceof AppError) return e;
-  if (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string') {
-    const o = e as { code: string; message?: unknown };
-    return new AppError(o.code, typeof o.message === 'string' ? o.message : o.code);
-  }
+  if (isWireError(e)) return new AppError(e.code, typeof e.message === 'string' ? e.message : e.code);
   if (typeof e === 'string') return new AppError('internal', e);
   return new AppError('internal', e instanceof Error ? e.message : String(e));
 }
 
-async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+type Outcome<T> = { status: 'ok'; data: T } | { status: 'error'; error: WireError };
+
+/**
+ * A command returning `Result<T, AppError>`: the generated wrapper turns a serialized
+ * error into `{ status: 'error' }` but rethrows anything else (an `Error` from the IPC
+ * layer, e.g. a missing argument); both end up as a thrown `AppError`.
+ */
+async function unwrap<T>(run: () => Promise<Outcome<T>>): Promise<T> {
+  let out: Outcome<T>;
   try {
-    return await invoke<T>(cmd, args);
+    out = await run();
+  } catch (e) {
+    throw toAppError(e);
+  }
+  if (out.status === 'error') throw toAppError(out.error);
+  return out.data;
+}
+
+/** A command whose Rust side returns `()` (sent as `null`): callers get `void`. */
+async function done(run: () => Promise<Outcome<null>>): Promise<void> {
+  await unwrap(run);
+}
+
+/** A command that cannot fail on the Rust side; IPC failures still become `AppError`. */
+async function infallible<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
   } catch (e) {
     throw toAppError(e);
   }
 }
 
+const c = commands;
+
 export const backend = {
-  appInfo: () => call<AppInfo>('app_info'),
-  session: () => call<Account | null>('session'),
+  appInfo: () => infallible(() => c.appInfo()),
+  session: () => unwrap(() => c.session()),
   signIn: (server: string, email: string, password: string, tenant: string | null) =>
-    call<Account>('sign_in', { server, email, password, tenant }),
-  signOut: (wipe: boolean) => call<void>('sign_out', { wipe }),
+    unwrap(() => c.signIn(server, email, password, tenant)),
+  signOut: (wipe: boolean) => done(() => c.signOut(wipe)),
 
-  syncStatus: () => call<Status>('sync_status'),
-  syncNow: () => call<SyncReport>('sync_now'),
-  setOffline: (offline: boolean) => call<void>('set_offline', { offline }),
-  outbox: (limit: number) => call<OutboxEntry[]>('outbox', { limit }),
+  syncStatus: () => unwrap(() => c.syncStatus()),
+  syncNow: () => unwrap(() => c.syncNow()),
+  setOffline: (offline: boolean) => done(() => c.setOffline(offline)),
+  outbox: (limit: number) => unwrap(() => c.outbox(limit)),
 
-  viewCounts: () => call<ViewCount[]>('view_counts'),
-  listTickets: (query: ListQuery) => call<TicketPage>('list_tickets', { query }),
-  ticketDetail: (ticket: string) => call<TicketDetail>('ticket_detail', { ticket }),
-  search: (text: string, limit: number) => call<SearchHit[]>('search', { text, limit }),
-  savedSearches: () => call<SavedSearch[]>('saved_searches'),
-  saveSearch: (name: string, text: string) => call<SavedSearch>('save_search', { name, text }),
-  deleteSavedSearch: (id: string) => call<void>('delete_saved_search', { id }),
+  viewCounts: () => unwrap(() => c.viewCounts()),
+  listTickets: (query: Parameters<typeof c.listTickets>[0]) => unwrap(() => c.listTickets(query)),
+  ticketDetail: (ticket: string) => unwrap(() => c.ticketDetail(ticket)),
+  search: (text: string, limit: number) => unwrap(() => c.search(text, limit)),
+  savedSearches: () => unwrap(() => c.savedSearches()),
+  saveSearch: (name: string, text: string) => unwrap(() => c.saveSearch(name, text)),
+  deleteSavedSearch: (id: string) => done(() => c.deleteSavedSearch(id)),
   saveDraft: (ticket: string, body: string, internal: boolean) =>
-    call<void>('save_draft', { ticket, body, internal }),
-  directory: () => call<Directory>('directory'),
+    done(() => c.saveDraft(ticket, body, internal)),
+  directory: () => unwrap(() => c.directory()),
 
-  claim: (ticket: string) => call<ActionResult>('claim', { ticket }),
-  takeover: (ticket: string) => call<ActionResult>('takeover', { ticket }),
+  claim: (ticket: string) => unwrap(() => c.claim(ticket)),
+  takeover: (ticket: string) => unwrap(() => c.takeover(ticket)),
+  /** `assigneeEmail` / `team`: `null` leaves it, `""` clears it. */
   assign: (ticket: string, assigneeEmail: string | null, team: string | null) =>
-    call<ActionResult>('assign', { ticket, assigneeEmail, team }),
-  updateTicket: (ticket: string, edit: TicketEdit) =>
-    call<ActionResult>('update_ticket', { ticket, edit }),
-  tag: (ticket: string, tag: string, add: boolean) => call<ActionResult>('tag', { ticket, tag, add }),
+    unwrap(() => c.assign(ticket, assigneeEmail, team)),
+  updateTicket: (ticket: string, edit: Parameters<typeof c.updateTicket>[1]) =>
+    unwrap(() => c.updateTicket(ticket, edit)),
+  tag: (ticket: string, tag: string, add: boolean) => unwrap(() => c.tag(ticket, tag, add)),
   sendMessage: (ticket: string, text: string, internal: boolean) =>
-    call<ActionResult>('send_message', { ticket, text, internal }),
-  close: (ticket: string, note: string | null) => call<ActionResult>('close', { ticket, note }),
-  reopen: (ticket: string) => call<ActionResult>('reopen', { ticket }),
-  markRead: (ticket: string) => call<ActionResult | null>('mark_read', { ticket }),
-  createTicket: (ticket: NewTicket) => call<ActionResult>('create_ticket', { new: ticket }),
+    unwrap(() => c.sendMessage(ticket, text, internal)),
+  close: (ticket: string, note: string | null) => unwrap(() => c.close(ticket, note)),
+  reopen: (ticket: string) => unwrap(() => c.reopen(ticket)),
+  markRead: (ticket: string) => unwrap(() => c.markRead(ticket)),
+  createTicket: (ticket: Parameters<typeof c.createTicket>[0]) => unwrap(() => c.createTicket(ticket)),
 
-  conflicts: (openOnly: boolean) => call<ConflictView[]>('conflicts', { openOnly }),
-  resolveConflict: (id: string, choice: string) =>
-    call<ActionResult[]>('resolve_conflict', { id, choice }),
+  conflicts: (openOnly: boolean) => unwrap(() => c.conflicts(openOnly)),
+  resolveConflict: (id: string, choice: string) => unwrap(() => c.resolveConflict(id, choice)),
 
-  settings: () => call<Settings>('settings'),
-  resetCache: () => call<void>('reset_cache'),
+  settings: () => unwrap(() => c.settings()),
+  resetCache: () => done(() => c.resetCache()),
 };
 
 export type Backend = typeof backend;
 
 /** Subscribe to the core's sync events; resolves to the unsubscribe function. */
 export function onDeskEvent(cb: (e: DeskEvent) => void): Promise<UnlistenFn> {
-  return listen<DeskEvent>('desk-event', (ev) => cb(ev.payload));
+  // bindings.ts exports the event's name (DESK_EVENT) and payload type but no typed
+  // listener helper, so the plain event API is used with the generated pieces.
+  return listen<DeskEvent>(DESK_EVENT, (ev) => cb(ev.payload));
 }
 
 /** Schemes a link in a message may open in the system browser. */

@@ -1,5 +1,5 @@
 import { backend, onDeskEvent, type Backend, type DeskEvent, type TicketEdit } from '../backend';
-import { ticketKey } from '../format';
+import { count, plural, ticketKey } from '../format';
 import type { Action } from '../keymap';
 import { ConflictStore } from './conflicts.svelte';
 import { DetailStore } from './detail.svelte';
@@ -90,7 +90,7 @@ export class AppState {
       case 'conflicts':
         void this.conflicts.refresh().catch(() => undefined);
         this.#schedule();
-        if (e.ids.length) this.toasts.push(`${e.ids.length} new conflict(s) need you`, 'info');
+        if (e.ids.length) this.toasts.push(`${count(e.ids.length, 'new conflict', 'new conflicts')} ${plural(e.ids.length, 'needs', 'need')} you`, 'info');
         break;
       case 'delivered':
       case 'assigned':

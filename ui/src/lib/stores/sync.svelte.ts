@@ -1,4 +1,4 @@
-import { backend, type Backend, type DeskEvent, type Status } from '../backend';
+import { backend, type Backend, type DeskEvent, type SyncStatus } from '../backend';
 
 /** The status bar and the first-sync screen. */
 export class SyncStore {
@@ -18,7 +18,7 @@ export class SyncStore {
 
   constructor(private api: Backend = backend) {}
 
-  apply(s: Status): void {
+  apply(s: SyncStatus): void {
     this.online = s.online;
     this.lastSyncAt = s.last_sync_at;
     this.pending = s.pending;
