@@ -43,9 +43,9 @@ fn every_command_has_a_permission() {
     crate::export_bindings(&path).unwrap();
     let ts = std::fs::read_to_string(&path).unwrap();
     let registered: std::collections::BTreeSet<String> = ts
-        .split("TAURI_INVOKE(\"")
-        .skip(1)
-        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .split("__TAURI_INVOKE")
+        .skip(2) // the import line
+        .map(|rest| rest.split('"').nth(1).unwrap().to_owned())
         .collect();
     let listed: std::collections::BTreeSet<String> = crate::commands::COMMANDS
         .iter()

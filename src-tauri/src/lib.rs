@@ -12,7 +12,7 @@ use outpost_core::credentials::Credentials;
 use outpost_core::profile::Profile;
 use state::{AppInfo, AppState};
 use std::path::{Path, PathBuf};
-use tauri::{Manager, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::collect_commands;
 
 /// Every command and event, as registered with Tauri and exported to TypeScript.
@@ -82,7 +82,29 @@ fn default_profile<R: Runtime>(app: &tauri::App<R>) -> anyhow::Result<Profile> {
     Ok(Profile::at(app.path().app_data_dir()?.join("profile")))
 }
 
-/// The app on `builder`: commands, events and state. `profile: None` picks
+/// The app's commands on `builder` (what tests build on the mock runtime).
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(specta_builder::<R>().invoke_handler())
+}
+
+/// Give the built app its state: the profile, the credential store and the event
+/// forwarding of every desk it opens.
+pub fn install<R: Runtime>(
+    app: &AppHandle<R>,
+    creds: Credentials,
+    profile: Profile,
+    info: AppInfo,
+) {
+    let handle = app.clone();
+    app.manage(AppState::new(
+        profile,
+        creds,
+        info,
+        Box::new(move |desk| events::forward(handle.clone(), desk)),
+    ));
+}
+
+/// The app on `builder`, state installed at setup. `profile: None` picks
 /// `OUTPOST_PROFILE` or the app data directory.
 pub fn app<R: Runtime>(
     builder: tauri::Builder<R>,
@@ -90,24 +112,14 @@ pub fn app<R: Runtime>(
     profile: Option<Profile>,
     info: AppInfo,
 ) -> tauri::Builder<R> {
-    let specta = specta_builder::<R>();
-    builder
-        .invoke_handler(specta.invoke_handler())
-        .setup(move |app| {
-            specta.mount_events(app);
-            let profile = match profile {
-                Some(p) => p,
-                None => default_profile(app)?,
-            };
-            let handle = app.handle().clone();
-            app.manage(AppState::new(
-                profile,
-                creds,
-                info,
-                Box::new(move |desk| events::forward(handle.clone(), desk)),
-            ));
-            Ok(())
-        })
+    with_commands(builder).setup(move |app| {
+        let profile = match profile {
+            Some(p) => p,
+            None => default_profile(app)?,
+        };
+        install(app.handle(), creds, profile, info);
+        Ok(())
+    })
 }
 
 #[cfg(test)]

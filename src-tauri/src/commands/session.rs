@@ -30,8 +30,9 @@ impl Account {
 
 #[tauri::command]
 #[specta::specta]
-pub fn app_info(state: State<'_, AppState>) -> AppInfo {
-    state.info().clone()
+pub fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
+    // A result like every other command, so the UI unwraps them all the same way.
+    Ok(state.info().clone())
 }
 
 /// The saved session, opened (offline-capable) and live; `null` when nobody is signed in.

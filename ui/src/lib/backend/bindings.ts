@@ -6,7 +6,7 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
-	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
+	appInfo: () => typedError<AppInfo, AppError>(__TAURI_INVOKE("app_info")),
 	/**  The saved session, opened (offline-capable) and live; `null` when nobody is signed in. */
 	session: () => typedError<Account | null, AppError>(__TAURI_INVOKE("session")),
 	signIn: (server: string, email: string, password: string, tenant: string | null) => typedError<Account, AppError>(__TAURI_INVOKE("sign_in", { server, email, password, tenant })),
