@@ -54,18 +54,10 @@ async function done(run: () => Promise<Outcome<null>>): Promise<void> {
 }
 
 /** A command that cannot fail on the Rust side; IPC failures still become `AppError`. */
-async function infallible<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (e) {
-    throw toAppError(e);
-  }
-}
-
 const c = commands;
 
 export const backend = {
-  appInfo: () => infallible(() => c.appInfo()),
+  appInfo: () => unwrap(() => c.appInfo()),
   session: () => unwrap(() => c.session()),
   signIn: (server: string, email: string, password: string, tenant: string | null) =>
     unwrap(() => c.signIn(server, email, password, tenant)),
