@@ -35,7 +35,8 @@ demo-server: ## Only the demo server, in the foreground, on 127.0.0.1:8080 (demo
 build: ## Build every crate
 	$(CARGO) build --workspace
 
-test: fmt-check clippy test-rust keyring-test ui-build ui-test ui-playwright schemathesis ## Formatting, clippy, every test suite, the real-keychain test, the UI's checks, schemathesis
+# ui-build comes before the Rust steps: the app crate embeds ui/dist when it compiles.
+test: fmt-check ui-build bindings-check clippy test-rust keyring-test ui-test ui-playwright app-e2e schemathesis ## Formatting, UI build, bindings drift, clippy, every test suite, the real-keychain test, the UI's checks, the end-to-end test in the real app, schemathesis
 
 test-rust: ## Rust test suites (nextest when installed, else cargo test); needs PostgreSQL
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
