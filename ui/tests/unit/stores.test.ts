@@ -232,6 +232,30 @@ describe('desk events', () => {
   });
 });
 
+describe('keyboard walk', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('j/k only move the selection until a ticket is open, then the detail follows', async () => {
+    const { api } = fakeBackend(5);
+    api.ticketDetail.mockImplementation(async (key: string) => ({ ticket: { id: `t-${key}` }, number: Number(key), messages: [], history: [] }) as never);
+    const app = new AppState(api);
+    await app.list.show('unassigned');
+    app.runAction('next');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.ticketDetail, 'no ticket is open: j must not load one').not.toHaveBeenCalled();
+    app.runAction('open');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.ticketDetail).toHaveBeenCalledTimes(1);
+    app.runAction('next');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.ticketDetail, 'reading a ticket, j opens the next one').toHaveBeenCalledTimes(2);
+    app.runAction('prev');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.ticketDetail).toHaveBeenCalledTimes(3);
+  });
+});
+
 describe('saved searches', () => {
   const urgent = { id: 's-1', name: 'Urgent', query: 'priority:urgent', created_at: '2026-01-01T00:00:00Z' };
   const mine = { id: 's-2', name: 'Mine', query: 'assignee:me', created_at: '2026-01-01T00:00:00Z' };

@@ -247,10 +247,12 @@ export class AppState {
     if (this.overlay) return false;
     switch (a) {
       case 'next':
-        this.list.move(1);
-        return true;
       case 'prev':
-        this.list.move(-1);
+        this.list.move(a === 'next' ? 1 : -1);
+        // Reading a ticket, j/k walk the queue: the detail follows the selection
+        // (the next ticket is on screen at once); with no ticket open they only
+        // move the selection, and Enter opens.
+        if (this.detail.data) void this.openSelected();
         return true;
       case 'open':
         void this.openSelected();
