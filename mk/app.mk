@@ -5,7 +5,7 @@ BINDINGS := ui/src/lib/backend/bindings.ts
 # The app embeds ui/dist at compile time (tauri::generate_context!).
 UI_DIST := ui/dist/index.html
 
-.PHONY: bindings bindings-check app-ui app-build app-test app-run package app-tools
+.PHONY: bindings bindings-check app-ui app-build app-test app-run package app-tools icons
 
 bindings: ## Regenerate ui/src/lib/backend/bindings.ts from the Rust commands and types
 	OUTPOST_BINDINGS_OUT="$(CURDIR)/$(BINDINGS)" $(CARGO) test -p outpost-app --lib -- --exact bindings_tests::bindings_are_current
