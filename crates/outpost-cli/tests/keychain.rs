@@ -5,10 +5,9 @@
 //! Needs a Secret Service: runs when `OUTPOST_TEST_SECRET_SERVICE=1`, which
 //! `scripts/keyring-test.sh` sets inside a private D-Bus session with gnome-keyring.
 
-mod support;
-
 use outpost_core::credentials::{CredentialStore, KeyringStore};
 use outpost_core::profile::Profile;
+use outpost_server::testing::DemoServer;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -43,7 +42,7 @@ async fn token_is_in_the_keychain_and_nowhere_else() {
         eprintln!("skipped: needs a Secret Service (scripts/keyring-test.sh)");
         return;
     }
-    let srv = support::DemoServer::start("kc", 20, 2).await;
+    let srv = DemoServer::start("kc", 20, 2).await;
     let (base, dir) = (srv.base.clone(), srv.dir.clone());
 
     let profile_dir = dir.join("profile");

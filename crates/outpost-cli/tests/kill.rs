@@ -3,14 +3,13 @@
 //! between. After a final clean sync the cache equals the server's state and every
 //! reply typed offline exists exactly once.
 
-mod support;
-
 use outpost_core::Desk;
 use outpost_core::credentials::{Credentials, MemoryStore};
 use outpost_core::profile::Profile;
 use outpost_domain::sync::{Change, Mutation, MutationOp, PushRequest, TicketTagArgs};
 use outpost_domain::{ClientId, MutationId, TicketId};
 use outpost_server::db::Db;
+use outpost_server::testing::DemoServer;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -66,7 +65,7 @@ struct Shape {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_sync_loses_and_doubles_nothing() {
-    let srv = support::DemoServer::start("kill", 150, 4).await;
+    let srv = DemoServer::start("kill", 150, 4).await;
     let (base, db, dir) = (srv.base.clone(), srv.db.clone(), srv.dir.clone());
 
     let token = login_token(&base, "agent1@demo.test").await;

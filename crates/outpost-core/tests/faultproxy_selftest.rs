@@ -9,6 +9,7 @@ use futures::StreamExt;
 use outpost_domain::Role;
 use outpost_server::db::Db;
 use outpost_server::service::admin::{self, UserSpec};
+use outpost_server::testing::Running;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -19,8 +20,7 @@ const AGENT: &str = "agent1@demo.test";
 struct Server {
     base: String,
     db: Db,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<()>,
+    running: Running,
     _dir: tempfile::TempDir,
 }
 
@@ -49,33 +49,17 @@ impl Server {
         )
         .await
         .expect("user");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served = db.clone();
-        let task = tokio::spawn(async move {
-            outpost_server::serve_db(served, listener, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("server ran");
-        });
+        let running = Running::spawn(db.clone()).await;
         Server {
-            base,
+            base: running.base.clone(),
             db,
-            stop: Some(tx),
-            task,
+            running,
             _dir: dir,
         }
     }
 
-    async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.task).await;
+    async fn stop(self) {
+        self.running.stop().await;
         self.db.close().await;
     }
 }

@@ -9,6 +9,8 @@ pub mod events;
 pub mod http;
 pub mod service;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use crate::db::{Db, Engine};
 use crate::http::ratelimit::{Limits, Rate};

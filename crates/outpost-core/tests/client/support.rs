@@ -11,6 +11,7 @@ use outpost_domain::sync;
 use outpost_domain::*;
 use outpost_server::db::Db;
 use outpost_server::service::admin::{self, UserSpec};
+use outpost_server::testing::{self, Running};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -31,17 +32,11 @@ pub struct TestServer {
     pub db: Db,
     pub world: World,
     pub dir: PathBuf,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    running: Running,
 }
 
 pub fn temp_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "outpost-core-{tag}-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    testing::temp_dir(&format!("core-{tag}"))
 }
 
 impl TestServer {
@@ -51,37 +46,19 @@ impl TestServer {
         let url = format!("sqlite://{}?mode=rwc", dir.join("outpost.db").display());
         let db = Db::connect(&url).await.expect("connect test database");
         let world = seed(&db, tickets, messages).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let served = db.clone();
-        let task = tokio::spawn(async move {
-            outpost_server::serve_db(served, listener, async {
-                let _ = rx.await;
-            })
-            .await
-            .expect("server ran");
-        });
+        let running = Running::spawn(db.clone()).await;
         TestServer {
-            base: format!("http://{addr}"),
-            addr,
+            base: running.base.clone(),
+            addr: running.addr,
             db,
             world,
             dir,
-            stop: Some(tx),
-            task: Some(task),
+            running,
         }
     }
 
-    pub async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
-        }
+    pub async fn stop(self) {
+        self.running.stop().await;
         self.db.close().await;
         let _ = std::fs::remove_dir_all(&self.dir);
     }

@@ -1,0 +1,93 @@
+//! In-process servers for the tests of the crates built on this one (the client core,
+//! the CLI, the desktop shell): a real server on 127.0.0.1:0 over a temporary SQLite
+//! file, stopped cleanly at the end. Behind the `testing` feature; never in the binary.
+
+use crate::db::Db;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A fresh directory under the system temp dir, named after `tag`.
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("outpost-{tag}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    dir
+}
+
+/// `db` served on 127.0.0.1 at a free port until [`Running::stop`].
+pub struct Running {
+    pub base: String,
+    pub addr: SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    pub async fn spawn(db: Db) -> Running {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            crate::serve_db(db, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("server ran");
+        });
+        Running {
+            base: format!("http://{addr}"),
+            addr,
+            stop,
+            task,
+        }
+    }
+
+    /// Graceful shutdown; a server that does not finish within 10 s is left behind
+    /// rather than hanging the test.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
+    }
+}
+
+/// A server with the `demo` command's tenants, accounts and tickets.
+pub struct DemoServer {
+    pub base: String,
+    pub db: Db,
+    /// Temporary directory holding the server database; tests put profiles here too.
+    pub dir: PathBuf,
+    running: Running,
+}
+
+impl DemoServer {
+    /// `tickets` per demo tenant, each with `messages` messages.
+    pub async fn start(tag: &str, tickets: usize, messages: usize) -> DemoServer {
+        let dir = temp_dir(tag);
+        let url = format!("sqlite://{}?mode=rwc", dir.join("server.db").display());
+        let db = Db::connect(&url).await.expect("connect the demo database");
+        crate::demo::generate(
+            &db,
+            &crate::demo::DemoOptions {
+                tickets_per_tenant: tickets,
+                messages_per_ticket: messages,
+            },
+        )
+        .await
+        .expect("generate demo data");
+        let running = Running::spawn(db.clone()).await;
+        DemoServer {
+            base: running.base.clone(),
+            db,
+            dir,
+            running,
+        }
+    }
+
+    pub async fn stop(self) {
+        self.running.stop().await;
+        self.db.close().await;
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
