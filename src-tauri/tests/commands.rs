@@ -1,15 +1,14 @@
 //! The commands through Tauri's IPC (mock runtime, the app's real capabilities and
 //! `tauri://localhost` origin), against a real `outpost-server` with demo data.
 
-mod support;
-
 use outpost_app::state::AppInfo;
+use outpost_core::Desk;
 use outpost_core::credentials::{Credentials, MemoryStore};
 use outpost_core::profile::Profile;
+use outpost_server::testing::DemoServer;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::DemoServer;
 use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
 use tauri::{Listener, WebviewWindow, WebviewWindowBuilder};
@@ -248,6 +247,64 @@ fn triage_offline_then_delivered() {
         app.err_code("claim", json!({ "ticket": number })),
         "not_signed_in"
     );
+    tauri::async_runtime::block_on(srv.stop());
+}
+
+#[test]
+fn assignment_by_another_agent_reaches_the_webview() {
+    let srv = server("app-assigned");
+    let app = test_app();
+    app.sign_in(&srv, "agent1@demo.test");
+    app.wait_for("the first sync", |a| {
+        a.ok("sync_status", json!({}))["bootstrapped"] == true
+    });
+    let page = app.ok(
+        "list_tickets",
+        json!({ "query": { "view": "unassigned", "sort": "number_asc", "limit": 1 } }),
+    );
+    let ticket = page["tickets"][0].clone();
+    let number = ticket["number"].as_i64().unwrap().to_string();
+    assert!(
+        !app.events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "assigned"),
+        "nothing assigned yet"
+    );
+
+    // agent2, on their own installation, hands the ticket to agent1.
+    let other = tempfile::tempdir().unwrap();
+    tauri::async_runtime::block_on(async {
+        let creds = Credentials::with_env_token(Arc::new(MemoryStore::new()), None);
+        let desk = Desk::login(
+            Profile::at(other.path().join("p")),
+            creds,
+            &srv.base,
+            "agent2@demo.test",
+            Some("outpost-demo"),
+            Some("demo"),
+        )
+        .await
+        .unwrap();
+        desk.sync().await.unwrap();
+        desk.assign(&number, Some(Some("agent1@demo.test")), None)
+            .await
+            .unwrap();
+        let report = desk.sync().await.unwrap();
+        assert_eq!(report.rejected, 0, "{report:?}");
+    });
+
+    // agent1's live engine picks it up and tells the webview (which notifies).
+    app.wait_for("the assigned event", |a| {
+        a.events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "assigned" && e["ticket_id"] == ticket["id"])
+    });
+    let detail = app.ok("ticket_detail", json!({ "ticket": number }));
+    assert_eq!(detail["assignee"]["email"], "agent1@demo.test");
     tauri::async_runtime::block_on(srv.stop());
 }
 

@@ -13,7 +13,7 @@ use outpost_core::query::{ListQuery, Sort, TicketPage, View};
 use outpost_core::search::SearchQuery;
 use outpost_core::sync::SyncReport;
 use outpost_core::{CoreError, Desk, DeskEvent};
-use outpost_domain::ids::{TeamId, TicketId};
+use outpost_domain::ids::TicketId;
 use outpost_domain::values::{Priority, Status as TicketStatus, TicketType};
 use serde::Serialize;
 use std::io::{IsTerminal, Read, Write};
@@ -424,23 +424,18 @@ async fn assign(
     agent: Option<String>,
     team: Option<String>,
 ) -> Result<()> {
-    let agent = agent
-        .as_deref()
-        .map(|a| if a == "none" { None } else { Some(a) });
-    let team = match team.as_deref() {
-        None => None,
-        Some("none") => Some(None),
-        Some(t) => Some(Some(t.parse::<TeamId>().map_err(|_| {
-            usage(format!("--team {t:?} is not a team id (UUID) or `none`"))
-        })?)),
-    };
     if agent.is_none() && team.is_none() {
         return Err(usage(
             "assign needs an agent email, `none` to unassign, or --team ID",
         ));
     }
-    let r = desk.assign(ticket, agent, team).await?;
+    let r = desk.assign(ticket, cleared(&agent), cleared(&team)).await?;
     changed(ctx, desk, "assign", vec![r]).await
+}
+
+/// `none` is the CLI's spelling of "clear it" (`Some(None)` for the core).
+fn cleared(arg: &Option<String>) -> Option<Option<&str>> {
+    arg.as_deref().map(|v| (v != "none").then_some(v))
 }
 
 async fn create(ctx: Ctx, desk: &Desk, args: CreateArgs) -> Result<()> {

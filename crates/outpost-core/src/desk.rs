@@ -561,13 +561,29 @@ impl Desk {
 
     /// Assign to an agent (by email; `None` leaves the assignee, `Some(None)`
     /// unassigns) and/or a team.
+    /// Assign `ticket`. For each of `agent_email` and `team`: `None` leaves it,
+    /// `Some(None)` clears it, `Some(Some(..))` sets it (an agent's email, a team id).
+    /// At least one must be given. Each front end maps its own "clear" spelling
+    /// (the CLI's `none`, the app's empty field) to `Some(None)`.
     pub async fn assign(
         &self,
         ticket: &str,
         agent_email: Option<Option<&str>>,
-        team: Option<Option<TeamId>>,
+        team: Option<Option<&str>>,
     ) -> Result<ActionResult> {
-        let assignee = match agent_email {
+        if agent_email.is_none() && team.is_none() {
+            return Err(CoreError::InvalidInput(
+                "assign needs an agent, an unassign, or a team".into(),
+            ));
+        }
+        let team = match team {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(id)) => Some(Some(id.trim().parse::<TeamId>().map_err(|_| {
+                CoreError::InvalidInput(format!("{id:?} is not a team id (UUID)"))
+            })?)),
+        };
+        let assignee = match agent_email.map(|e| e.map(str::trim)) {
             Some(Some(email)) => Some(Some(
                 query::resolve_user_by_email(self.inner.cache.reader(), email)
                     .await?

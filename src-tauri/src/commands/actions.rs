@@ -1,10 +1,9 @@
 //! Every action is saved locally first and works offline; the result names the
 //! outbox entry whose delivery the UI then follows.
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::state::AppState;
 use outpost_core::desk::{ActionResult, NewTicket, TicketEdit};
-use outpost_domain::ids::TeamId;
 use tauri::State;
 
 #[tauri::command]
@@ -29,19 +28,16 @@ pub async fn assign(
     assignee_email: Option<String>,
     team: Option<String>,
 ) -> AppResult<ActionResult> {
-    let agent = assignee_email
+    let (agent, team) = (cleared(&assignee_email), cleared(&team));
+    Ok(state.desk().await?.assign(&ticket, agent, team).await?)
+}
+
+/// An empty field is the app's spelling of "clear it" (`Some(None)` for the core).
+fn cleared(field: &Option<String>) -> Option<Option<&str>> {
+    field
         .as_deref()
         .map(str::trim)
-        .map(|e| (!e.is_empty()).then_some(e));
-    let team = match team.as_deref().map(str::trim) {
-        None => None,
-        Some("") => Some(None),
-        Some(id) => Some(Some(id.parse::<TeamId>().map_err(|_| AppError {
-            code: "invalid_input".into(),
-            message: format!("{id:?} is not a team id"),
-        })?)),
-    };
-    Ok(state.desk().await?.assign(&ticket, agent, team).await?)
+        .map(|v| (!v.is_empty()).then_some(v))
 }
 
 #[tauri::command]

@@ -171,6 +171,46 @@ async fn offline_reply_status_and_tags_are_delivered_once() {
     srv.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_assign_and_unassign_arrive_and_bad_input_is_refused() {
+    let srv = TestServer::start(1, 1).await;
+    let desk = srv.desk("agent1@demo.test").await;
+    let ticket = srv.world.tickets[0].id;
+    let key = ticket.to_string();
+    desk.set_offline(true);
+    for (agent, team) in [(None, None), (None, Some(Some("billing")))] {
+        let err = desk.assign(&key, agent, team).await.unwrap_err();
+        assert_eq!(err.code(), "invalid_input", "{agent:?} {team:?}: {err}");
+    }
+    let err = desk
+        .assign(&key, Some(Some("nobody@demo.test")), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "not_found", "an unknown agent is named: {err}");
+    assert_eq!(
+        desk.status().await.unwrap().pending,
+        0,
+        "refusals queue nothing"
+    );
+
+    desk.assign(&key, Some(Some(" agent2@demo.test ")), None)
+        .await
+        .unwrap();
+    let local = desk.ticket(&key).await.unwrap();
+    assert_eq!(local.ticket.assignee_id, Some(srv.world.agent2.id));
+    desk.set_offline(false);
+    desk.sync().await.unwrap();
+    assert_eq!(
+        srv.ticket(ticket).await.assignee_id,
+        Some(srv.world.agent2.id)
+    );
+
+    desk.assign(&key, Some(None), None).await.unwrap();
+    desk.sync().await.unwrap();
+    assert_eq!(srv.ticket(ticket).await.assignee_id, None, "unassigned");
+    srv.stop().await;
+}
+
 async fn field_conflict(choice: &str) {
     let srv = TestServer::start(1, 0).await;
     let desk = srv.desk("agent1@demo.test").await;
