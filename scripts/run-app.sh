@@ -37,7 +37,6 @@ say "building the UI"
 make --no-print-directory ui-build
 say "building outpost-server and the desktop app"
 cargo build --quiet -p outpost-server --bin outpost-server -p outpost-app
-server="$CARGO_TARGET_DIR/debug/outpost-server"
 app="$CARGO_TARGET_DIR/debug/outpost-app"
 
 listening() { (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; }
@@ -55,18 +54,15 @@ if listening; then
     # Most likely a demo server from an earlier `make run` or `make demo-server`.
     say "something already listens on $bind; using it"
 else
+    # The same server as `make demo-server`, in the background, its output in a log.
     mkdir -p "$(dirname "$db")"
-    url="sqlite://$db?mode=rwc"
-    if [[ ! -e "$db" ]]; then
-        say "creating demo data in $db (first run)"
-        OUTPOST_LOG=warn "$server" demo --database-url "$url" \
-            --tickets "${OUTPOST_DEMO_TICKETS:-2000}" >/dev/null
-    fi
     say "starting the demo server on http://$bind (log: $log_file)"
-    OUTPOST_LOG="${OUTPOST_LOG:-warn}" "$server" serve --database-url "$url" --bind "$bind" \
-        >"$log_file" 2>&1 &
+    [[ -e "$db" ]] || say "creating demo data in $db first (a few seconds)"
+    OUTPOST_DEMO_DB="$db" OUTPOST_DEMO_BIND="$bind" \
+        OUTPOST_DEMO_TICKETS="${OUTPOST_DEMO_TICKETS:-2000}" \
+        scripts/demo-server.sh >"$log_file" 2>&1 &
     server_pid=$!
-    for _ in $(seq 100); do
+    for _ in $(seq 1200); do
         listening && break
         if ! kill -0 "$server_pid" 2>/dev/null; then
             echo "run: the demo server exited; see $log_file" >&2
@@ -75,6 +71,7 @@ else
         fi
         sleep 0.1
     done
+    listening || say "the server is not answering yet; the app connects when it does (log: $log_file)"
 fi
 
 say "opening Outpost (demo accounts: agent1@demo.test … agent3@demo.test, password outpost-demo)"
