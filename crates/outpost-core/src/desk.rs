@@ -209,7 +209,11 @@ impl Desk {
         profile.create_dir()?;
         creds.save_token(&config.credential_key()?, &token)?;
         profile.save_config(&config)?;
-        Self::open_with(profile, config, creds, false).await
+        let desk = Self::open_with(profile, config, creds, false).await?;
+        // The server just answered; the status bar need not wait for the first sync
+        // pass to say so.
+        desk.set_sync_state(|s| s.online = true);
+        Ok(desk)
     }
 
     /// Open the signed-in profile (works offline).

@@ -4,6 +4,7 @@ import { Drafts, DRAFT_DEBOUNCE_MS } from '../../src/lib/stores/drafts.svelte';
 import { SearchStore, SEARCH_DEBOUNCE_MS } from '../../src/lib/stores/search.svelte';
 import { AppState, REFRESH_COALESCE_MS } from '../../src/lib/stores/app.svelte';
 import { ViewsStore } from '../../src/lib/stores/views.svelte';
+import { signInErrorText } from '../../src/lib/stores/session.svelte';
 import { AppError } from '../../src/lib/backend';
 import { fakeBackend, summary } from './fakeBackend';
 
@@ -326,5 +327,20 @@ describe('saved searches', () => {
     expect(await app.deleteSavedSearch('s-1')).toBe(false);
     expect(app.views.saved).toEqual([urgent]);
     expect(app.toasts.items.at(-1)).toMatchObject({ kind: 'error' });
+  });
+});
+
+describe('sign-in errors', () => {
+  it('names the address and cause once, then the fix', () => {
+    const text = signInErrorText(
+      new AppError('unreachable', 'cannot reach the server at http://127.0.0.1:8080: connection refused or no route'),
+    );
+    expect(text).toBe(
+      'Cannot reach the server at http://127.0.0.1:8080: connection refused or no route. Check the URL and your network.',
+    );
+  });
+  it('keeps the keychain fix and hides credential details', () => {
+    expect(signInErrorText(new AppError('keychain_unavailable', 'start gnome-keyring'))).toContain('start gnome-keyring');
+    expect(signInErrorText(new AppError('invalid_credentials', 'no such user x@y'))).toBe('Email or password is wrong.');
   });
 });

@@ -7,7 +7,8 @@ export function signInErrorText(e: unknown): string {
   if (!(e instanceof AppError)) return e instanceof Error ? e.message : String(e);
   switch (e.code) {
     case 'unreachable':
-      return `Cannot reach the server. Check the URL and your network. (${e.message})`;
+      // The core names the address and the cause ("cannot reach the server at …: …").
+      return `${e.message.charAt(0).toUpperCase()}${e.message.slice(1)}. Check the URL and your network.`;
     case 'invalid_credentials':
     case 'unauthenticated':
     case 'session_expired':
