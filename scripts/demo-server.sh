@@ -7,6 +7,7 @@
 #   OUTPOST_DEMO_DB       SQLite file to use (default ~/.local/share/outpost/demo.db)
 #   OUTPOST_DEMO_BIND     address to serve on (default 127.0.0.1:8080)
 #   OUTPOST_DEMO_TICKETS  tickets per tenant on first use (default: the demo command's)
+#   OUTPOST_SERVER_BIN    a built outpost-server to use (default: build it now)
 #   CARGO_TARGET_DIR      build cache (default /var/tmp/outpost-target)
 set -euo pipefail
 
@@ -26,9 +27,12 @@ if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
     exit 0
 fi
 
-echo "Building outpost-server…"
-cargo build --quiet -p outpost-server --bin outpost-server
-server="$CARGO_TARGET_DIR/debug/outpost-server"
+server="${OUTPOST_SERVER_BIN:-}"
+if [[ -z "$server" ]]; then
+    echo "Building outpost-server…"
+    cargo build --quiet -p outpost-server --bin outpost-server
+    server="$CARGO_TARGET_DIR/debug/outpost-server"
+fi
 
 mkdir -p "$(dirname "$db")"
 url="sqlite://$db?mode=rwc"
@@ -42,7 +46,8 @@ if [[ ! -e "$db" ]]; then
         demo_args+=(--tickets "$OUTPOST_DEMO_TICKETS")
     fi
 fi
-OUTPOST_LOG="${OUTPOST_LOG:-warn}" "$server" "${demo_args[@]}"
+# Warnings only; sqlx's slow-acquire warnings are expected while the data is written.
+OUTPOST_LOG="${OUTPOST_LOG:-warn,sqlx::pool::acquire=error}" "$server" "${demo_args[@]}"
 
 cat <<EOF
 

@@ -58,7 +58,8 @@ else
     mkdir -p "$(dirname "$db")"
     say "starting the demo server on http://$bind (log: $log_file)"
     [[ -e "$db" ]] || say "creating demo data in $db first (a few seconds)"
-    OUTPOST_DEMO_DB="$db" OUTPOST_DEMO_BIND="$bind" \
+    OUTPOST_SERVER_BIN="$CARGO_TARGET_DIR/debug/outpost-server" \
+        OUTPOST_DEMO_DB="$db" OUTPOST_DEMO_BIND="$bind" \
         OUTPOST_DEMO_TICKETS="${OUTPOST_DEMO_TICKETS:-2000}" \
         scripts/demo-server.sh >"$log_file" 2>&1 &
     server_pid=$!

@@ -87,7 +87,13 @@ async fn run() -> anyhow::Result<()> {
 }
 
 fn init_tracing(quiet: bool) {
-    let default = if quiet { "warn" } else { "info,sqlx=warn" };
+    // Quiet commands (demo data, the API document) write in bulk through a busy pool:
+    // sqlx's slow-acquire warnings are expected there and say nothing to the user.
+    let default = if quiet {
+        "warn,sqlx::pool::acquire=error"
+    } else {
+        "info,sqlx=warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("OUTPOST_LOG")
         .unwrap_or_else(|_| default.into());
     tracing_subscriber::fmt()
