@@ -733,6 +733,13 @@ impl Desk {
         else {
             return Ok(None);
         };
+        // Opening a ticket calls this: record nothing when already read up to there,
+        // or when the agent is not a participant (the server keeps no marker then).
+        let me = self.me();
+        let mine = detail.participants.iter().find(|p| p.user_id == me);
+        if mine.is_none_or(|p| p.last_read_message_id == Some(last.id)) {
+            return Ok(None);
+        }
         let conversation = detail.ticket.conversation_id;
         let message = last.id;
         self.act(None, move |_| {

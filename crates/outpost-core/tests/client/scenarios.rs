@@ -211,6 +211,40 @@ async fn offline_assign_and_unassign_arrive_and_bad_input_is_refused() {
     srv.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reading_a_read_ticket_again_records_nothing() {
+    let srv = TestServer::start(1, 3).await;
+    let desk = srv.desk("agent1@demo.test").await;
+    let key = srv.world.tickets[0].id.to_string();
+    assert!(
+        desk.mark_read(&key).await.unwrap().is_none(),
+        "not a participant yet: no read marker to move"
+    );
+    desk.claim(&key).await.unwrap();
+    desk.sync().await.unwrap();
+    desk.set_offline(true);
+    let first = desk.mark_read(&key).await.unwrap();
+    assert!(first.is_some(), "the latest message was not read yet");
+    let pending = desk.status().await.unwrap().pending;
+    assert!(
+        desk.mark_read(&key).await.unwrap().is_none(),
+        "already read up to the latest message"
+    );
+    assert_eq!(
+        desk.status().await.unwrap().pending,
+        pending,
+        "nothing queued"
+    );
+    desk.set_offline(false);
+    desk.sync().await.unwrap();
+    assert!(
+        desk.mark_read(&key).await.unwrap().is_none(),
+        "still read after sync"
+    );
+    assert_eq!(desk.status().await.unwrap().pending, 0);
+    srv.stop().await;
+}
+
 async fn field_conflict(choice: &str) {
     let srv = TestServer::start(1, 0).await;
     let desk = srv.desk("agent1@demo.test").await;
