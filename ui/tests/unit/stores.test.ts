@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TicketList, PAGE_SIZE } from '../../src/lib/stores/tickets.svelte';
 import { Drafts, DRAFT_DEBOUNCE_MS } from '../../src/lib/stores/drafts.svelte';
-import { SearchStore, SEARCH_DEBOUNCE_MS } from '../../src/lib/stores/search.svelte';
+import { SearchStore } from '../../src/lib/stores/search.svelte';
 import { AppState, REFRESH_COALESCE_MS } from '../../src/lib/stores/app.svelte';
 import { ViewsStore } from '../../src/lib/stores/views.svelte';
 import { signInErrorText } from '../../src/lib/stores/session.svelte';
@@ -137,31 +137,47 @@ describe('search', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('debounces keystrokes and drops answers to older ones', async () => {
+  it('asks at once, coalesces keystrokes typed while a query runs into one for the newest text', async () => {
     const { api } = fakeBackend();
     const answers: ((v: unknown) => void)[] = [];
     api.search.mockImplementation(() => new Promise((r) => answers.push(r)) as never);
     const s = new SearchStore(api);
-    s.input('ref');
-    s.input('refu');
-    vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS);
-    expect(api.search).toHaveBeenCalledTimes(1);
-    expect(api.search).toHaveBeenLastCalledWith('refu', expect.any(Number));
-    s.input('refund');
-    vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS);
     const hit = (n: number) => ({ ticket: summary(n), matched: 'ticket', snippet: [] });
-    answers[1]!([hit(2)]);
-    await vi.runAllTimersAsync();
+    s.input('ref');
+    expect(api.search).toHaveBeenCalledTimes(1);
+    expect(api.search).toHaveBeenLastCalledWith('ref', expect.any(Number));
+    s.input('refu');
+    s.input('refun');
+    s.input('refund');
+    expect(api.search).toHaveBeenCalledTimes(1);
     answers[0]!([hit(1)]);
     await vi.runAllTimersAsync();
+    expect(s.hits.map((h) => h.ticket.number)).toEqual([1]);
+    expect(api.search).toHaveBeenCalledTimes(2);
+    expect(api.search).toHaveBeenLastCalledWith('refund', expect.any(Number));
+    answers[1]!([hit(2)]);
+    await vi.runAllTimersAsync();
     expect(s.hits.map((h) => h.ticket.number)).toEqual([2]);
+    expect(api.search).toHaveBeenCalledTimes(2);
+  });
+
+  it('drops an answer that arrives after the box was cleared', async () => {
+    const { api } = fakeBackend();
+    const answers: ((v: unknown) => void)[] = [];
+    api.search.mockImplementation(() => new Promise((r) => answers.push(r)) as never);
+    const s = new SearchStore(api);
+    s.input('refund');
+    s.clear();
+    answers[0]!([{ ticket: summary(1), matched: 'ticket', snippet: [] }]);
+    await vi.runAllTimersAsync();
+    expect(s.hits).toEqual([]);
+    expect(api.search).toHaveBeenCalledTimes(1);
   });
 
   it('does not ask the core for a query it would refuse', () => {
     const { api } = fakeBackend();
     const s = new SearchStore(api);
     s.input('stauts:open');
-    vi.advanceTimersByTime(SEARCH_DEBOUNCE_MS);
     expect(api.search).not.toHaveBeenCalled();
     expect(s.error).toMatch(/unknown filter/);
   });
@@ -245,15 +261,43 @@ describe('keyboard walk', () => {
     app.runAction('next');
     await vi.advanceTimersByTimeAsync(0);
     expect(api.ticketDetail, 'no ticket is open: j must not load one').not.toHaveBeenCalled();
+    expect(app.detail.data).toBeNull();
     app.runAction('open');
     await vi.advanceTimersByTimeAsync(0);
-    expect(api.ticketDetail).toHaveBeenCalledTimes(1);
+    const first = app.list.current!.number;
+    expect(app.detail.data?.number).toBe(first);
     app.runAction('next');
     await vi.advanceTimersByTimeAsync(0);
-    expect(api.ticketDetail, 'reading a ticket, j opens the next one').toHaveBeenCalledTimes(2);
+    expect(app.list.current!.number).not.toBe(first);
+    expect(app.detail.data?.number, 'reading a ticket, j opens the next one').toBe(app.list.current!.number);
     app.runAction('prev');
     await vi.advanceTimersByTimeAsync(0);
-    expect(api.ticketDetail).toHaveBeenCalledTimes(3);
+    expect(app.detail.data?.number).toBe(first);
+  });
+
+  it('fetches the neighbours of the open ticket ahead; a change makes an early copy be fetched again', async () => {
+    const { api } = fakeBackend(6);
+    api.ticketDetail.mockImplementation(async (key: string) => ({ ticket: { id: `t-${key}` }, number: Number(key), messages: [], history: [] }) as never);
+    const app = new AppState(api);
+    await app.list.show('unassigned');
+    const key = (i: number) => String(app.list.rowAt(i)!.number);
+    const fetched = () => api.ticketDetail.mock.calls.map((c) => c[0]);
+    app.runAction('next');
+    app.runAction('open');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetched(), 'the open ticket, then the next two').toEqual([key(0), key(1), key(2)]);
+    app.runAction('next');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(app.detail.data?.number).toBe(Number(key(1)));
+    expect(fetched(), 'j used the early copy; only the new neighbour is fetched').toEqual([key(0), key(1), key(2), key(3)]);
+    app.runAction('prev');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(app.detail.data?.number, 'k goes back to the ticket just left').toBe(Number(key(0)));
+    expect(fetched()).toHaveLength(4);
+    app.handle({ type: 'changed', tickets: [`t-${key(1)}`] });
+    app.runAction('next');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fetched().filter((k) => k === key(1)), 'the changed ticket is read again').toHaveLength(2);
   });
 });
 

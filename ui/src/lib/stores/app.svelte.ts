@@ -1,4 +1,4 @@
-import { backend, onDeskEvent, type Backend, type DeskEvent, type TicketEdit } from '../backend';
+import { backend, onDeskEvent, type Backend, type DeskEvent, type TicketEdit, type TicketSummary } from '../backend';
 import { count, plural, ticketKey } from '../format';
 import type { Action } from '../keymap';
 import { ConflictStore } from './conflicts.svelte';
@@ -80,20 +80,24 @@ export class AppState {
     this.sync.handle(e);
     switch (e.type) {
       case 'changed':
+        this.detail.invalidate(e.tickets);
         for (const t of e.tickets) this.#changed.add(t);
         this.#schedule();
         break;
       case 'progress':
         // The agent's own tickets arrive first: show them as soon as they are there.
+        this.detail.invalidate([]);
         this.#schedule();
         break;
       case 'conflicts':
+        this.detail.invalidate([]);
         void this.conflicts.refresh().catch(() => undefined);
         this.#schedule();
         if (e.ids.length) this.toasts.push(`${count(e.ids.length, 'new conflict', 'new conflicts')} ${plural(e.ids.length, 'needs', 'need')} you`, 'info');
         break;
       case 'delivered':
       case 'assigned':
+        this.detail.invalidate([]);
         this.#schedule();
         break;
       case 'sync_state':
@@ -137,6 +141,13 @@ export class AppState {
   async openTicket(key: string): Promise<void> {
     if (this.detail.key && this.detail.key !== key) await this.drafts.flush(this.detail.key);
     await this.detail.open(key);
+    // The tickets j/k reach next, fetched while the agent reads this one.
+    const at = this.list.selected;
+    const near = [at + 1, at - 1, at + 2]
+      .map((i) => (i >= 0 ? this.list.rowAt(i) : undefined))
+      .filter((t): t is TicketSummary => !!t)
+      .map((t) => ({ id: t.id, key: ticketKey(t) }));
+    this.detail.prefetch(near);
   }
 
   /** The ticket actions apply to: the open one, else the selected row. */

@@ -1,5 +1,8 @@
 import { backend, type Backend, type TicketDetail } from '../backend';
 
+/** How many fetched-ahead details are kept. */
+export const PREFETCH_KEEP = 4;
+
 /** The open ticket. `key` is its number (or id while unnumbered). */
 export class DetailStore {
   key = $state<string | null>(null);
@@ -7,19 +10,57 @@ export class DetailStore {
   loading = $state(false);
   error = $state<string | null>(null);
   #seq = 0;
+  /** Details fetched ahead for the rows next to the selection, by key. */
+  #ahead = new Map<string, { id: string; answer: Promise<TicketDetail | null> }>();
 
   constructor(private api: Backend = backend) {}
 
+  /**
+   * Fetch these tickets' details now, so that j/k (or Enter) shows them without a
+   * round trip. Keeps the newest few; `invalidate` drops the ones a change touched.
+   */
+  prefetch(rows: { id: string; key: string }[]): void {
+    for (const { id, key } of rows) {
+      if (key === this.key || this.#ahead.has(key)) continue;
+      const answer = this.api.ticketDetail(key).catch(() => null);
+      this.#ahead.set(key, { id, answer });
+    }
+    while (this.#ahead.size > PREFETCH_KEEP) {
+      this.#ahead.delete(this.#ahead.keys().next().value as string);
+    }
+  }
+
+  /** A `changed` event: forget what it may have made stale (all for an empty list). */
+  invalidate(ids: string[]): void {
+    if (ids.length === 0) this.#ahead.clear();
+    for (const [key, e] of this.#ahead) if (ids.includes(e.id)) this.#ahead.delete(key);
+  }
+
   async open(key: string | null): Promise<void> {
+    // The ticket being left is the one k goes back to: keep it like a fetched-ahead one.
+    if (this.data && this.key !== null && this.key !== key && !this.#ahead.has(this.key)) {
+      this.#ahead.set(this.key, { id: this.data.ticket.id, answer: Promise.resolve(this.data) });
+    }
     this.key = key;
     if (key === null) {
       this.data = null;
       return;
     }
     if (this.data && this.#matches(key)) return this.refresh();
-    this.data = null;
-    this.loading = true;
-    await this.refresh();
+    const ahead = this.#ahead.get(key);
+    this.#ahead.delete(key);
+    const fetched = ahead ? await ahead.answer : null;
+    if (this.key !== key) return; // another ticket was opened meanwhile
+    if (fetched) {
+      this.#seq++; // an older refresh must not overwrite this
+      this.data = fetched;
+      this.error = null;
+      this.loading = false;
+    } else {
+      this.data = null;
+      this.loading = true;
+      await this.refresh();
+    }
     if (this.key === key && this.data) {
       // Reading a ticket clears its unread dot; nothing to wait for.
       this.api.markRead(key).catch(() => undefined);
