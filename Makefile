@@ -68,12 +68,14 @@ schemathesis: ## Property-based API test against /openapi.json (no 5xx allowed)
 
 # Release builds of the server and the load generator, then crates/outpost-bench runs
 # both engines (`BENCH_ARGS="--quick"` for a small data set, `--help` for the rest),
-# then the client core benchmark (`CLIENT_BENCH_ARGS="--quick"`; OUTPOST_BENCH_QUICK=1
-# makes both quick). See docs/BENCHMARKS.md.
-bench: ## Server benchmarks (loopback load, SQLite and PostgreSQL), then the client core benchmark; BENCH_ARGS=… / CLIENT_BENCH_ARGS=… pass options
+# then the client core benchmark (`CLIENT_BENCH_ARGS="--quick"`), then the desktop app
+# benchmark (mk/e2e.mk; `APP_BENCH_ARGS="--quick"`). OUTPOST_BENCH_QUICK=1 makes all
+# three quick. See docs/BENCHMARKS.md.
+bench: ## Server benchmarks (loopback load, SQLite and PostgreSQL), the client core benchmark, then the desktop app benchmark; BENCH_ARGS=… / CLIENT_BENCH_ARGS=… / APP_BENCH_ARGS=… pass options
 	$(CARGO) build --release -p outpost-server -p outpost-bench
 	$(CARGO_TARGET_DIR)/release/outpost-bench $(BENCH_ARGS)
 	$(CARGO_TARGET_DIR)/release/outpost-client-bench $(CLIENT_BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-app
 
 bench-client: ## Client core benchmark (initial sync vs SQLite bulk load, list, search, open, live); CLIENT_BENCH_ARGS=… passes options
 	$(CARGO) build --release -p outpost-server -p outpost-bench

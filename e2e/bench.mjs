@@ -247,6 +247,7 @@ async function measureInSession(session, pid, results, shots) {
   const j = await session.execAsync(J_LOOP, [N, 10_000], 300_000);
   if (!j.ok) throw new Error(`j loop: ${j.error} after ${j.samples.length} samples`);
   results.jMs = j.samples;
+  log(`j → next ticket painted: p50 ${quantile(j.samples, 0.5).toFixed(1)} ms, p95 ${quantile(j.samples, 0.95).toFixed(1)} ms over ${j.samples.length}`);
   await shots.take(session, 'after-j');
 
   // Search.
@@ -254,6 +255,7 @@ async function measureInSession(session, pid, results, shots) {
   const s = await session.execAsync(SEARCH_LOOP, [N, 10_000, SEARCH_WORDS], 300_000);
   if (!s.ok) throw new Error(`search loop: ${s.error} after ${s.samples.length} samples`);
   results.searchMs = s.samples;
+  log(`search keystroke → results painted: p50 ${quantile(s.samples, 0.5).toFixed(1)} ms, p95 ${quantile(s.samples, 0.95).toFixed(1)} ms over ${s.samples.length}`);
   await shots.take(session, 'search');
   await session.exec(`const i = document.querySelector('[data-testid="search-input"]');
     Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(i, '');

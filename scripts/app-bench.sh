@@ -71,7 +71,7 @@ if [[ -n "$fresh" ]]; then rm -rf "$db" "$db-wal" "$db-shm" "$cache"; fi
 if [[ ! -f "$db" ]]; then
     echo "app-bench: generating $db ($tickets tickets x $messages messages; minutes for the full set)"
     start=$(date +%s.%N)
-    OUTPOST_LOG=warn "$bin/outpost-server" demo --database-url "sqlite://$db.tmp?mode=rwc" \
+    OUTPOST_LOG=warn,sqlx::pool::acquire=error "$bin/outpost-server" demo --database-url "sqlite://$db.tmp?mode=rwc" \
         --tickets "$tickets" --messages-per-ticket "$messages" >/dev/null
     sqlite3 "$db.tmp" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
     mv "$db.tmp" "$db"

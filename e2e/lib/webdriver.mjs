@@ -117,7 +117,13 @@ export class Session {
   }
 
   /** Like exec, with the callback as the last argument (W3C "Execute Async Script"). */
-  execAsync(script, args = [], timeoutMs = 120_000) {
+  async execAsync(script, args = [], timeoutMs = 120_000) {
+    // The session's script timeout (30 s by default) bounds the page side; raise it
+    // to this call's budget first, or a long script is cut off at 30 s.
+    if (this.scriptTimeoutMs !== timeoutMs) {
+      await this.setTimeouts({ script: timeoutMs });
+      this.scriptTimeoutMs = timeoutMs;
+    }
     return this.cmd('POST', `/session/${this.id}/execute/async`, { script, args }, timeoutMs + 10_000);
   }
 
