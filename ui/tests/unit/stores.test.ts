@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TicketList, PAGE_SIZE } from '../../src/lib/stores/tickets.svelte';
+import { TicketList, PAGE_SIZE, MAX_LOADS } from '../../src/lib/stores/tickets.svelte';
 import { Drafts, DRAFT_DEBOUNCE_MS } from '../../src/lib/stores/drafts.svelte';
 import { SearchStore } from '../../src/lib/stores/search.svelte';
 import { AppState, REFRESH_COALESCE_MS } from '../../src/lib/stores/app.svelte';
@@ -36,6 +36,30 @@ describe('ticket list window', () => {
     expect(api.listTickets).toHaveBeenLastCalledWith(expect.objectContaining({ offset: 50_000 }));
     expect([...list.pages.keys()]).toEqual([500]);
     expect(list.rowAt(0)).toBeUndefined();
+  });
+
+  it('a fast scroll asks for at most MAX_LOADS pages at once and skips pages it left behind', async () => {
+    const { api } = fakeBackend(100_000);
+    const list = new TicketList(api);
+    await list.show('all_open');
+    const real = api.listTickets.getMockImplementation()!;
+    const held: (() => void)[] = [];
+    api.listTickets.mockImplementation((q) => new Promise((r) => held.push(() => r(real(q)))) as never);
+    api.listTickets.mockClear();
+    const loads: Promise<void>[] = [];
+    for (let row = 1_000; row <= 60_000; row += 1_000) loads.push(list.ensureRange(row, row + 30));
+    expect(api.listTickets).toHaveBeenCalledTimes(MAX_LOADS);
+    // The first two answer; of the 58 pages waiting only the one now on screen is asked for.
+    let settled = false;
+    void Promise.all(loads).then(() => (settled = true));
+    for (let i = 0; i < 50 && !settled; i++) {
+      while (held.length) held.shift()!();
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect(settled, 'every ensureRange settles').toBe(true);
+    const offsets = api.listTickets.mock.calls.map((c) => c[0].offset);
+    expect(offsets).toEqual([1_000, 2_000, 60_000]);
+    expect(list.rowAt(60_000)?.number).toBe(60_001);
   });
 
   it('asks for a page once while it is in flight', async () => {

@@ -5,6 +5,12 @@ import { backend, type Backend, type ListQuery, type Sort, type TicketSummary, t
 export const PAGE_SIZE = 100;
 /** Pages kept either side of the visible ones; farther pages are dropped. */
 export const KEEP_PAGES = 2;
+/**
+ * Page loads running at once. More wait their turn, and a waiting page that has been
+ * scrolled far away by then is never asked for, so a fast scroll through 100k rows
+ * does not queue hundreds of queries in the core ahead of the page now on screen.
+ */
+export const MAX_LOADS = 2;
 
 /**
  * The ticket list as a window over the core's list: only pages near what is on screen
@@ -24,6 +30,7 @@ export class TicketList {
 
   #gen = 0;
   #inflight = new Map<number, Promise<void>>();
+  #waiting = new Map<number, { gen: number; done: () => void; promise: Promise<void> }>();
   #visible: [number, number] = [0, 0];
 
   constructor(private api: Backend = backend) {}
@@ -65,6 +72,17 @@ export class TicketList {
   async #load(page: number, gen: number): Promise<void> {
     const existing = this.#inflight.get(page);
     if (existing) return existing;
+    const waiting = this.#waiting.get(page);
+    if (waiting) {
+      waiting.gen = gen; // asked again for the newest query
+      return waiting.promise;
+    }
+    if (this.#inflight.size >= MAX_LOADS) {
+      let done!: () => void;
+      const promise = new Promise<void>((r) => (done = r));
+      this.#waiting.set(page, { gen, done, promise });
+      return promise;
+    }
     // The finally below runs after `p` is assigned (the first await yields first).
     let p!: Promise<void>;
     p = (async () => {
@@ -81,10 +99,33 @@ export class TicketList {
         if (gen === this.#gen) this.error = e instanceof Error ? e.message : String(e);
       } finally {
         if (this.#inflight.get(page) === p) this.#inflight.delete(page);
+        this.#next();
       }
     })();
     this.#inflight.set(page, p);
     return p;
+  }
+
+  /** Start waiting loads while slots are free: pages on screen first; drop the rest
+   *  that are no longer wanted. */
+  #next(): void {
+    while (this.#inflight.size < MAX_LOADS && this.#waiting.size > 0) {
+      let pick: number | undefined;
+      for (const [page, w] of this.#waiting) {
+        if (w.gen !== this.#gen || !this.#wanted(page) || this.pages.has(page)) {
+          this.#waiting.delete(page);
+          w.done();
+          continue;
+        }
+        const onScreen = page >= this.#visible[0] && page <= this.#visible[1];
+        if (pick === undefined || onScreen) pick = page;
+        if (onScreen) break;
+      }
+      if (pick === undefined) return;
+      const w = this.#waiting.get(pick)!;
+      this.#waiting.delete(pick);
+      void this.#load(pick, w.gen).then(w.done);
+    }
   }
 
   #wanted(page: number): boolean {
