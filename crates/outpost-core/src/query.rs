@@ -634,13 +634,13 @@ pub async fn list_tickets(pool: &SqlitePool, me: UserId, q: &ListQuery) -> Resul
         && !matches!(q.view, Some(View::Search(_)));
     match q.sort {
         Sort::UpdatedDesc | Sort::UpdatedAsc if walkable => {
-            qb.push(" INDEXED BY tickets_updated");
+            qb.push(" INDEXED BY ").push(WALK_UPDATED);
         }
         Sort::CreatedDesc | Sort::CreatedAsc if walkable => {
-            qb.push(" INDEXED BY tickets_created");
+            qb.push(" INDEXED BY ").push(WALK_CREATED);
         }
         Sort::PriorityDesc if walkable => {
-            qb.push(" INDEXED BY tickets_priority_updated");
+            qb.push(" INDEXED BY ").push(WALK_PRIORITY);
         }
         Sort::NumberAsc | Sort::NumberDesc if walkable => {
             qb.push(" INDEXED BY tickets_number");
@@ -709,8 +709,12 @@ fn push_tag_statuses(qb: &mut QueryBuilder<Sqlite>, statuses: &[Status]) {
     qb.push(")");
 }
 
-/// Above this many matches a list walks `tickets_updated` instead of sorting.
+/// Above this many matches a list walks one of these indexes instead of sorting. Each
+/// carries the status, so status views skip rows without reading them.
 const WALK_INDEX_ABOVE: i64 = 2000;
+const WALK_UPDATED: &str = "tickets_updated_status";
+const WALK_CREATED: &str = "tickets_created_status";
+const WALK_PRIORITY: &str = "tickets_priority_updated_status";
 
 /// Summaries of the given ticket rows, in `sort` order.
 async fn summaries(
@@ -1842,6 +1846,35 @@ mod tests {
         w.ticket(None, "Created offline", New, Medium, None, None, &[], 7)
             .await;
         (w, team)
+    }
+
+    #[tokio::test]
+    async fn walk_indexes_exist_and_cover_the_status_filter() {
+        let w = world().await;
+        for (index, sort) in [
+            (WALK_UPDATED, Sort::UpdatedDesc),
+            (WALK_UPDATED, Sort::UpdatedAsc),
+            (WALK_CREATED, Sort::CreatedAsc),
+            (WALK_PRIORITY, Sort::PriorityDesc),
+        ] {
+            let sql = format!(
+                "EXPLAIN QUERY PLAN SELECT t.rowid FROM tickets t INDEXED BY {index} \
+                 WHERE t.status IN ('new', 'open'){} LIMIT 50 OFFSET 30000",
+                sort.order_by()
+            );
+            let plan: Vec<String> = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_all(w.cache.reader())
+                .await
+                .unwrap_or_else(|e| panic!("{index}: {e}"))
+                .iter()
+                .map(|r| r.get::<String, _>("detail"))
+                .collect();
+            assert!(
+                plan.iter()
+                    .any(|d| d.contains(&format!("COVERING INDEX {index}"))),
+                "{index} ({sort:?}) must answer the status filter by itself: {plan:?}"
+            );
+        }
     }
 
     #[tokio::test]
