@@ -149,13 +149,20 @@ const SCROLL_ALL = `
   })();
   if (!scroller) return done({ ok: false, error: 'no scrollable ticket list' });
   const t0 = performance.now();
-  let frames = 0, still = 0, maxRows = 0;
+  let frames = 0, still = 0, maxRows = 0, endAt = null;
+  // The last row of the view painted (its page loaded), not a placeholder.
+  const lastRow = () => {
+    const rows = document.querySelectorAll('[data-testid="ticket-row"]');
+    const r = rows[rows.length - 1];
+    return r && r.getAttribute('aria-posinset') === r.getAttribute('aria-setsize') ? r : null;
+  };
   const step = () => {
     frames++;
     maxRows = Math.max(maxRows, document.querySelectorAll('[data-testid="ticket-row"]').length);
     const atEnd = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
+    if (atEnd && endAt === null) endAt = performance.now();
     still = atEnd ? still + 1 : 0;
-    if (still > 30) return done({ ok: true, ms: performance.now() - t0, frames, scrollHeight: scroller.scrollHeight, maxRowsInDom: maxRows, last: Array.from(document.querySelectorAll('[data-testid="ticket-row"]')).map((r) => r.getAttribute('data-number')).slice(-1)[0] });
+    if (still > 30 && lastRow()) return done({ ok: true, ms: performance.now() - t0, frames, scrollHeight: scroller.scrollHeight, maxRowsInDom: maxRows, endRowsMs: performance.now() - endAt, last: lastRow().getAttribute('data-number') });
     if (performance.now() - t0 > timeoutMs) return done({ ok: false, error: 'not at the end after ' + timeoutMs + ' ms', scrollTop: scroller.scrollTop, scrollHeight: scroller.scrollHeight });
     scroller.scrollTop += scroller.clientHeight * 3;
     requestAnimationFrame(step);
@@ -268,7 +275,7 @@ async function measureInSession(session, pid, results, shots) {
     const sc = await session.execAsync(SCROLL_ALL, [600_000], 700_000);
     if (!sc.ok) throw new Error(`scroll: ${JSON.stringify(sc)}`);
     results.scroll = { ...sc, viewCount: count };
-    log(`scrolled All open (${count} tickets) to the end in ${(sc.ms / 1000).toFixed(1)} s, ${sc.frames} frames; at most ${sc.maxRowsInDom} rows in the DOM; last row #${sc.last}`);
+    log(`scrolled All open (${count} tickets) to the end in ${(sc.ms / 1000).toFixed(1)} s, ${sc.frames} frames; at most ${sc.maxRowsInDom} rows in the DOM; the last row (#${sc.last}) painted ${sc.endRowsMs.toFixed(0)} ms after reaching the end`);
     await shots.take(session, 'scrolled-to-end');
     await sleep(3000);
     results.memoryScrolled = memory(pid);

@@ -3,6 +3,7 @@ import { TicketList, PAGE_SIZE, MAX_LOADS } from '../../src/lib/stores/tickets.s
 import { Drafts, DRAFT_DEBOUNCE_MS } from '../../src/lib/stores/drafts.svelte';
 import { SearchStore } from '../../src/lib/stores/search.svelte';
 import { AppState, REFRESH_COALESCE_MS } from '../../src/lib/stores/app.svelte';
+import { READ_AFTER_MS } from '../../src/lib/stores/detail.svelte';
 import { ViewsStore } from '../../src/lib/stores/views.svelte';
 import { signInErrorText } from '../../src/lib/stores/session.svelte';
 import { AppError } from '../../src/lib/backend';
@@ -297,6 +298,24 @@ describe('keyboard walk', () => {
     app.runAction('prev');
     await vi.advanceTimersByTimeAsync(0);
     expect(app.detail.data?.number).toBe(first);
+  });
+
+  it('marks a ticket read once it stayed open a moment, not the ones j skims past', async () => {
+    const { api } = fakeBackend(5);
+    api.ticketDetail.mockImplementation(async (key: string) => ({ ticket: { id: `t-${key}` }, number: Number(key), messages: [], history: [] }) as never);
+    const app = new AppState(api);
+    await app.list.show('unassigned');
+    app.runAction('next');
+    app.runAction('open');
+    await vi.advanceTimersByTimeAsync(READ_AFTER_MS / 2);
+    app.runAction('next');
+    await vi.advanceTimersByTimeAsync(READ_AFTER_MS / 2);
+    app.runAction('next');
+    await vi.advanceTimersByTimeAsync(READ_AFTER_MS - 1);
+    expect(api.markRead, 'skimmed tickets stay unread').not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(api.markRead).toHaveBeenCalledTimes(1);
+    expect(api.markRead).toHaveBeenCalledWith(String(app.list.current!.number));
   });
 
   it('fetches the neighbours of the open ticket ahead; a change makes an early copy be fetched again', async () => {

@@ -1,5 +1,7 @@
 import { backend, type Backend, type TicketDetail } from '../backend';
 
+/** A ticket open this long is marked read. */
+export const READ_AFTER_MS = 1000;
 /** How many fetched-ahead details are kept. */
 export const PREFETCH_KEEP = 4;
 
@@ -10,6 +12,7 @@ export class DetailStore {
   loading = $state(false);
   error = $state<string | null>(null);
   #seq = 0;
+  #readTimer: ReturnType<typeof setTimeout> | undefined;
   /** Details fetched ahead for the rows next to the selection, by key. */
   #ahead = new Map<string, { id: string; answer: Promise<TicketDetail | null> }>();
 
@@ -62,8 +65,12 @@ export class DetailStore {
       await this.refresh();
     }
     if (this.key === key && this.data) {
-      // Reading a ticket clears its unread dot; nothing to wait for.
-      this.api.markRead(key).catch(() => undefined);
+      // A ticket counts as read once it has stayed open a moment: skimming the queue
+      // with j/k does not mark every ticket passed over (nor write to the cache).
+      clearTimeout(this.#readTimer);
+      this.#readTimer = setTimeout(() => {
+        if (this.key === key && this.data) this.api.markRead(key).catch(() => undefined);
+      }, READ_AFTER_MS);
     }
   }
 

@@ -1,7 +1,8 @@
 import { backend, type Backend, type SearchHit } from '../backend';
 import { parseSearch, type ParsedSearch } from '../searchFilter';
 
-export const SEARCH_LIMIT = 30;
+/** Instant results shown under the box; Shift+Enter lists every match. */
+export const SEARCH_LIMIT = 12;
 
 /**
  * The search box: instant local results, newest keystroke wins. A keystroke asks the
