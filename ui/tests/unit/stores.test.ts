@@ -344,6 +344,29 @@ describe('keyboard walk', () => {
   });
 });
 
+describe('start', () => {
+  it("reads the core's sync state before it lists anything", async () => {
+    const { api } = fakeBackend(5);
+    const order: string[] = [];
+    const status = await api.syncStatus();
+    api.syncStatus.mockImplementation(async () => {
+      order.push('status');
+      return status;
+    });
+    const list = api.listTickets.getMockImplementation()!;
+    api.listTickets.mockImplementation(async (q) => {
+      order.push('list');
+      return list(q);
+    });
+    const app = new AppState(api);
+    expect(app.sync.known, 'nothing read yet: the status bar says Connecting…').toBe(false);
+    await app.start();
+    expect(order[0]).toBe('status');
+    expect(order).toContain('list');
+    expect(app.sync.known).toBe(true);
+  });
+});
+
 describe('saved searches', () => {
   const urgent = { id: 's-1', name: 'Urgent', query: 'priority:urgent', created_at: '2026-01-01T00:00:00Z' };
   const mine = { id: 's-2', name: 'Mine', query: 'assignee:me', created_at: '2026-01-01T00:00:00Z' };

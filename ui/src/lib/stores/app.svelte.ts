@@ -63,8 +63,10 @@ export class AppState {
         this.toasts.error(e, 'Live updates are unavailable');
       }
     }
+    // The core's sync state first: whether the first sync is still running (its
+    // overlay) and whether the server answers, before any list shows.
+    await this.sync.refresh().catch((e) => this.toasts.error(e));
     await Promise.all([
-      this.sync.refresh().catch((e) => this.toasts.error(e)),
       this.views.refreshAll().catch((e) => this.toasts.error(e)),
       this.conflicts.refresh().catch((e) => this.toasts.error(e)),
       this.list.show(this.list.view),

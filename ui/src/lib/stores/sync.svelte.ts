@@ -2,6 +2,8 @@ import { backend, type Backend, type DeskEvent, type SyncStatus } from '../backe
 
 /** The status bar and the first-sync screen. */
 export class SyncStore {
+  /** The core's state has been read at least once (before that: "Connecting…"). */
+  known = $state(false);
   online = $state(false);
   syncing = $state(false);
   workOffline = $state(false);
@@ -19,6 +21,7 @@ export class SyncStore {
   constructor(private api: Backend = backend) {}
 
   apply(s: SyncStatus): void {
+    this.known = true;
     this.online = s.online;
     this.lastSyncAt = s.last_sync_at;
     this.pending = s.pending;
