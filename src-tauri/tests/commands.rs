@@ -5,7 +5,7 @@ use outpost_app::state::AppInfo;
 use outpost_core::Desk;
 use outpost_core::credentials::{Credentials, MemoryStore};
 use outpost_core::profile::Profile;
-use outpost_server::testing::DemoServer;
+use outpost_server::testing::Served;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -88,7 +88,7 @@ impl TestApp {
         e["code"].as_str().unwrap().to_owned()
     }
 
-    fn sign_in(&self, server: &DemoServer, email: &str) -> Value {
+    fn sign_in(&self, server: &Served, email: &str) -> Value {
         self.ok(
             "sign_in",
             json!({ "server": server.base, "email": email, "password": "outpost-demo", "tenant": "demo" }),
@@ -104,8 +104,8 @@ impl TestApp {
     }
 }
 
-fn server(tag: &str) -> DemoServer {
-    tauri::async_runtime::block_on(DemoServer::start(tag, 20, 2))
+fn server(tag: &str) -> Served {
+    tauri::async_runtime::block_on(Served::demo(tag, 20, 2))
 }
 
 #[test]

@@ -7,7 +7,7 @@
 
 use outpost_core::credentials::{CredentialStore, KeyringStore};
 use outpost_core::profile::Profile;
-use outpost_server::testing::DemoServer;
+use outpost_server::testing::Served;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -42,7 +42,7 @@ async fn token_is_in_the_keychain_and_nowhere_else() {
         eprintln!("skipped: needs a Secret Service (scripts/keyring-test.sh)");
         return;
     }
-    let srv = DemoServer::start("kc", 20, 2).await;
+    let srv = Served::demo("kc", 20, 2).await;
     let (base, dir) = (srv.base.clone(), srv.dir.clone());
 
     let profile_dir = dir.join("profile");

@@ -9,7 +9,7 @@ use outpost_core::profile::Profile;
 use outpost_domain::sync::{Change, Mutation, MutationOp, PushRequest, TicketTagArgs};
 use outpost_domain::{ClientId, MutationId, TicketId};
 use outpost_server::db::Db;
-use outpost_server::testing::DemoServer;
+use outpost_server::testing::Served;
 use rand::{Rng, SeedableRng};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -65,7 +65,7 @@ struct Shape {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_sync_loses_and_doubles_nothing() {
-    let srv = DemoServer::start("kill", 150, 4).await;
+    let srv = Served::demo("kill", 150, 4).await;
     let (base, db, dir) = (srv.base.clone(), srv.db.clone(), srv.dir.clone());
 
     let token = login_token(&base, "agent1@demo.test").await;

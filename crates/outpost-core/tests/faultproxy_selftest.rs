@@ -7,9 +7,8 @@ mod faults;
 use faults::{FaultKind, FaultPlan, FaultProxy, RandomFaults};
 use futures::StreamExt;
 use outpost_domain::Role;
-use outpost_server::db::Db;
 use outpost_server::service::admin::{self, UserSpec};
-use outpost_server::testing::Running;
+use outpost_server::testing::Served;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -17,50 +16,42 @@ use std::time::{Duration, Instant};
 const PASSWORD: &str = "correct-horse-battery";
 const AGENT: &str = "agent1@demo.test";
 
+/// A server with one tenant and one support agent.
 struct Server {
     base: String,
-    db: Db,
-    running: Running,
-    _dir: tempfile::TempDir,
+    served: Served,
 }
 
 impl Server {
     async fn start() -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("outpost.db").display()
-        );
-        let db = Db::connect(&url).await.expect("connect test database");
-        let tenant = admin::create_tenant(&db, "demo", "Demo Support")
+        let (served, ()) = Served::start("proxy-selftest", async |db| {
+            let tenant = admin::create_tenant(db, "demo", "Demo Support")
+                .await
+                .expect("tenant");
+            admin::create_user(
+                db,
+                tenant.id,
+                &UserSpec {
+                    email: AGENT,
+                    name: "agent one",
+                    role: Role::Agent,
+                    password: Some(PASSWORD),
+                    elevated: false,
+                    support: true,
+                },
+            )
             .await
-            .expect("tenant");
-        admin::create_user(
-            &db,
-            tenant.id,
-            &UserSpec {
-                email: AGENT,
-                name: "agent one",
-                role: Role::Agent,
-                password: Some(PASSWORD),
-                elevated: false,
-                support: true,
-            },
-        )
-        .await
-        .expect("user");
-        let running = Running::spawn(db.clone()).await;
+            .expect("user");
+        })
+        .await;
         Server {
-            base: running.base.clone(),
-            db,
-            running,
-            _dir: dir,
+            base: served.base.clone(),
+            served,
         }
     }
 
     async fn stop(self) {
-        self.running.stop().await;
-        self.db.close().await;
+        self.served.stop().await;
     }
 }
 

@@ -52,37 +52,49 @@ impl Running {
     }
 }
 
-/// A server with the `demo` command's tenants, accounts and tickets.
-pub struct DemoServer {
+/// A server over its own fresh SQLite database, in a temporary directory that
+/// [`Served::stop`] removes (tests put their profiles there too).
+pub struct Served {
     pub base: String,
+    pub addr: SocketAddr,
     pub db: Db,
-    /// Temporary directory holding the server database; tests put profiles here too.
     pub dir: PathBuf,
     running: Running,
 }
 
-impl DemoServer {
-    /// `tickets` per demo tenant, each with `messages` messages.
-    pub async fn start(tag: &str, tickets: usize, messages: usize) -> DemoServer {
+impl Served {
+    /// `seed` fills the fresh database before the server starts; its result is
+    /// returned beside the server.
+    pub async fn start<T>(tag: &str, seed: impl AsyncFnOnce(&Db) -> T) -> (Served, T) {
         let dir = temp_dir(tag);
         let url = format!("sqlite://{}?mode=rwc", dir.join("server.db").display());
-        let db = Db::connect(&url).await.expect("connect the demo database");
-        crate::demo::generate(
-            &db,
-            &crate::demo::DemoOptions {
-                tickets_per_tenant: tickets,
-                messages_per_ticket: messages,
-            },
-        )
-        .await
-        .expect("generate demo data");
+        let db = Db::connect(&url).await.expect("connect the test database");
+        let seeded = seed(&db).await;
         let running = Running::spawn(db.clone()).await;
-        DemoServer {
+        let served = Served {
             base: running.base.clone(),
+            addr: running.addr,
             db,
             dir,
             running,
-        }
+        };
+        (served, seeded)
+    }
+
+    /// A server with the `demo` command's tenants and accounts, and `tickets` tickets
+    /// per demo tenant, each with `messages` messages.
+    pub async fn demo(tag: &str, tickets: usize, messages: usize) -> Served {
+        let options = crate::demo::DemoOptions {
+            tickets_per_tenant: tickets,
+            messages_per_ticket: messages,
+        };
+        let (served, ()) = Served::start(tag, async |db| {
+            crate::demo::generate(db, &options)
+                .await
+                .expect("generate demo data");
+        })
+        .await;
+        served
     }
 
     pub async fn stop(self) {

@@ -11,7 +11,7 @@ use outpost_domain::sync;
 use outpost_domain::*;
 use outpost_server::db::Db;
 use outpost_server::service::admin::{self, UserSpec};
-use outpost_server::testing::{self, Running};
+use outpost_server::testing::{self, Served};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -26,13 +26,17 @@ pub struct World {
     pub tickets: Vec<Ticket>,
 }
 
+/// The server (`base`, `addr`, `db`, `dir` through `Deref`) and the seeded world.
 pub struct TestServer {
-    pub base: String,
-    pub addr: std::net::SocketAddr,
-    pub db: Db,
     pub world: World,
-    pub dir: PathBuf,
-    running: Running,
+    served: Served,
+}
+
+impl std::ops::Deref for TestServer {
+    type Target = Served;
+    fn deref(&self) -> &Served {
+        &self.served
+    }
 }
 
 pub fn temp_dir(tag: &str) -> PathBuf {
@@ -42,25 +46,13 @@ pub fn temp_dir(tag: &str) -> PathBuf {
 impl TestServer {
     /// A server with `tickets` customer tickets, each with `messages` messages.
     pub async fn start(tickets: usize, messages: usize) -> TestServer {
-        let dir = temp_dir("server");
-        let url = format!("sqlite://{}?mode=rwc", dir.join("outpost.db").display());
-        let db = Db::connect(&url).await.expect("connect test database");
-        let world = seed(&db, tickets, messages).await;
-        let running = Running::spawn(db.clone()).await;
-        TestServer {
-            base: running.base.clone(),
-            addr: running.addr,
-            db,
-            world,
-            dir,
-            running,
-        }
+        let (served, world) =
+            Served::start("core-server", async |db| seed(db, tickets, messages).await).await;
+        TestServer { world, served }
     }
 
     pub async fn stop(self) {
-        self.running.stop().await;
-        self.db.close().await;
-        let _ = std::fs::remove_dir_all(&self.dir);
+        self.served.stop().await;
     }
 
     /// Sign `email` in at `base` (the server or a proxy in front of it) in a fresh
