@@ -176,6 +176,9 @@ impl Desk {
     ) -> Result<Desk> {
         let email =
             EmailAddress::parse(email).map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+        // As typed into a form: a blank tenant is none (the server URL and the email
+        // are trimmed by their own parsers).
+        let tenant = tenant.map(str::trim).filter(|t| !t.is_empty());
         let client = ServerClient::new(server)?;
         let (token, user, tenant_id) = if creds.is_headless() {
             let key = crate::credentials::CredentialKey::new(client.base(), email.clone())?;
@@ -563,8 +566,6 @@ impl Desk {
         .await
     }
 
-    /// Assign to an agent (by email; `None` leaves the assignee, `Some(None)`
-    /// unassigns) and/or a team.
     /// Assign `ticket`. For each of `agent_email` and `team`: `None` leaves it,
     /// `Some(None)` clears it, `Some(Some(..))` sets it (an agent's email, a team id).
     /// At least one must be given. Each front end maps its own "clear" spelling
@@ -587,7 +588,7 @@ impl Desk {
                 CoreError::InvalidInput(format!("{id:?} is not a team id (UUID)"))
             })?)),
         };
-        let assignee = match agent_email.map(|e| e.map(str::trim)) {
+        let assignee = match agent_email {
             Some(Some(email)) => Some(Some(
                 query::resolve_user_by_email(self.inner.cache.reader(), email)
                     .await?
@@ -825,8 +826,16 @@ impl Desk {
         Ok(())
     }
 
+    /// Drop the cached server state (never the outbox) and have the live engine fetch
+    /// it again now (the settings screen's "rebuild cache").
+    pub async fn rebuild_cache(&self) -> Result<()> {
+        self.reset_cache().await?;
+        self.sync_soon();
+        Ok(())
+    }
+
     /// Drop cached server state (not the outbox) so the next pass bootstraps again.
-    pub async fn reset_cache(&self) -> Result<()> {
+    pub(crate) async fn reset_cache(&self) -> Result<()> {
         let mut tx = self.inner.cache.write().await?;
         cache::apply::wipe_server_state(&mut tx).await?;
         for k in [keys::CURSOR, keys::EPOCH, keys::BOOTSTRAP, keys::MINE_FIRST] {

@@ -1,6 +1,6 @@
 use crate::error::AppResult;
 use crate::state::{AppInfo, AppState};
-use outpost_core::Desk;
+use outpost_core::{CoreError, Desk};
 use outpost_domain::ids::{TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -41,12 +41,10 @@ pub fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
 pub async fn session(state: State<'_, AppState>) -> AppResult<Option<Account>> {
     let desk = state
         .open_with(|| async {
-            if state.profile().config()?.is_none() {
-                return Ok(None);
+            match Desk::open(state.profile().clone(), state.creds().clone(), false).await {
+                Err(CoreError::NotSignedIn) => Ok(None),
+                opened => Ok(Some(opened?)),
             }
-            Ok(Some(
-                Desk::open(state.profile().clone(), state.creds().clone(), false).await?,
-            ))
         })
         .await?;
     Ok(desk.as_ref().map(Account::of))
@@ -66,10 +64,10 @@ pub async fn sign_in(
             Ok(Desk::login(
                 state.profile().clone(),
                 state.creds().clone(),
-                server.trim(),
+                &server,
                 &email,
                 Some(&password),
-                tenant.as_deref().map(str::trim).filter(|t| !t.is_empty()),
+                tenant.as_deref(),
             )
             .await?)
         })

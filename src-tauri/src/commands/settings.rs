@@ -13,8 +13,5 @@ pub async fn settings(state: State<'_, AppState>) -> AppResult<Settings> {
 #[tauri::command]
 #[specta::specta]
 pub async fn reset_cache(state: State<'_, AppState>) -> AppResult<()> {
-    let desk = state.desk().await?;
-    desk.reset_cache().await?;
-    desk.sync_soon();
-    Ok(())
+    Ok(state.desk().await?.rebuild_cache().await?)
 }
