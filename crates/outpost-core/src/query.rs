@@ -520,6 +520,20 @@ fn parse_time(row: &SqliteRow, col: &str) -> Result<DateTime<Utc>> {
         .map_err(|_| CoreError::Protocol(format!("cached {col} {s:?} is not a time")))
 }
 
+/// The team in columns `id` and `name` of `row`; `None` when the id is null (a team
+/// not cached yet keeps an empty name).
+fn team_ref(row: &SqliteRow, id: &str, name: &str) -> Result<Option<TeamRef>> {
+    let Some(id) = row.try_get::<Option<String>, _>(id)? else {
+        return Ok(None);
+    };
+    Ok(Some(TeamRef {
+        id: id
+            .parse()
+            .map_err(|_| CoreError::Protocol(format!("cached team id {id:?}")))?,
+        name: row.try_get::<Option<String>, _>(name)?.unwrap_or_default(),
+    }))
+}
+
 fn user_ref(
     row: &SqliteRow,
     id: &str,
@@ -554,17 +568,7 @@ fn summary_from_row(row: &SqliteRow, me: &str) -> Result<TicketSummary> {
         }
         _ => false,
     };
-    let team = match row.try_get::<Option<String>, _>("team_id")? {
-        Some(id) => Some(TeamRef {
-            id: id
-                .parse()
-                .map_err(|_| CoreError::Protocol(format!("cached team id {id:?}")))?,
-            name: row
-                .try_get::<Option<String>, _>("team_name")?
-                .unwrap_or_default(),
-        }),
-        None => None,
-    };
+    let team = team_ref(row, "team_id", "team_name")?;
     Ok(TicketSummary {
         id: parse_col(row, "id")?,
         number: row.try_get("number")?,
@@ -1534,13 +1538,7 @@ pub async fn directory(pool: &SqlitePool) -> Result<Directory> {
         .await?;
     let mut teams = Vec::with_capacity(rows.len());
     for row in &rows {
-        let id: String = row.try_get("id")?;
-        teams.push(TeamRef {
-            id: id
-                .parse()
-                .map_err(|_| CoreError::Protocol(format!("cached team id {id:?}")))?,
-            name: row.try_get("name")?,
-        });
+        teams.extend(team_ref(row, "id", "name")?);
     }
     // A tag can be on tickets before the tag list itself is pulled (and vice versa).
     let tags = sqlx::query_scalar(
