@@ -13,15 +13,12 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/outpost-target}"
-db="${OUTPOST_DEMO_DB:-$HOME/.local/share/outpost/demo.db}"
-bind="${OUTPOST_DEMO_BIND:-127.0.0.1:8080}"
-host="${bind%:*}"
-port="${bind##*:}"
+# shellcheck source=demo-env.sh
+source scripts/demo-env.sh
 
 # Something already answering on the port is most likely a demo server started
 # earlier; starting a second one would only fail to bind.
-if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+if listening; then
     echo "Something is already listening on $bind; not starting another server."
     echo "If it is Outpost, its API document is at http://$bind/openapi.json"
     exit 0

@@ -14,11 +14,8 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/outpost-target}"
-db="${OUTPOST_DEMO_DB:-$HOME/.local/share/outpost/demo.db}"
-bind="${OUTPOST_DEMO_BIND:-127.0.0.1:8080}"
-host="${bind%:*}"
-port="${bind##*:}"
+# shellcheck source=demo-env.sh
+source scripts/demo-env.sh
 log_file="$(dirname "$db")/demo-server.log"
 
 say() { echo "run: $*"; }
@@ -38,8 +35,6 @@ make --no-print-directory ui-build
 say "building outpost-server and the desktop app"
 cargo build --quiet -p outpost-server --bin outpost-server -p outpost-app
 app="$CARGO_TARGET_DIR/debug/outpost-app"
-
-listening() { (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; }
 
 server_pid=""
 stop_server() {
