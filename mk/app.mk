@@ -41,5 +41,5 @@ package: app-tools ui-build ## Release build and the deb and rpm bundles (in $(C
 	cd $(APP_DIR) && npx tauri build --ci --bundles deb,rpm
 	@ls -l $(CARGO_TARGET_DIR)/release/bundle/deb/*.deb $(CARGO_TARGET_DIR)/release/bundle/rpm/*.rpm
 
-icons: app-tools ## Render src-tauri/icons/icon.svg into every size the bundles need
-	cd $(APP_DIR) && npx tauri icon icons/icon.svg -o icons && rm -rf icons/android icons/ios icons/Square*.png icons/StoreLogo.png
+icons: app-tools ## Render icons/icon.svg into every size the bundles need
+	cd $(APP_DIR) && npx tauri icon ../icons/icon.svg -o ../icons && cd .. && rm -rf icons/android icons/ios icons/Square*.png icons/StoreLogo.png

@@ -1,0 +1,221 @@
+//! The database handle: one storage layer over two engines (embedded SQLite, the
+//! default, and PostgreSQL for scale) through sqlx's `Any` driver, so every query is
+//! written once and the same test suite runs against both. Pools and the epoch live
+//! here; [`WriteTx`] (the change log), [`Totals`] (list totals) and row decoding in
+//! their own modules.
+
+mod decode;
+mod totals;
+mod write;
+
+pub use decode::{
+    get_bool, get_id, get_json, get_opt_id, get_opt_parsed, get_opt_time, get_parsed, get_time,
+};
+pub use totals::Totals;
+pub use write::WriteTx;
+
+use crate::error::StoreError;
+use outpost_domain::{TenantId, time};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("../../migrations/server-sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("../../migrations/server-postgres");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A committed batch of changes to one tenant's log, announced to live listeners.
+#[derive(Clone, Debug)]
+pub struct Committed {
+    pub tenant_id: TenantId,
+    pub seq: i64,
+}
+
+/// Database handle shared by every request.
+#[derive(Clone)]
+pub struct Db {
+    engine: Engine,
+    read: AnyPool,
+    /// SQLite allows one writer; funnelling writes through a one-connection pool turns
+    /// lock contention (and its SQLITE_BUSY upgrade failures) into an orderly queue.
+    /// On PostgreSQL this is the same pool as `read`.
+    write: AnyPool,
+    committed: broadcast::Sender<Committed>,
+    totals: std::sync::Arc<Totals>,
+}
+
+impl Db {
+    /// Connects, applies pending migrations and reads (or creates) the server epoch.
+    #[tracing::instrument(skip_all, fields(engine))]
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        sqlx::any::install_default_drivers();
+        let engine = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Engine::Postgres
+        } else if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL {:?}: use sqlite://PATH or postgres://…",
+                redact(url)
+            )));
+        };
+        tracing::Span::current().record("engine", tracing::field::debug(engine));
+        let options =
+            AnyConnectOptions::from_str(url).map_err(|e| StoreError::Config(e.to_string()))?;
+        let (read, write) = match engine {
+            Engine::Sqlite => {
+                if !url.contains("mode=") && !url.contains(":memory:") {
+                    return Err(StoreError::Config(
+                        "SQLite URLs must say how to open the file, e.g. sqlite:///path/outpost.db?mode=rwc".into(),
+                    ));
+                }
+                let write = sqlite_pool(1).connect_with(options.clone()).await?;
+                // WAL lets readers run beside the writer; it is a property of the file.
+                sqlx::query("PRAGMA journal_mode = WAL")
+                    .execute(&write)
+                    .await?;
+                SQLITE_MIGRATIONS.run(&write).await?;
+                // Four readers: more only contend for SQLite's page-cache locks on small machines.
+                let read = sqlite_pool(4).connect_with(options).await?;
+                (read, write)
+            }
+            Engine::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(32)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?;
+                POSTGRES_MIGRATIONS.run(&pool).await?;
+                (pool.clone(), pool)
+            }
+        };
+        let (committed, _) = broadcast::channel(1024);
+        let db = Db {
+            engine,
+            read,
+            write,
+            committed,
+            totals: Default::default(),
+        };
+        db.epoch().await?;
+        Ok(db)
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Memoized list totals (see [`Totals`]).
+    pub fn totals(&self) -> &Totals {
+        &self.totals
+    }
+
+    /// Pool for reads (and read-only transactions).
+    pub fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// Starts a write transaction whose changes land in `tenant`'s change log.
+    pub async fn write(&self, tenant_id: TenantId) -> Result<WriteTx, StoreError> {
+        WriteTx::begin(self, tenant_id).await
+    }
+
+    /// Starts a write transaction that touches no tenant's log (e.g. creating a tenant).
+    pub async fn write_untracked(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// Subscribes to commits, for live events.
+    pub fn subscribe(&self) -> broadcast::Receiver<Committed> {
+        self.committed.subscribe()
+    }
+
+    /// Announces a commit made by another server process (PostgreSQL NOTIFY).
+    pub fn announce(&self, c: Committed) {
+        let _ = self.committed.send(c);
+    }
+
+    /// Starts a new epoch: every client cursor issued so far becomes invalid and
+    /// clients re-bootstrap. Used after restoring a backup.
+    pub async fn rotate_epoch(&self) -> Result<String, StoreError> {
+        let epoch = Uuid::new_v4().simple().to_string();
+        sqlx::query("UPDATE server_meta SET epoch = $1 WHERE id = 1")
+            .bind(&epoch)
+            .execute(&self.write)
+            .await?;
+        Ok(epoch)
+    }
+
+    /// The database lifetime id carried in every cursor, created on first use. Read
+    /// from the database each time, so a rotation by another process is seen at once.
+    pub async fn epoch(&self) -> Result<String, StoreError> {
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT epoch FROM server_meta WHERE id = 1")
+                .fetch_optional(&self.write)
+                .await?;
+        if let Some(e) = existing {
+            return Ok(e);
+        }
+        let epoch = Uuid::new_v4().simple().to_string();
+        sqlx::query("INSERT INTO server_meta (id, epoch, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING")
+            .bind(&epoch)
+            .bind(time::to_db(&time::now()))
+            .execute(&self.write)
+            .await?;
+        let e: String = sqlx::query_scalar("SELECT epoch FROM server_meta WHERE id = 1")
+            .fetch_one(&self.write)
+            .await?;
+        Ok(e)
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // busy_timeout: wait for the writer instead of failing at once;
+                // synchronous=NORMAL is durable in WAL mode except for the last commits
+                // before a power cut, the usual server trade-off.
+                for pragma in [
+                    "PRAGMA busy_timeout = 10000",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA synchronous = NORMAL",
+                    "PRAGMA cache_size = -65536",
+                ] {
+                    sqlx::query(pragma).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+}
+
+/// A URL without its password, for error messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
