@@ -22,6 +22,7 @@ pub struct ChangeRow {
 }
 
 /// Up to `limit` log rows after `after`, in sequence order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn after(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -55,6 +56,7 @@ fn row(r: &AnyRow) -> Result<ChangeRow, sqlx::Error> {
 
 /// The log rows of some entities of one kind (one row per entity that has one), in no
 /// particular order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn rows_for(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -78,6 +80,7 @@ pub async fn rows_for(
 }
 
 /// Every log row of one kind (for the small kinds: teams, tags), in no particular order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn rows_of_kind(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -98,6 +101,7 @@ pub async fn rows_of_kind(
 
 /// The database's current epoch and the tenant's latest sequence, read together so a
 /// running server notices `admin rotate-epoch` at once.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn epoch_and_head(
     conn: &mut AnyConnection,
     tenant: TenantId,

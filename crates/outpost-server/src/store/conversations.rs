@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_conversation(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -35,6 +36,7 @@ pub async fn insert_conversation(
 }
 
 /// Bulk insert of conversations and their participants (demo data, imports).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_conversations_many(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -76,6 +78,7 @@ pub async fn insert_conversations_many(
 }
 
 /// Adds a participant, or raises an existing member to `role` when it is `admin`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn upsert_participant(
     conn: &mut AnyConnection,
     conv: ConversationId,
@@ -103,6 +106,7 @@ pub async fn upsert_participant(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn participant_role(
     conn: &mut AnyConnection,
     conv: ConversationId,
@@ -118,6 +122,7 @@ pub async fn participant_role(
 }
 
 /// Moves the participant's read marker; false when the user is not a participant.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_last_read(
     conn: &mut AnyConnection,
     conv: ConversationId,
@@ -134,6 +139,7 @@ pub async fn set_last_read(
 }
 
 /// Sets the conversation status and bumps its version.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_status(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -150,6 +156,7 @@ pub async fn set_status(
 }
 
 /// Records activity: new last message time and a version bump.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn touch(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -168,6 +175,7 @@ pub async fn touch(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_conversation(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -176,6 +184,7 @@ pub async fn get_conversation(
     Ok(get_conversations(conn, tenant, &[id]).await?.pop())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_conversations(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -259,6 +268,7 @@ fn message_from_row(r: &AnyRow) -> Result<Message, sqlx::Error> {
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_message(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -267,6 +277,7 @@ pub async fn insert_message(
     insert_messages(conn, tenant, std::slice::from_ref(m)).await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_messages(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -297,6 +308,7 @@ pub async fn insert_messages(
 }
 
 /// A message by id, in any conversation of the tenant.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_message(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -305,6 +317,7 @@ pub async fn get_message(
     Ok(get_messages(conn, tenant, &[id]).await?.pop())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_messages(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -334,6 +347,7 @@ pub struct MessageFilter {
 }
 
 /// One page of a conversation, newest first, and the total matching.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_messages(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -378,6 +392,7 @@ pub async fn list_messages(
 }
 
 /// The users taking part in some conversations (each once, in no particular order).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn participant_ids(
     conn: &mut AnyConnection,
     convs: &[ConversationId],
@@ -398,6 +413,7 @@ pub async fn participant_ids(
 
 /// The ids and senders of every message of some conversations; internal notes only
 /// with `include_internal`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn message_refs(
     conn: &mut AnyConnection,
     tenant: TenantId,

@@ -10,6 +10,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_tenant(
     conn: &mut AnyConnection,
     id: TenantId,
@@ -37,6 +38,7 @@ fn tenant_from_row(row: &AnyRow, support_user_ids: Vec<UserId>) -> Result<Tenant
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_tenant(
     conn: &mut AnyConnection,
     id: TenantId,
@@ -52,6 +54,7 @@ pub async fn get_tenant(
     Ok(Some(tenant_from_row(&row, support)?))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_tenant_by_slug(
     conn: &mut AnyConnection,
     slug: &str,
@@ -66,6 +69,7 @@ pub async fn get_tenant_by_slug(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_tenants(conn: &mut AnyConnection) -> Result<Vec<Tenant>, StoreError> {
     let rows = sqlx::query("SELECT id FROM tenants ORDER BY slug")
         .fetch_all(&mut *conn)
@@ -79,6 +83,7 @@ pub async fn list_tenants(conn: &mut AnyConnection) -> Result<Vec<Tenant>, Store
     Ok(out)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn support_user_ids(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -95,6 +100,7 @@ pub async fn support_user_ids(
 }
 
 /// Adds one user to the tenant's `support_user_ids` (no-op when already listed).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_support_user(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -111,6 +117,7 @@ pub async fn add_support_user(
 }
 
 /// Marks a user as changed (a derived field such as `support` moved) for sync.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn bump_user_version(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -125,6 +132,7 @@ pub async fn bump_user_version(
 }
 
 /// Replaces the tenant's `support_user_ids`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_support_users(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -163,6 +171,7 @@ pub struct NewUser<'a> {
     pub password_hash: Option<&'a str>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_user(
     conn: &mut AnyConnection,
     u: &NewUser<'_>,
@@ -217,6 +226,7 @@ impl std::str::FromStr for EmailAddressText {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_user(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -231,6 +241,7 @@ pub async fn get_user(
     Ok(row.as_ref().map(user_from_row).transpose()?)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_user_by_email(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -246,6 +257,7 @@ pub async fn get_user_by_email(
 }
 
 /// Every account with this email, across tenants, with the tenant slug (login).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_accounts_by_email(
     conn: &mut AnyConnection,
     email: &EmailAddress,
@@ -263,6 +275,7 @@ pub async fn find_accounts_by_email(
         .map_err(Into::into)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_users(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -283,6 +296,7 @@ pub async fn get_users(
         .collect::<Result<_, _>>()?)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_users(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -298,6 +312,7 @@ pub async fn list_users(
         .collect::<Result<_, _>>()?)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_password(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -318,6 +333,7 @@ pub async fn set_password(
 }
 
 /// Updates role and elevation, bumping the user's version.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_role(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -339,6 +355,7 @@ pub async fn set_role(
     Ok(r.rows_affected() == 1)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_team(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -360,6 +377,7 @@ pub async fn insert_team(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_team_member(
     conn: &mut AnyConnection,
     team: TeamId,
@@ -379,6 +397,7 @@ pub async fn add_team_member(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_teams(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -417,6 +436,7 @@ pub async fn get_teams(
     Ok(teams)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn team_exists(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -430,6 +450,7 @@ pub async fn team_exists(
     Ok(n > 0)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_tag(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -447,6 +468,7 @@ pub async fn insert_tag(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_tag(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -460,6 +482,7 @@ pub async fn find_tag(
     Ok(row.as_ref().map(|r| get_id(r, "id")).transpose()?)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_tags(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -489,6 +512,7 @@ pub async fn get_tags(
 }
 
 /// The ids of a tenant's users with one role.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn user_ids_with_role(
     conn: &mut AnyConnection,
     tenant: TenantId,

@@ -10,6 +10,7 @@ use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -48,6 +49,7 @@ fn from_row(r: &AnyRow) -> Result<HistoryEntry, sqlx::Error> {
 
 const COLUMNS: &str = "id, ticket_id, field_changed, old_value, new_value, changed_by, created_at";
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_many(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -64,6 +66,7 @@ pub async fn get_many(
 }
 
 /// A ticket's history, oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_ticket(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -80,6 +83,7 @@ pub async fn for_ticket(
 }
 
 /// The latest change of one field of a ticket: who and when (conflict details).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn last_change(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -99,6 +103,7 @@ pub async fn last_change(
 }
 
 /// The ids and authors of the history rows of some tickets.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn refs_for_tickets(
     conn: &mut AnyConnection,
     tenant: TenantId,

@@ -13,6 +13,7 @@ pub struct ClientRecord {
     pub last_seq: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get(
     conn: &mut AnyConnection,
     client: ClientId,
@@ -33,6 +34,7 @@ pub async fn get(
     .map_err(|e: sqlx::Error| e.into())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     client: ClientId,
@@ -55,6 +57,7 @@ pub async fn insert(
 
 /// Advances the client's sequence only if it still equals `expected`; false means a
 /// concurrent push of the same client got there first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn advance(
     conn: &mut AnyConnection,
     client: ClientId,
@@ -72,6 +75,7 @@ pub async fn advance(
     Ok(r.rows_affected() == 1)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn store_result(
     conn: &mut AnyConnection,
     client: ClientId,
@@ -90,6 +94,7 @@ pub async fn store_result(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn stored_result(
     conn: &mut AnyConnection,
     client: ClientId,

@@ -66,6 +66,7 @@ fn from_row(row: &AnyRow) -> Result<TicketRecord, sqlx::Error> {
 
 /// Hands out the tenant's next ticket number inside the creating transaction, so a
 /// rolled-back creation leaves no gap.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn next_number(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -80,6 +81,7 @@ pub async fn next_number(
 }
 
 /// Reserves `count` consecutive numbers at once (bulk import, demo data).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn reserve_numbers(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -95,6 +97,7 @@ pub async fn reserve_numbers(
     Ok(last - count + 1)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -104,6 +107,7 @@ pub async fn insert(
 }
 
 /// Inserts tickets in multi-row statements (tags are written separately).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_many(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -158,6 +162,7 @@ pub async fn insert_many(
 }
 
 /// Writes every mutable column of a ticket.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -201,6 +206,7 @@ pub async fn update(
 
 /// Takes the ticket for `user` only if nobody holds it; the conditional update is what
 /// grants a contested ticket to exactly one claimant. True when this call won.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn claim_if_unassigned(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -219,6 +225,7 @@ pub async fn claim_if_unassigned(
 /// Loads a ticket and, on PostgreSQL, locks its row until the transaction ends, so the
 /// read-modify-write that follows cannot lose a concurrent edit. (SQLite has one
 /// writer at a time, so its write transactions are serialized already.)
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_for_update(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -240,6 +247,7 @@ pub async fn get_for_update(
     get(conn, tenant, id).await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -250,6 +258,7 @@ pub async fn get(
 }
 
 /// Loads tickets (with tags) by id, in no particular order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_many(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -272,6 +281,7 @@ pub async fn get_many(
 }
 
 /// The ticket a conversation belongs to.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_by_conversation(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -317,6 +327,7 @@ async fn attach_tags(
 }
 
 /// Adds a tag; false when the ticket already had it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_tag(
     conn: &mut AnyConnection,
     ticket: TicketId,
@@ -333,6 +344,7 @@ pub async fn add_tag(
 }
 
 /// Removes a tag; false when the ticket did not have it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn remove_tag(
     conn: &mut AnyConnection,
     ticket: TicketId,
@@ -347,6 +359,7 @@ pub async fn remove_tag(
 }
 
 /// Tag links in bulk (demo data, imports).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_tag_links(
     conn: &mut AnyConnection,
     links: &[(TicketId, TagId)],
@@ -445,6 +458,7 @@ fn push_filter(qb: &mut Sql, tenant: TenantId, vis: Visibility, f: &TicketFilter
 }
 
 /// How many tickets match a filter.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn count(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -457,6 +471,7 @@ pub async fn count(
 }
 
 /// One page of tickets, most recently updated first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn page(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -479,6 +494,7 @@ pub async fn page(
 
 /// The caller's own open work: tickets assigned to `user` with status new, open or
 /// pending (not removed), most recently updated first, at most `limit`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn open_assigned_ids(
     conn: &mut AnyConnection,
     tenant: TenantId,
@@ -517,6 +533,7 @@ pub struct TicketLinks {
 }
 
 /// The links of some tickets, in no particular order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn links(
     conn: &mut AnyConnection,
     tenant: TenantId,

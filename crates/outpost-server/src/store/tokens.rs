@@ -32,6 +32,7 @@ pub struct NewToken<'a> {
     pub expires_at: Option<Timestamp>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_token(
     conn: &mut AnyConnection,
     t: &NewToken<'_>,
@@ -57,6 +58,7 @@ pub async fn insert_token(
 }
 
 /// The actor behind a live (unrevoked, unexpired) token, or `None`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn resolve(
     conn: &mut AnyConnection,
     hash: &str,
@@ -91,6 +93,7 @@ pub async fn resolve(
 }
 
 /// Revokes one token; true when it was live.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke(
     conn: &mut AnyConnection,
     hash: &str,
@@ -107,6 +110,7 @@ pub async fn revoke(
 }
 
 /// Revokes every token of a user (password change, user removal).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke_all_for_user(
     conn: &mut AnyConnection,
     tenant: TenantId,
