@@ -21,7 +21,7 @@ OUTPOST_DEMO_DB ?= $(HOME)/.local/share/outpost/demo.db
 # Desktop-app targets (UI, Tauri shell, end-to-end) live in mk/*.mk, one file per part.
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: help run demo-server build test test-rust keyring-test lint fmt fmt-check clippy schemathesis bench bench-client openapi clean-db
+.PHONY: help run demo-server build rust-build test test-rust keyring-test lint fmt fmt-check clippy schemathesis bench bench-client openapi clean-db
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z0-9-]+):.*## /  \1\t/' | expand -t 16
@@ -35,8 +35,18 @@ demo-server: ## Only the demo server, in the foreground, on 127.0.0.1:8080 (demo
 build: ## Build every crate
 	$(CARGO) build --workspace
 
+# The one Rust build `make test` makes: every crate with its tests, binaries and
+# dev-dependencies, so each later step (bindings check, test suites, the keychain test,
+# the end-to-end test, schemathesis) finds its binary built with the same features. A
+# `-p` build resolves features differently (the app without tauri's `test` feature,
+# the server without `testing`) and would compile the Tauri tree a second time.
+RUST_BUILD = $(CARGO) test --workspace --no-run
+rust-build: ## Build every crate, test and binary once (what the other test steps reuse)
+	$(RUST_BUILD)
+
 # ui-build comes before the Rust steps: the app crate embeds ui/dist when it compiles.
-test: fmt-check ui-build bindings-check clippy test-rust keyring-test ui-test ui-playwright app-e2e schemathesis ## Formatting, UI build, bindings drift, clippy, every test suite, the real-keychain test, the UI's checks, the end-to-end test in the real app, schemathesis
+# rust-build compiles once what every later step runs (see RUST_BUILD).
+test: fmt-check ui-build rust-build bindings-check clippy test-rust keyring-test ui-test ui-playwright app-e2e schemathesis ## Formatting, UI build, bindings drift, clippy, every test suite, the real-keychain test, the UI's checks, the end-to-end test in the real app, schemathesis
 
 test-rust: ## Rust test suites (nextest when installed, else cargo test); needs PostgreSQL
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \

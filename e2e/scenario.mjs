@@ -128,7 +128,7 @@ async function click(session, selector, what) {
 async function runScenario({ session, shots, server, api, adminToken, agent2Token }) {
   const st = () => state(session);
 
-  // ---- sign in ----
+  // Sign in.
   await waitFor('the sign-in form', () => exists(session, tid('signin-email')), { timeoutMs: T(60_000) });
   await shots.take(session, 'signin');
   const serverField = await session.find(tid('signin-server'));
@@ -139,7 +139,7 @@ async function runScenario({ session, shots, server, api, adminToken, agent2Toke
   await shots.take(session, 'signin-filled');
   await click(session, tid('signin-submit'), 'the sign-in button');
 
-  // ---- first sync ----
+  // First sync.
   const synced = await waitFor(
     'the first sync to finish (sync-progress gone, ticket rows listed)',
     async () => {
@@ -152,7 +152,7 @@ async function runScenario({ session, shots, server, api, adminToken, agent2Toke
   check(synced.online === 'true', `online after the first sync (sync-status data-online=${synced.online})`);
   await shots.take(session, 'first-sync-done');
 
-  // ---- two unassigned tickets: A to work on, B for the lost claim ----
+  // Two unassigned tickets: A to work on, B for the lost claim.
   await click(session, tid('view-unassigned'), 'the Unassigned view');
   const before = await api.snapshot(adminToken);
   const unassigned = await waitFor(
@@ -174,7 +174,7 @@ async function runScenario({ session, shots, server, api, adminToken, agent2Toke
   const agent2 = [...before.users.values()].find((u) => u.email === 'agent2@demo.test');
   const isAgent1 = (text) => !!text && (text.includes(agent1.name) || text.includes('agent1'));
 
-  // ---- open A, claim it ----
+  // Open A, claim it.
   await click(session, tid('ticket-row', `[data-number="${A}"]`), `ticket row ${A}`);
   await waitFor(`ticket ${A} open in the detail pane`, async () => (await st()).detail?.number === String(A));
   await shots.take(session, 'ticket-open');
@@ -186,7 +186,7 @@ async function runScenario({ session, shots, server, api, adminToken, agent2Toke
   check(isAgent1(claimed.detail.assignee), `ticket ${A} shows agent1 as assignee: "${claimed.detail.assignee}"`);
   await shots.take(session, 'claimed');
 
-  // ---- reply online ----
+  // Reply online.
   const stamp = Date.now().toString(36);
   const r1 = `Online reply ${stamp}: we are on it.`;
   await reply(session, r1);
@@ -203,7 +203,7 @@ async function runScenario({ session, shots, server, api, adminToken, agent2Toke
   }, { timeoutMs: T(15_000), intervalMs: 500 });
   log('ok: the server has the claim and the online reply');
 
-  // ---- the network goes away ----
+  // The network goes away.
   await server.kill();
   log('server killed');
   const offline = await waitFor('sync-status data-online="false" after the server died', async () => {
@@ -213,7 +213,7 @@ async function runScenario({ session, shots, server, api, adminToken, agent2Toke
   check(offline.online === 'false', `offline shown: "${offline.statusText}"`);
   await shots.take(session, 'offline');
 
-  // ---- offline work: reply to A and close it, claim B ----
+  // Offline work: reply to A and close it, claim B.
   const r2 = `Offline reply ${stamp}: a replacement is on its way.`;
   await reply(session, r2);
   const pendingReply = await waitFor('the offline reply listed as pending', async () => {
@@ -236,7 +236,7 @@ async function runScenario({ session, shots, server, api, adminToken, agent2Toke
   check(queued.pending > 0, `sync-pending-count > 0 while offline (shows ${queued.pending})`);
   await shots.take(session, 'offline-claim-pending');
 
-  // ---- meanwhile agent2 claims B on the server ----
+  // Meanwhile agent2 claims B on the server.
   // The server is reachable for agent2 only: a second instance on another port and the
   // same database, so the app cannot reconnect before agent2's claim has landed.
   const side = new DemoServer(server.bin, server.dbPath, await freePort(), server.logDir, 'server-agent2');
@@ -246,7 +246,7 @@ async function runScenario({ session, shots, server, api, adminToken, agent2Toke
   check(results.length === 1 && results[0].status === 'applied', `agent2's claim of ${B} applied: ${JSON.stringify(results)}`);
   await side.kill();
 
-  // ---- the server comes back on the same port and database ----
+  // The server comes back on the same port and database.
   await server.start();
   log('server restarted');
   await waitFor('the app back online with nothing pending', async () => {
@@ -275,7 +275,7 @@ async function runScenario({ session, shots, server, api, adminToken, agent2Toke
   );
   await shots.take(session, 'conflict-center');
 
-  // ---- the server has each offline change exactly once ----
+  // The server has each offline change exactly once.
   // One more sync round first: a duplicate push would land now.
   await session.exec('document.querySelector(\'[data-testid="conflict-center"]\')?.dispatchEvent(new KeyboardEvent("keydown", {key: "Escape", bubbles: true}));');
   if (await exists(session, tid('sync-now'))) {

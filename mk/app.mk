@@ -8,11 +8,11 @@ UI_DIST := ui/dist/index.html
 .PHONY: bindings bindings-check app-ui app-build app-test app-run package app-tools icons
 
 bindings: ## Regenerate ui/src/lib/backend/bindings.ts from the Rust commands and types
-	OUTPOST_BINDINGS_OUT="$(CURDIR)/$(BINDINGS)" $(CARGO) test -p outpost-app --lib -- --exact bindings_tests::bindings_are_current
+	OUTPOST_BINDINGS_OUT="$(CURDIR)/$(BINDINGS)" $(CARGO) test --workspace --lib -- --exact bindings_tests::bindings_are_current
 
 bindings-check: ## Fail when the committed bindings.ts differs from what the Rust code generates
 	@tmp=$$(mktemp --suffix=.ts); trap 'rm -f "$$tmp"' EXIT; \
-	OUTPOST_BINDINGS_OUT="$$tmp" $(CARGO) test -p outpost-app --lib -- --exact bindings_tests::bindings_are_current; \
+	OUTPOST_BINDINGS_OUT="$$tmp" $(CARGO) test --workspace --lib -- --exact bindings_tests::bindings_are_current; \
 	diff -u $(BINDINGS) "$$tmp" || { echo "$(BINDINGS) is stale: run make bindings and commit it" >&2; exit 1; }
 
 # ui/dist when missing (the app cannot compile without it); `make ui-build` rebuilds it.

@@ -4,24 +4,15 @@
 
 .PHONY: app-e2e bench-app e2e-tools
 
-# The app is built by the shell's own target when mk/app.mk defines one (it also
-# builds the UI the binary embeds), else by cargo directly.
-define build_app_for_e2e
-	@if $(MAKE) --no-print-directory -n app-build >/dev/null 2>&1; then \
-		echo "+ make app-build"; $(MAKE) --no-print-directory app-build; \
-	else \
-		echo "+ cargo build -p outpost-app"; $(CARGO) build -p outpost-app; \
-	fi
-endef
-
 e2e-tools: ## tauri-driver from crates.io (WebKitWebDriver comes from Debian's webkit2gtk-driver)
 	@command -v tauri-driver >/dev/null || test -x "$(HOME)/.cargo/bin/tauri-driver" || \
 		$(CARGO) install tauri-driver --locked
 	@command -v WebKitWebDriver >/dev/null || { echo "WebKitWebDriver missing: sudo apt-get install webkit2gtk-driver" >&2; exit 1; }
 
-app-e2e: e2e-tools ## End to end in the real app: sign in, sync, claim, reply, offline work, exactly-once delivery, conflict (artifacts in e2e/artifacts/)
-	$(CARGO) build -p outpost-server --bin outpost-server
-	$(build_app_for_e2e)
+# The debug server and app come from the workspace test build (RUST_BUILD), the same
+# binaries the rest of `make test` compiled; the UI is built first because the app
+# embeds it.
+app-e2e: e2e-tools ui-build rust-build ## End to end in the real app: sign in, sync, claim, reply, offline work, exactly-once delivery, conflict (artifacts in e2e/artifacts/)
 	scripts/e2e.sh
 
 bench-app: e2e-tools ## Desktop app benchmark (release build; 100k tickets / 1M messages cached): cold start, j, search, memory; APP_BENCH_ARGS="--quick" for 5k

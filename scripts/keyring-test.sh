@@ -19,9 +19,10 @@ if ! command -v gnome-keyring-daemon >/dev/null || ! command -v dbus-run-session
     fi
 fi
 
-# Compile outside the D-Bus session: the daemon should not idle through a build.
-cargo test -p outpost-core --lib --no-run
-cargo test -p outpost-cli --test keychain --no-run
+# Compile outside the D-Bus session: the daemon should not idle through a build. The
+# whole workspace, as `make rust-build` does, so these are the binaries (and features)
+# the other test steps use and nothing is compiled a second time.
+cargo test --workspace --no-run
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
@@ -32,12 +33,12 @@ XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" \
     dbus-run-session -- bash -c '
         set -euo pipefail
         echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-        OUTPOST_TEST_SECRET_SERVICE=1 cargo test -p outpost-core --lib credentials -- --nocapture
+        OUTPOST_TEST_SECRET_SERVICE=1 cargo test --workspace --lib credentials -- --nocapture
         # The real binary against a real server: the token is in the keychain and not
         # in the cache, its WAL, the profile or the trace log.
-        OUTPOST_TEST_SECRET_SERVICE=1 cargo test -p outpost-cli --test keychain -- --nocapture
+        OUTPOST_TEST_SECRET_SERVICE=1 cargo test --workspace --test keychain -- --nocapture
     '
 
 echo "keyring-test: no session bus"
 DBUS_SESSION_BUS_ADDRESS="unix:path=$scratch/no-such-bus" OUTPOST_TEST_NO_KEYCHAIN=1 \
-    cargo test -p outpost-core --lib credentials::tests::keychain_without_session_bus -- --nocapture
+    cargo test --workspace --lib credentials::tests::keychain_without_session_bus -- --nocapture

@@ -29,7 +29,7 @@ checks="${ST_CHECKS:-not_a_server_error,response_schema_conformance,status_code_
 
 log() { echo "schemathesis.sh: $*"; }
 
-# --- schemathesis in its own venv, installed once per machine ---------------------
+# Schemathesis in its own venv, installed once per machine.
 if [[ ! -x "$venv/bin/python" ]]; then
     log "creating Python venv at $venv"
     mkdir -p "$(dirname "$venv")"
@@ -40,9 +40,11 @@ if [[ "$("$venv/bin/st" --version 2>/dev/null || true)" != *"$SCHEMATHESIS_VERSI
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-# --- the server, on a free port with fresh demo data ------------------------------
+# The server, on a free port with fresh demo data.
 log "building outpost-server"
-cargo build --quiet -p outpost-server --bin outpost-server
+# The workspace test build (`make rust-build`): the server binary with the features
+# every other test step uses, so nothing is compiled twice.
+cargo test --quiet --workspace --no-run
 server="$CARGO_TARGET_DIR/debug/outpost-server"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/outpost-st.XXXXXX")"
@@ -98,7 +100,7 @@ login="$(curl -fsS -X POST "$base/auth/v1/login" -H 'content-type: application/j
     -d '{"email":"agent1@demo.test","password":"outpost-demo","tenant":"demo"}')"
 token="$(printf '%s' "$login" | "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
 
-# --- the run ----------------------------------------------------------------------
+# The run.
 # Left out: logout would revoke the token every other request relies on, and the SSE
 # stream never ends by design (it is exercised by the Rust test suites instead).
 log "running schemathesis (max $max_examples examples per operation, seed $seed)"

@@ -54,7 +54,7 @@ export function which(name) {
   return null;
 }
 
-// ---- child processes ------------------------------------------------------------
+// Child processes.
 
 const children = new Set();
 
@@ -121,7 +121,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-// ---- waiting ----------------------------------------------------------------------
+// Waiting.
 
 export class TimeoutError extends Error {}
 
@@ -167,7 +167,7 @@ export async function waitForHttp(url, what, timeoutMs = 30_000, child) {
   );
 }
 
-// ---- the demo server ----------------------------------------------------------------
+// The demo server.
 
 /** `outpost-server demo` into a fresh SQLite file. */
 export async function makeDemoDb(serverBin, dbPath, { tickets, messagesPerTicket, logDir }) {
@@ -209,7 +209,7 @@ export class DemoServer {
   }
 }
 
-// ---- the API, as another agent ----------------------------------------------------
+// The API, as another agent.
 
 export class Api {
   constructor(base) {
@@ -272,7 +272,7 @@ export class Api {
   }
 }
 
-// ---- the app ------------------------------------------------------------------------
+// The app.
 
 /**
  * A launcher script for WebKitWebDriver: records the spawn time (ms since the epoch)
@@ -329,7 +329,7 @@ export class Driver {
   }
 }
 
-// ---- screenshots ------------------------------------------------------------------
+// Screenshots.
 
 export class Shots {
   constructor(dir) {
@@ -351,7 +351,7 @@ export class Shots {
   }
 }
 
-// ---- /proc memory -------------------------------------------------------------------
+// /proc memory.
 
 /** pid and every descendant (WebKit's web and network processes are the app's children). */
 export function processTree(root) {

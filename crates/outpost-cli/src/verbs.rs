@@ -108,7 +108,7 @@ pub fn print_json<T: Serialize>(doc: &T) -> Result<()> {
     Ok(())
 }
 
-// ---- account and sync --------------------------------------------------------------
+// Account and sync verbs.
 
 #[derive(Serialize)]
 struct LoginDoc<'a> {
@@ -344,7 +344,7 @@ async fn status(ctx: Ctx, desk: &Desk) -> Result<()> {
     Ok(())
 }
 
-// ---- reads ------------------------------------------------------------------------
+// Read verbs.
 
 async fn tickets(ctx: Ctx, desk: &Desk, args: TicketsArgs) -> Result<()> {
     let filtered = args.status.is_some() || args.search.is_some();
@@ -415,7 +415,7 @@ async fn conflicts(ctx: Ctx, desk: &Desk, all: bool) -> Result<()> {
     Ok(())
 }
 
-// ---- changes ----------------------------------------------------------------------
+// Verbs that change tickets.
 
 async fn assign(
     ctx: Ctx,
