@@ -12,6 +12,7 @@ macro_rules! say {
 }
 
 mod cli;
+mod docs;
 mod render;
 mod verbs;
 

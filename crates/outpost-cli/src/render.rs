@@ -1,6 +1,6 @@
 //! Output for people: compact tables and readable tickets. `--json` bypasses all of it.
 
-use crate::verbs::{ChangeDoc, Server};
+use crate::docs::{ChangeDoc, Server};
 use chrono::{DateTime, Local, Utc};
 use outpost_core::DeskEvent;
 use outpost_core::conflicts::ConflictView;

@@ -1,6 +1,7 @@
 //! One function per verb: parse what clap could not, call the [`Desk`], print.
 
 use crate::cli::{Cli, ConflictsAction, CreateArgs, LoginArgs, TicketsArgs, Verb};
+use crate::docs::{ChangeDoc, ErrorDoc, Outcome, Server};
 use crate::render;
 use crate::usage;
 use anyhow::{Context, Result};
@@ -538,49 +539,6 @@ fn message_text(words: &[String]) -> Result<String> {
         return Ok(text.trim_end().to_owned());
     }
     Ok(words.join(" "))
-}
-
-/// Whether the changes reached the server in this run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Server {
-    /// A sync pass ran.
-    Reached,
-    /// The server could not be reached; the changes wait in the outbox.
-    Unreachable,
-    /// `--offline`: the network was not tried.
-    NotTried,
-    /// The server answered with an error (e.g. the session expired).
-    Failed,
-}
-
-/// One change just made, and what became of it.
-#[derive(Serialize)]
-pub struct Outcome {
-    #[serde(flatten)]
-    pub action: ActionResult,
-    pub ticket_number: Option<i64>,
-    pub delivery: Delivery,
-    /// Why it failed or was refused.
-    pub delivery_error: Option<String>,
-    pub conflict: Option<ConflictView>,
-}
-
-/// What every changing verb prints with `--json`.
-#[derive(Serialize)]
-pub struct ChangeDoc {
-    pub verb: &'static str,
-    /// The worst delivery of `actions` (conflict, failed, pending, sent).
-    pub delivery: Delivery,
-    pub server: Server,
-    pub server_error: Option<ErrorDoc>,
-    pub actions: Vec<Outcome>,
-}
-
-#[derive(Serialize)]
-pub struct ErrorDoc {
-    pub code: String,
-    pub message: String,
 }
 
 /// After a local change: deliver it (unless offline) and report what became of it.
