@@ -20,7 +20,7 @@ use std::time::Duration;
 const KILLS: usize = 60;
 
 fn outpost(profile: &Path, token: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_outpost"));
+    let mut c = Command::new(outpost_tests::workspace_bin("outpost"));
     c.arg("--profile")
         .arg(profile)
         .env("OUTPOST_TOKEN", token)
