@@ -11,10 +11,10 @@ use crate::cache::apply::{self, MessageRow, TicketRow};
 use crate::cache::{keys, state_get, state_set};
 use crate::error::{CoreError, Result};
 use outpost_domain::ids::{ConversationId, MessageId, MutationId, TicketId, TicketNumber, UserId};
-use outpost_domain::model::{Message, Ticket, VERSIONED_FIELDS};
+use outpost_domain::lifecycle;
+use outpost_domain::model::{Message, Ticket};
 use outpost_domain::sync::{Applied, Mutation, MutationOp, MutationResult, Outcome};
 use outpost_domain::time::{self, Timestamp, to_db};
-use outpost_domain::values::{Channel, MessageType, Priority, ResponderKind, Status, TicketType};
 use serde::{Deserialize, Serialize};
 use sqlx::{Row, SqliteConnection};
 use std::collections::{BTreeMap, BTreeSet};
@@ -343,8 +343,10 @@ async fn in_base(
     })
 }
 
-/// The optimistic effect of one mutation, mirroring the server's rules closely enough
-/// for the agent to see what they did; the server's answer is what sticks.
+/// The optimistic effect of one mutation: the server's own lifecycle rules
+/// ([`lifecycle`]), so the ticket the agent sees is the ticket the server will send
+/// back, up to the server's bookkeeping (number, version, timestamps' exact values).
+/// A mutation the rules refuse has no effect here, as it will have none there.
 pub fn fold(
     t: &mut Option<Ticket>,
     tags: &mut BTreeSet<String>,
@@ -352,141 +354,52 @@ pub fn fold(
     me: UserId,
     at: Timestamp,
 ) {
+    // The desk is a support tool: its user always acts from the support side.
+    let by = lifecycle::Actor::support(me);
     if let MutationOp::TicketCreate(a) = op {
         if t.is_some() {
             return;
         }
-        let channel = a.channel.clone().unwrap_or_else(|| {
-            Channel::parse(if a.follow_up_of.is_some() {
-                "follow_up"
-            } else {
-                "dashboard"
-            })
-            .expect("built-in channel")
-        });
-        *t = Some(Ticket {
-            id: a.ticket_id,
-            number: TicketNumber(0),
-            subject: a.subject.clone(),
-            description: a.description.clone(),
-            summary: None,
-            status: if a.assignee_id.is_some() {
-                Status::Open
-            } else {
-                Status::New
-            },
-            priority: a.priority.unwrap_or(Priority::Medium),
-            ticket_type: a
-                .ticket_type
-                .clone()
-                .unwrap_or_else(|| TicketType::parse("question").expect("built-in type")),
-            channel,
-            requester_id: a.requester_id.unwrap_or(me),
-            assignee_id: a.assignee_id,
-            team_id: a.team_id,
-            responder_id: None,
-            responder_kind: None,
-            circumstance: None,
-            related_order_id: a.related_order_id.clone(),
-            related_delivery_id: a.related_delivery_id.clone(),
-            products: Vec::new(),
-            tag_ids: Vec::new(),
-            conversation_id: a.conversation_id.unwrap_or_default(),
-            follow_up_of: a.follow_up_of,
-            message_count: 0,
-            pending_message_count: 0,
-            removed: false,
-            created_at: at,
-            updated_at: at,
-            ongoing_at: a.assignee_id.map(|_| at),
-            solved_at: None,
-            closed_at: None,
-            version: 0,
-            field_versions: VERSIONED_FIELDS
-                .iter()
-                .map(|f| ((*f).to_owned(), 0))
-                .collect(),
-        });
-        tags.extend(a.tags.iter().cloned());
+        // Numbered by the server; tags are kept by name until the server has ids.
+        if let Ok(created) = lifecycle::new_ticket(a, by, TicketNumber(0), Vec::new(), at) {
+            *t = Some(created);
+            tags.extend(a.tags.iter().cloned());
+        }
         return;
     }
-    let Some(t) = t.as_mut() else { return };
-    match op {
-        MutationOp::TicketCreate(_) => {}
-        MutationOp::TicketUpdate(a) => {
-            if let Some(s) = &a.subject {
-                t.subject = s.clone();
-            }
-            if let Some(d) = &a.description {
-                t.description = d.clone();
-            }
-            if let Some(p) = a.priority {
-                t.priority = p;
-            }
-            if let Some(ty) = &a.ticket_type {
-                t.ticket_type = ty.clone();
-            }
-            if let Some(s) = a.status {
-                set_status(t, s, at);
-            }
-        }
-        MutationOp::TicketClaim(_) => {
-            t.assignee_id = Some(me);
-            if t.status == Status::New {
-                t.status = Status::Open;
-            }
-        }
-        MutationOp::TicketTakeover(_) => {
-            t.assignee_id = Some(me);
-            t.responder_id = Some(me);
-            t.responder_kind = Some(ResponderKind::Human);
-            if t.status == Status::New {
-                t.status = Status::Open;
-            }
-        }
-        MutationOp::TicketAssign(a) => {
-            if let Some(u) = a.assignee_id {
-                t.assignee_id = u;
-                if u.is_some() && t.status == Status::New {
-                    t.status = Status::Open;
+    let Some(current) = t.as_ref() else { return };
+    let next = match op {
+        MutationOp::TicketCreate(_) | MutationOp::ConversationRead(_) => return,
+        MutationOp::TicketUpdate(a) => lifecycle::Edit::parse(a)
+            .ok()
+            .and_then(|e| lifecycle::edit(current, &e, at).ok())
+            .map(|e| {
+                if e.closes {
+                    lifecycle::close(&e.ticket, at)
+                } else {
+                    e.ticket
                 }
-            }
-            if let Some(team) = a.team_id {
-                t.team_id = team;
-            }
-        }
-        MutationOp::TicketClose(_) => set_status(t, Status::Closed, at),
-        MutationOp::TicketReopen(_) => {
-            t.status = Status::Open;
-            t.closed_at = None;
-            t.solved_at = None;
-        }
+            }),
+        MutationOp::TicketClaim(_) => lifecycle::claim(current, by, at).ok(),
+        MutationOp::TicketTakeover(_) => lifecycle::takeover(current, by, at).ok(),
+        MutationOp::TicketAssign(a) => Some(lifecycle::assign(current, a, at)),
+        MutationOp::TicketClose(_) => Some(lifecycle::close(current, at)),
+        MutationOp::TicketReopen(_) => Some(lifecycle::reopen(current, at)),
         MutationOp::TicketTagAdd(a) => {
             tags.insert(a.tag.trim().to_lowercase());
+            Some(current.clone())
         }
         MutationOp::TicketTagRemove(a) => {
             tags.remove(&a.tag.trim().to_lowercase());
+            Some(current.clone())
         }
         MutationOp::MessageSend(a) => {
-            if a.message_type != MessageType::System {
-                t.message_count += 1;
-            }
+            lifecycle::message_posted(current, lifecycle::Side::Support, a.internal, at).ok()
         }
-        MutationOp::ConversationRead(_) => return,
-    }
-    t.updated_at = at;
-}
-
-fn set_status(t: &mut Ticket, s: Status, at: Timestamp) {
-    if t.status == Status::Closed && s != Status::Closed {
-        // Status edits never reopen a closed ticket (the server refuses them too).
-        return;
-    }
-    t.status = s;
-    match s {
-        Status::Solved => t.solved_at = Some(at),
-        Status::Closed => t.closed_at = Some(at),
-        _ => {}
+    };
+    if let Some(mut next) = next {
+        next.updated_at = at;
+        *t = Some(next);
     }
 }
 

@@ -107,6 +107,11 @@ impl Actor {
         self.role == Role::Customer
     }
 
+    /// The actor as the ticket lifecycle sees them: who, and on which side.
+    pub fn lifecycle(&self) -> outpost_domain::lifecycle::Actor {
+        outpost_domain::lifecycle::Actor::new(self.user_id, self.role)
+    }
+
     pub fn has_scope(&self, s: Scope) -> bool {
         self.scopes.contains(&s)
     }

@@ -29,7 +29,8 @@ use crate::service::admin::{self, UserSpec};
 use crate::store::tickets::TicketRecord;
 use crate::store::{conversations, directory, history, tickets};
 use chrono::TimeDelta;
-use outpost_domain::sync::EntityKind;
+use outpost_domain::lifecycle;
+use outpost_domain::sync::{EntityKind, TicketAssignArgs, TicketCreateArgs};
 use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
 use rand::rngs::StdRng;
@@ -926,12 +927,45 @@ impl<'a> Generator<'a> {
         let close_note = rng.random_bool(0.3).then(|| pick(rng, CLOSE_NOTES));
         let email_channel = channel == "email";
 
+        // The customer opens the ticket; the lifecycle takes it from there, as it does
+        // on the server.
+        let create = TicketCreateArgs {
+            ticket_id,
+            conversation_id: Some(conversation_id),
+            subject,
+            description: description.clone(),
+            priority: Some(priority),
+            ticket_type: Some(
+                TicketType::parse(topic.ticket_type).expect("demo topics use valid ticket types"),
+            ),
+            channel: Some(Channel::parse(channel).expect("demo channels are valid")),
+            requester_id: Some(requester.id),
+            assignee_id: None,
+            team_id: team,
+            tags: Vec::new(),
+            related_order_id,
+            related_delivery_id,
+            follow_up_of,
+        };
+        let by_requester = lifecycle::Actor::new(requester.id, Role::Customer);
+        let mut ticket = lifecycle::new_ticket(
+            &create,
+            by_requester,
+            TicketNumber(number),
+            tag_ids.clone(),
+            created,
+        )
+        .expect("demo subjects and descriptions are valid");
+        let post = |ticket: &Ticket, from: lifecycle::Side, internal: bool, at: Timestamp| {
+            lifecycle::message_posted(ticket, from, internal, at)
+                .expect("the conversation runs before the ticket closes")
+        };
+
         let mut t = created;
         let mut assigned_at = None;
         let mut closed_at = None;
         let mut first_staff_at = None;
         let mut last_reply_at = None;
-        let (mut message_count, mut pending) = (0i64, 0i64);
         let mut participants = vec![Participant {
             user_id: requester.id,
             role: ParticipantRole::Member,
@@ -1053,8 +1087,7 @@ impl<'a> Generator<'a> {
                     if rng.random_bool(0.08) {
                         msg.parent_message_id = staff_msgs.choose(rng).copied();
                     }
-                    message_count += 1;
-                    pending += 1;
+                    ticket = post(&ticket, lifecycle::Side::Customer, false, t);
                     customer_msgs.push(id);
                 }
                 Step::Reply(w) | Step::Note(w) => {
@@ -1083,9 +1116,8 @@ impl<'a> Generator<'a> {
                     }
                     join(&mut participants, worker.id, ParticipantRole::Member, t);
                     first_staff_at.get_or_insert(t);
+                    ticket = post(&ticket, lifecycle::Side::Support, internal, t);
                     if !internal {
-                        message_count += 1;
-                        pending = 0;
                         last_reply_at = Some(t);
                         staff_msgs.push(id);
                     }
@@ -1097,8 +1129,7 @@ impl<'a> Generator<'a> {
                         json!({"bot": {"confidence": (rng.random_range(55..99) as f64) / 100.0}}),
                     );
                     join(&mut participants, people.bot.id, ParticipantRole::Member, t);
-                    message_count += 1;
-                    pending = 0;
+                    ticket = post(&ticket, lifecycle::Side::Support, false, t);
                     staff_msgs.push(id);
                 }
             }
@@ -1121,51 +1152,49 @@ impl<'a> Generator<'a> {
             };
         }
 
-        let ongoing_at = staff_active.then(|| first_staff_at.unwrap_or(updated));
-        let solved_at = match status {
-            Status::Solved => Some(last_reply_at.unwrap_or(updated)),
-            Status::Closed if rng.random_bool(0.6) => last_reply_at,
-            _ => None,
+        // The status walk, after the conversation: staff first touching the ticket
+        // opened it, the assignment followed, and the last step reached its status.
+        let status_edit = |ticket: &Ticket, to: Status, at: Timestamp| {
+            lifecycle::edit(ticket, &lifecycle::Edit::status(to), at)
+                .expect("the demo walk never edits a closed ticket")
+                .ticket
         };
-        let field_versions = VERSIONED_FIELDS
-            .iter()
-            .map(|f| ((*f).to_owned(), 1))
-            .collect();
+        if staff_active {
+            ticket = status_edit(&ticket, Status::Open, first_staff_at.unwrap_or(updated));
+        }
+        if let (Some(a), Some(at)) = (assignee, assigned_at) {
+            let assign = TicketAssignArgs {
+                ticket_id,
+                assignee_id: Some(Some(people.workers[a].id)),
+                team_id: None,
+            };
+            ticket = lifecycle::assign(&ticket, &assign, at);
+        }
+        ticket = match status {
+            Status::Solved => status_edit(&ticket, status, last_reply_at.unwrap_or(updated)),
+            Status::Closed => {
+                // Most closed tickets were solved by the last reply first.
+                if rng.random_bool(0.6)
+                    && let Some(at) = last_reply_at
+                {
+                    ticket = status_edit(&ticket, Status::Solved, at);
+                }
+                lifecycle::close(&ticket, closed_at.unwrap_or(updated))
+            }
+            _ => status_edit(&ticket, status, updated),
+        };
+        let (ongoing_at, solved_at, closed_at) =
+            (ticket.ongoing_at, ticket.solved_at, ticket.closed_at);
         let rec = TicketRecord {
             assigned_at,
             ticket: Ticket {
-                id: ticket_id,
-                number: TicketNumber(number),
-                subject,
-                description,
                 summary,
-                status,
-                priority,
-                ticket_type: TicketType::parse(topic.ticket_type)
-                    .expect("demo topics use valid ticket types"),
-                channel: Channel::parse(channel).expect("demo channels are valid"),
-                requester_id: requester.id,
-                assignee_id: assignee.map(|a| people.workers[a].id),
-                team_id: team,
                 responder_id: responder,
                 responder_kind,
                 circumstance,
-                related_order_id,
-                related_delivery_id,
                 products,
-                tag_ids: tag_ids.clone(),
-                conversation_id,
-                follow_up_of,
-                message_count,
-                pending_message_count: pending,
-                removed: false,
-                created_at: created,
                 updated_at: updated,
-                ongoing_at,
-                solved_at,
-                closed_at,
-                version: 1,
-                field_versions,
+                ..ticket
             },
         };
 
@@ -1231,11 +1260,7 @@ impl<'a> Generator<'a> {
         out.conversations.push(Conversation {
             id: conversation_id,
             ticket_id,
-            status: if status == Status::Closed {
-                ConversationStatus::Closed
-            } else {
-                ConversationStatus::Active
-            },
+            status: lifecycle::conversation_status(status),
             participants,
             last_message_at,
             created_at: created,

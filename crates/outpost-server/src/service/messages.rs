@@ -7,6 +7,7 @@ use crate::service::tickets::{can_see, load_visible, save};
 use crate::store::conversations::{self, MessageFilter};
 use crate::store::tickets::TicketRecord;
 use crate::store::{directory, tickets};
+use outpost_domain::lifecycle;
 use outpost_domain::sync::{EntityKind, MessageSendArgs};
 use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
@@ -161,6 +162,7 @@ pub async fn read_in(
 
 /// Validates and posts a message. The message id is the client's: sending the same id
 /// again returns the stored message instead of posting a second one.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %args.ticket_id, message = %args.message_id))]
 pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) -> Result<Message> {
     let tenant = tx.tenant_id();
     if args.message_type == MessageType::Html || args.message_type == MessageType::System {
@@ -222,7 +224,12 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
             "you are not a participant of this conversation",
         ));
     }
-    if conv.status != ConversationStatus::Active {
+    let now = time::now();
+    // A conversation is closed exactly when its ticket is, so the lifecycle's refusal
+    // is the conversation's.
+    let Ok(posted) =
+        lifecycle::message_posted(&rec.ticket, actor.lifecycle().side, args.internal, now)
+    else {
         return Err(Error::with_details(
             ErrorCode::ConversationNotActive,
             format!(
@@ -231,7 +238,7 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
             ),
             serde_json::json!({"ticket_status": rec.ticket.status}),
         ));
-    }
+    };
     if let Some(parent) = args.parent_message_id {
         let p = conversations::get_message(tx.conn(), tenant, parent).await?;
         if p.is_none_or(|p| p.conversation_id != conv_id || (p.internal && !sees_internal(actor))) {
@@ -250,7 +257,6 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
             ));
         }
     }
-    let now = time::now();
     let msg = Message {
         id: args.message_id,
         conversation_id: conv_id,
@@ -282,19 +288,7 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
     tx.touch(EntityKind::Message, msg.id.as_uuid());
     tx.touch(EntityKind::Conversation, conv_id.as_uuid());
 
-    let before = rec.ticket.clone();
-    if !msg.internal {
-        rec.ticket.message_count += 1;
-        if actor.is_customer() {
-            rec.ticket.pending_message_count += 1;
-            // A customer reply re-opens a ticket waiting on them or marked solved.
-            if matches!(rec.ticket.status, Status::Pending | Status::Solved) {
-                rec.ticket.status = Status::Open;
-            }
-        } else {
-            rec.ticket.pending_message_count = 0;
-        }
-    }
+    let before = std::mem::replace(&mut rec.ticket, posted);
     rec.ticket.updated_at = now;
     save(tx, Some(actor.user_id), &before, &mut rec, Vec::new(), &now).await?;
     Ok(msg)

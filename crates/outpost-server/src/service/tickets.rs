@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::service::{require_support, visibility};
 use crate::store::tickets::{TicketRecord, Visibility};
 use crate::store::{conversations, directory, history, tickets};
+use outpost_domain::lifecycle::{self, RuleError};
 use outpost_domain::sync::{
     ConflictDetails, EntityKind, FieldConflict, Holder, TicketAssignArgs, TicketCreateArgs,
     TicketUpdateArgs,
@@ -105,7 +106,9 @@ fn diff(before: &Ticket, after: &Ticket) -> Vec<(&'static str, Option<String>, O
 
 /// Persists an edited ticket: bumps its version, stamps the changed fields' versions,
 /// writes one history row per changed field (plus `extra` rows such as tags) and
-/// marks it changed. Returns false (and writes nothing) when nothing changed.
+/// marks it changed. Returns false (and writes nothing) when nothing changed. The
+/// status timestamps are already in `rec`: every status change comes from
+/// [`lifecycle`].
 pub(crate) async fn save(
     tx: &mut WriteTx,
     actor: Option<UserId>,
@@ -125,18 +128,6 @@ pub(crate) async fn save(
     for (field, _, _) in &changes {
         if VERSIONED_FIELDS.contains(field) {
             t.field_versions.insert((*field).to_owned(), t.version);
-        }
-    }
-    if t.status != before.status {
-        match t.status {
-            Status::Open if t.ongoing_at.is_none() => t.ongoing_at = Some(*now),
-            Status::Solved => t.solved_at = Some(*now),
-            Status::Closed => t.closed_at = Some(*now),
-            _ => {}
-        }
-        if t.status.is_open() {
-            t.solved_at = None;
-            t.closed_at = None;
         }
     }
     let entries: Vec<HistoryEntry> = changes
@@ -159,6 +150,18 @@ pub(crate) async fn save(
     }
     tx.touch(EntityKind::Ticket, rec.ticket.id.as_uuid());
     Ok(true)
+}
+
+/// A lifecycle refusal of a claim or takeover, as the server answers it: a closed
+/// ticket, or a conflict naming who holds it.
+async fn refusal(tx: &mut WriteTx, rec: &TicketRecord, e: RuleError) -> Result<Error> {
+    Ok(match e {
+        RuleError::Closed => Error::new(
+            ErrorCode::TicketClosed,
+            format!("{} is closed", rec.ticket.number),
+        ),
+        RuleError::ClaimedBy { .. } => holder_conflict(tx, rec).await?,
+    })
 }
 
 async fn holder_conflict(tx: &mut WriteTx, rec: &TicketRecord) -> Result<Error> {
@@ -197,20 +200,17 @@ async fn holder_conflict(tx: &mut WriteTx, rec: &TicketRecord) -> Result<Error> 
 /// Claims an unassigned ticket for the actor and adds them to the conversation as an
 /// admin participant (seed 000 assign-to-me, sync `ticket.claim`). Claiming one's own
 /// ticket again is a no-op; a ticket held by someone else is a conflict naming them.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
 pub async fn claim_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Result<TicketRecord> {
     require_support(actor)?;
     let mut rec = load_visible(tx, actor, id).await?;
-    if rec.ticket.assignee_id == Some(actor.user_id) {
+    let now = time::now();
+    let claimed = match lifecycle::claim(&rec.ticket, actor.lifecycle(), now) {
+        Ok(t) => t,
+        Err(e) => return Err(refusal(tx, &rec, e).await?),
+    };
+    if claimed == rec.ticket {
         return Ok(rec);
-    }
-    if rec.ticket.status == Status::Closed {
-        return Err(Error::new(
-            ErrorCode::TicketClosed,
-            format!("{} is closed", rec.ticket.number),
-        ));
-    }
-    if rec.ticket.assignee_id.is_some() {
-        return Err(holder_conflict(tx, &rec).await?);
     }
     let tenant = tx.tenant_id();
     if !tickets::claim_if_unassigned(tx.conn(), tenant, id, actor.user_id).await? {
@@ -219,13 +219,8 @@ pub async fn claim_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Result<T
             .ok_or_else(|| Error::not_found("ticket"))?;
         return Err(holder_conflict(tx, &current).await?);
     }
-    let now = time::now();
-    let before = rec.ticket.clone();
-    rec.ticket.assignee_id = Some(actor.user_id);
+    let before = std::mem::replace(&mut rec.ticket, claimed);
     rec.assigned_at = Some(now);
-    if rec.ticket.status == Status::New {
-        rec.ticket.status = Status::Open;
-    }
     save(tx, Some(actor.user_id), &before, &mut rec, Vec::new(), &now).await?;
     join_conversation(
         tx,
@@ -261,6 +256,7 @@ pub(crate) async fn join_conversation(
 /// Closes a ticket and its conversation, and posts a system message with the note.
 /// Support users may close any ticket; requesters their own. Closing a closed ticket
 /// is a no-op.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
 pub async fn close_in(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -273,7 +269,9 @@ pub async fn close_in(
             "only support users or the requester may close a ticket",
         ));
     }
-    if rec.ticket.status == Status::Closed {
+    let now = time::now();
+    let closed = lifecycle::close(&rec.ticket, now);
+    if closed == rec.ticket {
         return Ok(rec);
     }
     let note = note.map(str::trim).filter(|n| !n.is_empty());
@@ -285,13 +283,12 @@ pub async fn close_in(
             limits::MESSAGE_MAX_BYTES
         )));
     }
-    let now = time::now();
-    let before = rec.ticket.clone();
-    rec.ticket.status = Status::Closed;
+    let before = std::mem::replace(&mut rec.ticket, closed);
     save(tx, Some(actor.user_id), &before, &mut rec, Vec::new(), &now).await?;
     let tenant = tx.tenant_id();
     let conv = rec.ticket.conversation_id;
-    conversations::set_status(tx.conn(), tenant, conv, ConversationStatus::Closed).await?;
+    let status = lifecycle::conversation_status(rec.ticket.status);
+    conversations::set_status(tx.conn(), tenant, conv, status).await?;
     let content = match note {
         Some(n) => format!("Ticket closed by {}: {n}", actor.name),
         None => format!("Ticket closed by {}", actor.name),
@@ -331,27 +328,25 @@ pub(crate) async fn post_system_message(
     Ok(msg)
 }
 
-/// Reopens a solved or closed ticket (an explicit agent action, unlike status edits).
+/// Reopens a solved or closed ticket (an explicit agent action, unlike status edits);
+/// a closed one's conversation becomes active again, with a system message saying who
+/// reopened it.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
 pub async fn reopen_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Result<TicketRecord> {
     require_support(actor)?;
     let mut rec = load_visible(tx, actor, id).await?;
-    if rec.ticket.status.is_open() {
+    let now = time::now();
+    let reopened = lifecycle::reopen(&rec.ticket, now);
+    if reopened == rec.ticket {
         return Ok(rec);
     }
-    let was_closed = rec.ticket.status == Status::Closed;
-    let now = time::now();
-    let before = rec.ticket.clone();
-    rec.ticket.status = Status::Open;
+    let before = std::mem::replace(&mut rec.ticket, reopened);
     save(tx, Some(actor.user_id), &before, &mut rec, Vec::new(), &now).await?;
-    if was_closed {
+    let conversation = lifecycle::conversation_status(rec.ticket.status);
+    if conversation != lifecycle::conversation_status(before.status) {
         let tenant = tx.tenant_id();
-        conversations::set_status(
-            tx.conn(),
-            tenant,
-            rec.ticket.conversation_id,
-            ConversationStatus::Active,
-        )
-        .await?;
+        conversations::set_status(tx.conn(), tenant, rec.ticket.conversation_id, conversation)
+            .await?;
         let meta = json!({"event": "ticket_reopened", "actor_id": actor.user_id});
         post_system_message(
             tx,
@@ -445,6 +440,7 @@ async fn check_base(
 /// Edits scalar fields, guarded by per-field base versions. A closed ticket's status
 /// is not changed by an edit (a follow-up ticket is made instead); setting the status
 /// to `closed` goes through [`close_in`] so the conversation closes too.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %args.ticket_id))]
 pub async fn update_in(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -453,31 +449,27 @@ pub async fn update_in(
 ) -> Result<TicketRecord> {
     require_support(actor)?;
     let mut rec = load_visible(tx, actor, args.ticket_id).await?;
+    let edit = lifecycle::Edit::parse(args)?;
     let mut wanted: Vec<(&'static str, serde_json::Value)> = Vec::new();
-    let subject = args.subject.as_deref().map(parse_subject).transpose()?;
-    let description = args
-        .description
-        .as_deref()
-        .map(parse_description)
-        .transpose()?;
-    if let Some(s) = &subject {
+    if let Some(s) = &edit.subject {
         wanted.push(("subject", json!(s)));
     }
-    if let Some(d) = &description {
+    if let Some(d) = &edit.description {
         wanted.push(("description", json!(d)));
     }
-    if let Some(s) = args.status {
+    if let Some(s) = edit.status {
         wanted.push(("status", json!(s)));
     }
-    if let Some(p) = args.priority {
+    if let Some(p) = edit.priority {
         wanted.push(("priority", json!(p)));
     }
-    if let Some(t) = &args.ticket_type {
+    if let Some(t) = &edit.ticket_type {
         wanted.push(("type", json!(t)));
     }
     check_base(tx, actor, &rec, &wanted, base).await?;
-    if rec.ticket.status == Status::Closed && args.status.is_some_and(|s| s != Status::Closed) {
-        return Err(Error::with_details(
+    let now = time::now();
+    let edited = lifecycle::edit(&rec.ticket, &edit, now).map_err(|e| match e {
+        RuleError::Closed => Error::with_details(
             ErrorCode::TicketClosed,
             format!(
                 "{} is closed; create a follow-up ticket instead",
@@ -488,28 +480,12 @@ pub async fn update_in(
                 ..Default::default()
             })
             .unwrap_or_default(),
-        ));
-    }
-    let now = time::now();
-    let before = rec.ticket.clone();
-    if let Some(s) = subject {
-        rec.ticket.subject = s;
-    }
-    if let Some(d) = description {
-        rec.ticket.description = d;
-    }
-    if let Some(p) = args.priority {
-        rec.ticket.priority = p;
-    }
-    if let Some(t) = &args.ticket_type {
-        rec.ticket.ticket_type = t.clone();
-    }
-    let closing = args.status == Some(Status::Closed) && before.status != Status::Closed;
-    if let Some(s) = args.status.filter(|_| !closing) {
-        rec.ticket.status = s;
-    }
+        ),
+        other => Error::new(other.code(), other.to_string()),
+    })?;
+    let before = std::mem::replace(&mut rec.ticket, edited.ticket);
     save(tx, Some(actor.user_id), &before, &mut rec, Vec::new(), &now).await?;
-    if closing {
+    if edited.closes {
         rec = close_in(tx, actor, args.ticket_id, None).await?;
     }
     Ok(rec)
@@ -517,6 +493,7 @@ pub async fn update_in(
 
 /// Assigns the ticket to an agent and/or a team (`None` leaves a field alone,
 /// `Some(None)` clears it). The new assignee joins the conversation as admin.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %args.ticket_id))]
 pub async fn assign_in(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -541,16 +518,10 @@ pub async fn assign_in(
         return Err(Error::not_found("team"));
     }
     let now = time::now();
-    let before = rec.ticket.clone();
+    let assigned = lifecycle::assign(&rec.ticket, args, now);
+    let before = std::mem::replace(&mut rec.ticket, assigned);
     if let Some(a) = args.assignee_id {
-        rec.ticket.assignee_id = a;
         rec.assigned_at = a.map(|_| now);
-        if a.is_some() && rec.ticket.status == Status::New {
-            rec.ticket.status = Status::Open;
-        }
-    }
-    if let Some(t) = args.team_id {
-        rec.ticket.team_id = t;
     }
     save(tx, Some(actor.user_id), &before, &mut rec, Vec::new(), &now).await?;
     if let Some(Some(user)) = args.assignee_id {
@@ -568,33 +539,20 @@ pub async fn assign_in(
 
 /// A human takes the chat over from a bot responder (seed 002 takeover): the actor
 /// becomes responder and assignee. A ticket held by another human is a conflict.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
 pub async fn takeover_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Result<TicketRecord> {
     require_support(actor)?;
     let mut rec = load_visible(tx, actor, id).await?;
-    if rec.ticket.status == Status::Closed {
-        return Err(Error::new(
-            ErrorCode::TicketClosed,
-            format!("{} is closed", rec.ticket.number),
-        ));
-    }
-    if rec.ticket.responder_id == Some(actor.user_id)
-        && rec.ticket.assignee_id == Some(actor.user_id)
-    {
+    let now = time::now();
+    let taken = match lifecycle::takeover(&rec.ticket, actor.lifecycle(), now) {
+        Ok(t) => t,
+        Err(e) => return Err(refusal(tx, &rec, e).await?),
+    };
+    if taken == rec.ticket {
         return Ok(rec);
     }
-    if rec.ticket.assignee_id.is_some_and(|a| a != actor.user_id) {
-        return Err(holder_conflict(tx, &rec).await?);
-    }
-    let now = time::now();
-    let before = rec.ticket.clone();
-    rec.ticket.responder_id = Some(actor.user_id);
-    rec.ticket.responder_kind = Some(ResponderKind::Human);
-    rec.ticket.circumstance = Some(Circumstance::Takeover);
-    rec.ticket.assignee_id = Some(actor.user_id);
+    let before = std::mem::replace(&mut rec.ticket, taken);
     rec.assigned_at = Some(now);
-    if rec.ticket.status == Status::New {
-        rec.ticket.status = Status::Open;
-    }
     save(tx, Some(actor.user_id), &before, &mut rec, Vec::new(), &now).await?;
     join_conversation(
         tx,
@@ -629,6 +587,7 @@ pub(crate) async fn resolve_tag(
 
 /// Adds (or removes) a tag by name. Tags are a set: adding a present tag or removing
 /// an absent one changes nothing, which is what lets offline edits merge.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
 pub async fn tag_in(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -675,14 +634,17 @@ pub async fn tag_in(
 
 /// Creates a ticket with its conversation. Customers create tickets for themselves;
 /// support users may name another requester, an assignee and a team.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %args.ticket_id))]
 pub async fn create_in(
     tx: &mut WriteTx,
     actor: &Actor,
     args: &TicketCreateArgs,
 ) -> Result<TicketRecord> {
     let tenant = tx.tenant_id();
-    let subject = parse_subject(&args.subject)?;
-    let description = parse_description(&args.description)?;
+    // Checked before any lookup, so a bad subject is reported as such whatever else
+    // is wrong; `lifecycle::new_ticket` parses them again into the ticket.
+    parse_subject(&args.subject)?;
+    parse_description(&args.description)?;
     let staff = actor.is_support();
     if !staff
         && (args.assignee_id.is_some()
@@ -732,15 +694,8 @@ pub async fn create_in(
             "a ticket with this id already exists",
         ));
     }
-    let channel = match &args.channel {
-        Some(c) => c.clone(),
-        None if args.follow_up_of.is_some() => Channel::parse("follow_up")?,
-        None if actor.is_customer() => Channel::parse("customer_portal")?,
-        None => Channel::parse("dashboard")?,
-    };
     let now = time::now();
     let number = tickets::next_number(tx.conn(), tenant).await?;
-    let conversation_id = args.conversation_id.unwrap_or_default();
     let mut tag_ids = Vec::new();
     for name in &args.tags {
         if let Some(id) = resolve_tag(tx, name, true).await?
@@ -749,53 +704,11 @@ pub async fn create_in(
             tag_ids.push(id);
         }
     }
-    let field_versions = VERSIONED_FIELDS
-        .iter()
-        .map(|f| ((*f).to_owned(), 1))
-        .collect();
     let rec = TicketRecord {
         assigned_at: args.assignee_id.map(|_| now),
-        ticket: Ticket {
-            id: args.ticket_id,
-            number,
-            subject,
-            description,
-            summary: None,
-            status: if args.assignee_id.is_some() {
-                Status::Open
-            } else {
-                Status::New
-            },
-            priority: args.priority.unwrap_or(Priority::Medium),
-            ticket_type: args
-                .ticket_type
-                .clone()
-                .unwrap_or(TicketType::parse("question")?),
-            channel,
-            requester_id: requester,
-            assignee_id: args.assignee_id,
-            team_id: args.team_id,
-            responder_id: None,
-            responder_kind: None,
-            circumstance: None,
-            related_order_id: args.related_order_id.clone(),
-            related_delivery_id: args.related_delivery_id.clone(),
-            products: Vec::new(),
-            tag_ids: tag_ids.clone(),
-            conversation_id,
-            follow_up_of: args.follow_up_of,
-            message_count: 0,
-            pending_message_count: 0,
-            removed: false,
-            created_at: now,
-            updated_at: now,
-            ongoing_at: args.assignee_id.map(|_| now),
-            solved_at: None,
-            closed_at: None,
-            version: 1,
-            field_versions,
-        },
+        ticket: lifecycle::new_ticket(args, actor.lifecycle(), number, tag_ids.clone(), now)?,
     };
+    let conversation_id = rec.ticket.conversation_id;
     tickets::insert(tx.conn(), tenant, &rec)
         .await
         .map_err(|e| Error::taken(e, "a ticket with this id already exists"))?;
