@@ -4,6 +4,7 @@
 
 use crate::error::{CoreError, Result};
 use crate::outbox::{self, Enqueued};
+use crate::remote::Capabilities;
 use outpost_domain::ids::{MessageId, TicketId, UserId};
 use outpost_domain::model::Ticket;
 use outpost_domain::sync::{
@@ -253,6 +254,7 @@ async fn find(conn: &mut SqliteConnection, key: &str) -> Result<ConflictView> {
 pub async fn resolve(
     conn: &mut SqliteConnection,
     me: UserId,
+    caps: &Capabilities,
     key: &str,
     choice: &str,
 ) -> Result<Vec<Enqueued>> {
@@ -281,8 +283,7 @@ pub async fn resolve(
                     "fields conflict on a non-update".into(),
                 ));
             };
-            let base = edit_base(conn, &op).await?;
-            queued.push(outbox::enqueue(conn, me, op.clone(), base).await?);
+            queued.push(queue(conn, me, caps, op.clone(), true).await?);
         }
         (ConflictKind::ClosedReply, "reopen") => {
             let MutationOp::MessageSend(args) = &op else {
@@ -292,17 +293,18 @@ pub async fn resolve(
             };
             drop_local_message(conn, args.message_id).await?;
             queued.push(
-                outbox::enqueue(
+                queue(
                     conn,
                     me,
+                    caps,
                     MutationOp::TicketReopen(TicketRef {
                         ticket_id: args.ticket_id,
                     }),
-                    None,
+                    false,
                 )
                 .await?,
             );
-            queued.push(outbox::enqueue(conn, me, op.clone(), None).await?);
+            queued.push(queue(conn, me, caps, op.clone(), false).await?);
         }
         (ConflictKind::ClosedReply, "follow_up") => {
             let MutationOp::MessageSend(args) = &op else {
@@ -318,9 +320,10 @@ pub async fn resolve(
                 .map(|t| format!("Follow-up: {}", t.subject))
                 .unwrap_or_else(|| "Follow-up".into());
             queued.push(
-                outbox::enqueue(
+                queue(
                     conn,
                     me,
+                    caps,
                     MutationOp::TicketCreate(TicketCreateArgs {
                         ticket_id: new_ticket,
                         conversation_id: None,
@@ -341,7 +344,7 @@ pub async fn resolve(
                             .and_then(|t| t.related_delivery_id.clone()),
                         follow_up_of: Some(args.ticket_id),
                     }),
-                    None,
+                    false,
                 )
                 .await?,
             );
@@ -351,7 +354,7 @@ pub async fn resolve(
                 parent_message_id: None,
                 ..args.clone()
             };
-            queued.push(outbox::enqueue(conn, me, MutationOp::MessageSend(send), None).await?);
+            queued.push(queue(conn, me, caps, MutationOp::MessageSend(send), false).await?);
         }
         (ConflictKind::ClosedReply, "discard") => {
             if let MutationOp::MessageSend(args) = &op {
@@ -361,24 +364,23 @@ pub async fn resolve(
         (ConflictKind::TicketClosed, "reopen") => {
             if let Some(t) = outbox::ticket_of(&op) {
                 queued.push(
-                    outbox::enqueue(
+                    queue(
                         conn,
                         me,
+                        caps,
                         MutationOp::TicketReopen(TicketRef { ticket_id: t }),
-                        None,
+                        false,
                     )
                     .await?,
                 );
-                let base = edit_base(conn, &op).await?;
-                queued.push(outbox::enqueue(conn, me, op.clone(), base).await?);
+                queued.push(queue(conn, me, caps, op.clone(), true).await?);
             }
         }
         (ConflictKind::Rejected, "retry") => {
             if let MutationOp::MessageSend(args) = &op {
                 drop_local_message(conn, args.message_id).await?;
             }
-            let base = edit_base(conn, &op).await?;
-            queued.push(outbox::enqueue(conn, me, op.clone(), base).await?);
+            queued.push(queue(conn, me, caps, op.clone(), true).await?);
         }
         // "theirs", "dismiss": the optimistic effect is already rolled back.
         _ => {
@@ -396,6 +398,25 @@ pub async fn resolve(
         .execute(&mut *conn)
         .await?;
     Ok(queued)
+}
+
+/// Queue one mutation of a resolution, refused up front if the remote does not take it
+/// (the whole resolution rolls back with the caller's transaction). `with_base`: an
+/// edit carries the field versions it was made against, when the remote checks them.
+async fn queue(
+    conn: &mut SqliteConnection,
+    me: UserId,
+    caps: &Capabilities,
+    op: MutationOp,
+    with_base: bool,
+) -> Result<Enqueued> {
+    caps.check(&op)?;
+    let base = if with_base && caps.field_conflicts {
+        edit_base(conn, &op).await?
+    } else {
+        None
+    };
+    outbox::enqueue(conn, me, op, base).await
 }
 
 /// The `base` of a field edit: the server-confirmed versions of exactly the fields

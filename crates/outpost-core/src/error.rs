@@ -41,6 +41,12 @@ pub enum CoreError {
     /// The action is not allowed for this account (decided locally from cached roles).
     #[error("{0}")]
     Forbidden(String),
+    /// The remote this profile syncs with does not take this action; nothing was queued.
+    #[error("{api} does not support {action}; nothing was saved")]
+    NotSupported {
+        api: &'static str,
+        action: &'static str,
+    },
     /// The disk is full; nothing was written.
     #[error("the disk is full; free some space (nothing was lost: the change was not saved)")]
     DiskFull,
@@ -78,6 +84,7 @@ impl CoreError {
             Self::NotFound { .. } => "not_found",
             Self::InvalidInput(_) => "invalid_input",
             Self::Forbidden(_) => "forbidden",
+            Self::NotSupported { .. } => "not_supported",
             Self::DiskFull => "disk_full",
             Self::Profile(_) => "profile",
             Self::Storage(_) | Self::Migration(_) => "storage",

@@ -3,8 +3,9 @@
 //! pending local changes kept apart), its durable outbox, its sync engine and its
 //! credentials. The CLI and the Tauri commands are thin adapters over `Desk`.
 
+pub mod bench_support;
 pub mod cache;
-pub mod client;
+pub(crate) mod client;
 pub mod conflicts;
 pub mod credentials;
 pub mod desk;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod outbox;
 pub mod profile;
 pub mod query;
+pub(crate) mod remote;
 pub mod search;
 pub mod sync;
 

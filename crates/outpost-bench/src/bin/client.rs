@@ -34,8 +34,8 @@ mod server;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use outpost_core::bench_support::SyncClient;
 use outpost_core::cache::Cache;
-use outpost_core::client::ServerClient;
 use outpost_core::credentials::{Credentials, MemoryStore};
 use outpost_core::profile::Profile;
 use outpost_core::query::{ListQuery, Sort, View};
@@ -884,20 +884,22 @@ async fn vocabulary(db: &Path) -> Result<Words> {
 
 /// A second client that talks to the sync API directly.
 struct Writer {
-    srv: ServerClient,
+    srv: SyncClient,
+    token: String,
     client_id: ClientId,
     seq: std::sync::atomic::AtomicI64,
 }
 
 impl Writer {
     async fn login(base: &str, email: &str) -> Result<Self> {
-        let srv = ServerClient::new(base)?;
+        let srv = SyncClient::new(base)?;
         let resp = srv
             .login(email, "outpost-demo", None)
             .await
             .with_context(|| format!("login as {email}"))?;
         Ok(Self {
-            srv: srv.with_token(resp.access_token),
+            srv,
+            token: resp.access_token,
             client_id: ClientId::new(),
             seq: std::sync::atomic::AtomicI64::new(0),
         })
@@ -916,10 +918,13 @@ impl Writer {
         let n = mutations.len();
         let resp = self
             .srv
-            .push(&PushRequest {
-                client_id: self.client_id,
-                mutations,
-            })
+            .push(
+                &self.token,
+                &PushRequest {
+                    client_id: self.client_id,
+                    mutations,
+                },
+            )
             .await
             .context("POST /sync/v1/mutations")?;
         if resp.results.len() != n {
