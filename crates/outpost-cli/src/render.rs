@@ -458,6 +458,10 @@ fn resolve_hint(c: &ConflictView) -> String {
     format!(
         "resolve with: outpost conflicts resolve {} <{}>",
         c.seq,
-        c.choices.join("|")
+        c.choices
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join("|")
     )
 }

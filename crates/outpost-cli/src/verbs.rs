@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use outpost_core::conflicts::ConflictView;
 use outpost_core::credentials::Credentials;
 use outpost_core::desk::{ActionResult, NewTicket, Status, TicketEdit};
-use outpost_core::outbox::Delivery;
+use outpost_core::outbox::{Delivery, OutboxState};
 use outpost_core::profile::{Profile, ProfileConfig};
 use outpost_core::query::{ListQuery, Sort, TicketPage, View};
 use outpost_core::search::SearchQuery;
@@ -334,7 +334,7 @@ async fn status(ctx: Ctx, desk: &Desk) -> Result<()> {
             .outbox(50)
             .await?
             .into_iter()
-            .find(|e| e.state == "pending" && e.last_error.is_some())
+            .find(|e| e.state == OutboxState::Pending && e.last_error.is_some())
             .and_then(|e| e.last_error);
     }
     if ctx.json {
@@ -617,7 +617,7 @@ async fn changed(
         // The core calls a change that could not be pushed yet "failed"; for the agent
         // it is still on its way (it is retried), so only a refusal is a failure here.
         let delivery = match entry {
-            Some(e) if e.state == "pending" => Delivery::Pending,
+            Some(e) if e.state == OutboxState::Pending => Delivery::Pending,
             Some(e) => e.delivery,
             None => Delivery::Pending,
         };

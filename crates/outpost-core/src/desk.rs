@@ -778,11 +778,18 @@ impl Desk {
         .await
     }
 
-    /// Resolve a conflict with one of its choices.
-    pub async fn resolve_conflict(&self, id: &str, choice: &str) -> Result<Vec<ActionResult>> {
+    /// Resolve a conflict with one of its choices (a [`ConflictChoice`] or its spelling,
+    /// as the CLI takes it).
+    ///
+    /// [`ConflictChoice`]: crate::conflicts::ConflictChoice
+    pub async fn resolve_conflict(
+        &self,
+        id: &str,
+        choice: impl AsRef<str>,
+    ) -> Result<Vec<ActionResult>> {
         let mut tx = self.inner.cache.write().await?;
         let caps = self.inner.remote.capabilities();
-        let queued = conflicts::resolve(&mut tx, self.me(), caps, id, choice).await?;
+        let queued = conflicts::resolve(&mut tx, self.me(), caps, id, choice.as_ref()).await?;
         tx.commit().await?;
         let tickets: Vec<TicketId> = queued.iter().filter_map(|e| e.ticket_id).collect();
         self.emit(DeskEvent::Changed { tickets });

@@ -53,6 +53,10 @@ pub enum CoreError {
     /// The profile directory or its files are unusable.
     #[error("profile: {0}")]
     Profile(String),
+    /// A row of the local cache cannot be read back (damaged or written by another
+    /// version); rebuilding the cache fixes it.
+    #[error("the local cache is damaged ({0}); rebuild it (the app's settings: Rebuild cache)")]
+    CacheCorrupt(String),
     /// The local cache database failed.
     #[error("local cache: {0}")]
     Storage(#[source] sqlx::Error),
@@ -88,6 +92,7 @@ impl CoreError {
             Self::DiskFull => "disk_full",
             Self::Profile(_) => "profile",
             Self::Storage(_) | Self::Migration(_) => "storage",
+            Self::CacheCorrupt(_) => "cache_corrupt",
             Self::Io { .. } => "io",
             Self::Protocol(_) => "protocol",
         }

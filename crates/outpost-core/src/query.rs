@@ -228,8 +228,10 @@ pub struct ListQuery {
     pub offset: i64,
 }
 
+use crate::conflicts::ConflictKind;
 /// How far a message the agent sent has got (the same states as every outbox entry).
 pub use crate::outbox::Delivery;
+use crate::outbox::OutboxState;
 
 /// A message of the ticket detail.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -935,7 +937,7 @@ pub async fn ticket_detail(pool: &SqlitePool, _me: UserId, key: &str) -> Result<
             .await?;
 
     let message_rows = sqlx::query(
-        "SELECT m.data, m.local_seq, o.state, o.last_error, \
+        "SELECT m.data, m.local_seq, o.state, o.attempts, o.last_error, \
          (SELECT c.kind FROM conflicts c WHERE c.seq = m.local_seq) AS kind FROM messages m \
          LEFT JOIN outbox o ON o.seq = m.local_seq \
          WHERE m.ticket_id = ? ORDER BY m.created_at, m.rowid",
@@ -948,16 +950,18 @@ pub async fn ticket_detail(pool: &SqlitePool, _me: UserId, key: &str) -> Result<
         let m: Message = serde_json::from_str(r.try_get::<&str, _>("data")?)?;
         let local: Option<i64> = r.try_get("local_seq")?;
         let state: Option<String> = r.try_get("state")?;
+        let attempts: Option<i64> = r.try_get("attempts")?;
         let last_error: Option<String> = r.try_get("last_error")?;
         let kind: Option<String> = r.try_get("kind")?;
-        let delivery = local.map(|_| match state.as_deref() {
-            Some("applied" | "done") => Delivery::Sent,
-            // Refused for a reason other than someone else's change (permissions,
-            // input): failed for good; the conflict center still lists it.
-            Some("rejected") if kind.as_deref() == Some("rejected") => Delivery::Failed,
-            Some("rejected") => Delivery::Conflict,
-            _ if last_error.is_some() => Delivery::Failed,
-            _ => Delivery::Pending,
+        let state = state.as_deref().map(OutboxState::parse).transpose()?;
+        let delivery = local.map(|_| match state {
+            Some(state) => Delivery::of(
+                state,
+                attempts.unwrap_or(0) > 0,
+                kind.as_deref().map(ConflictKind::parse),
+            ),
+            // The outbox row is gone: nothing says it failed.
+            None => Delivery::Pending,
         });
         let delivery_error = match delivery {
             Some(Delivery::Failed | Delivery::Conflict) => last_error,
