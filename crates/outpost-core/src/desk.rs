@@ -280,7 +280,7 @@ impl Desk {
         &self.inner.config
     }
 
-    pub fn cache(&self) -> &Cache {
+    pub(crate) fn cache(&self) -> &Cache {
         &self.inner.cache
     }
 
@@ -464,6 +464,15 @@ impl Desk {
         let s = query::create_saved_search(&mut tx, name, text).await?;
         tx.commit().await?;
         Ok(s)
+    }
+
+    /// Rename a saved search or change its query (which must parse).
+    pub async fn update_saved_search(&self, id: uuid::Uuid, name: &str, text: &str) -> Result<()> {
+        SearchQuery::parse(text)?;
+        let mut tx = self.inner.cache.write().await?;
+        query::update_saved_search(&mut tx, id, name, text).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn delete_saved_search(&self, id: uuid::Uuid) -> Result<()> {

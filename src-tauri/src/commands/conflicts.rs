@@ -1,7 +1,7 @@
 use crate::error::AppResult;
 use crate::state::AppState;
-use outpost_core::conflicts::{ConflictChoice, ConflictView};
-use outpost_core::desk::ActionResult;
+use outpost_core::ActionResult;
+use outpost_core::{ConflictChoice, ConflictView};
 use tauri::State;
 
 #[tauri::command]

@@ -26,6 +26,10 @@ pub enum PullMode {
     /// something new is there ([`Remote::events`]).
     ChangeFeed,
     /// No feed and no signal: the engine asks again every `every`.
+    #[allow(
+        dead_code,
+        reason = "the live loop handles it; the first polling connector constructs it"
+    )]
     Poll { every: Duration },
 }
 
