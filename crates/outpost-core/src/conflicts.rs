@@ -325,7 +325,7 @@ pub async fn resolve(
     match (c.kind, choice) {
         (ConflictKind::Fields, ConflictChoice::Mine) => {
             let MutationOp::TicketUpdate(_) = &op else {
-                return Err(CoreError::Protocol(
+                return Err(CoreError::CacheCorrupt(
                     "fields conflict on a non-update".into(),
                 ));
             };
@@ -333,7 +333,7 @@ pub async fn resolve(
         }
         (ConflictKind::ClosedReply, ConflictChoice::Reopen) => {
             let MutationOp::MessageSend(args) = &op else {
-                return Err(CoreError::Protocol(
+                return Err(CoreError::CacheCorrupt(
                     "closed-reply conflict on a non-send".into(),
                 ));
             };
@@ -354,7 +354,7 @@ pub async fn resolve(
         }
         (ConflictKind::ClosedReply, ConflictChoice::FollowUp) => {
             let MutationOp::MessageSend(args) = &op else {
-                return Err(CoreError::Protocol(
+                return Err(CoreError::CacheCorrupt(
                     "closed-reply conflict on a non-send".into(),
                 ));
             };

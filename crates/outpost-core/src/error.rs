@@ -69,7 +69,8 @@ pub enum CoreError {
         #[source]
         source: std::io::Error,
     },
-    /// The server sent something the client cannot read.
+    /// The server sent something the client cannot read (never a cache row: that is
+    /// [`CoreError::CacheCorrupt`]).
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),
 }
@@ -129,8 +130,27 @@ impl From<sqlx::Error> for CoreError {
     }
 }
 
+/// `?` on JSON only happens on the cache's rows (tickets, messages, outbox entries,
+/// conflicts are stored as JSON): the server's answers are decoded in
+/// [`crate::remote`], which reports its own failures as [`CoreError::Protocol`].
 impl From<serde_json::Error> for CoreError {
     fn from(e: serde_json::Error) -> Self {
-        Self::Protocol(e.to_string())
+        Self::CacheCorrupt(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cache_row_that_does_not_decode_is_not_blamed_on_the_server() {
+        let bad: std::result::Result<serde_json::Value, _> = serde_json::from_str("{");
+        let e = CoreError::from(bad.unwrap_err());
+        assert_eq!(e.code(), "cache_corrupt", "a damaged row has its own code");
+        assert!(
+            !e.to_string().contains("server"),
+            "the message must not point at the server: {e}"
+        );
     }
 }

@@ -48,7 +48,7 @@ pub async fn resolve_ticket<'c>(ex: impl SqliteExecutor<'c>, key: &str) -> Resul
     };
     let id = id.ok_or_else(|| CoreError::not_found("ticket", key.trim()))?;
     id.parse()
-        .map_err(|_| CoreError::Protocol(format!("cached ticket id {id:?}")))
+        .map_err(|_| CoreError::CacheCorrupt(format!("cached ticket id {id:?}")))
 }
 
 /// A cached user by email (case-insensitive). [`CoreError::NotFound`] if absent.

@@ -10,14 +10,14 @@ use std::str::FromStr;
 pub(super) fn parse_col<T: FromStr>(row: &SqliteRow, col: &str) -> Result<T> {
     let s: String = row.try_get(col)?;
     s.parse()
-        .map_err(|_| CoreError::Protocol(format!("cached {col} {s:?} is not valid")))
+        .map_err(|_| CoreError::CacheCorrupt(format!("cached {col} {s:?} is not valid")))
 }
 
 pub(super) fn parse_time(row: &SqliteRow, col: &str) -> Result<DateTime<Utc>> {
     let s: String = row.try_get(col)?;
     DateTime::parse_from_rfc3339(&s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| CoreError::Protocol(format!("cached {col} {s:?} is not a time")))
+        .map_err(|_| CoreError::CacheCorrupt(format!("cached {col} {s:?} is not a time")))
 }
 
 /// The team in columns `id` and `name` of `row`; `None` when the id is null (a team
@@ -29,7 +29,7 @@ pub(super) fn team_ref(row: &SqliteRow, id: &str, name: &str) -> Result<Option<T
     Ok(Some(TeamRef {
         id: id
             .parse()
-            .map_err(|_| CoreError::Protocol(format!("cached team id {id:?}")))?,
+            .map_err(|_| CoreError::CacheCorrupt(format!("cached team id {id:?}")))?,
         name: row.try_get::<Option<String>, _>(name)?.unwrap_or_default(),
     }))
 }
@@ -50,7 +50,7 @@ pub(super) fn user_ref(
     Ok(Some(UserRef {
         id: id
             .parse()
-            .map_err(|_| CoreError::Protocol(format!("cached user id {id:?}")))?,
+            .map_err(|_| CoreError::CacheCorrupt(format!("cached user id {id:?}")))?,
         name,
         email: row.try_get::<Option<String>, _>(email)?.unwrap_or_default(),
         role: row.try_get(role)?,

@@ -41,7 +41,7 @@ pub async fn view_counts(pool: &SqlitePool, me: UserId) -> Result<Vec<ViewCount>
         out.push(ViewCount {
             view: View::Team(
                 id.parse()
-                    .map_err(|_| CoreError::Protocol(format!("cached team id {id:?}")))?,
+                    .map_err(|_| CoreError::CacheCorrupt(format!("cached team id {id:?}")))?,
             ),
             label: row.try_get(1)?,
             count: row.try_get(2)?,
