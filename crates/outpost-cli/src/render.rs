@@ -2,12 +2,12 @@
 
 use crate::docs::{ChangeDoc, Server};
 use chrono::{DateTime, Local, Utc};
+use outpost_core::ConflictView;
+use outpost_core::Delivery;
 use outpost_core::DeskEvent;
-use outpost_core::conflicts::ConflictView;
-use outpost_core::desk::Status;
-use outpost_core::outbox::Delivery;
-use outpost_core::query::{Delivery as MessageDelivery, TicketDetail, TicketPage, UserRef, View};
-use outpost_core::sync::SyncReport;
+use outpost_core::SyncReport;
+use outpost_core::SyncStatus as Status;
+use outpost_core::{Delivery as MessageDelivery, TicketDetail, TicketPage, UserRef, View};
 use std::io::Write;
 
 const SUBJECT_WIDTH: usize = 48;
@@ -458,6 +458,10 @@ fn resolve_hint(c: &ConflictView) -> String {
     format!(
         "resolve with: outpost conflicts resolve {} <{}>",
         c.seq,
-        c.choices.join("|")
+        c.choices
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join("|")
     )
 }

@@ -5,15 +5,15 @@ use crate::docs::{ChangeDoc, ErrorDoc, Outcome, Server};
 use crate::render;
 use crate::usage;
 use anyhow::{Context, Result};
-use outpost_core::conflicts::ConflictView;
+use outpost_core::ConflictView;
+use outpost_core::SyncReport;
 use outpost_core::credentials::Credentials;
-use outpost_core::desk::{ActionResult, NewTicket, Status, TicketEdit};
-use outpost_core::outbox::Delivery;
 use outpost_core::profile::{Profile, ProfileConfig};
-use outpost_core::query::{ListQuery, Sort, TicketPage, View};
 use outpost_core::search::SearchQuery;
-use outpost_core::sync::SyncReport;
+use outpost_core::{ActionResult, NewTicket, SyncStatus as Status, TicketEdit};
 use outpost_core::{CoreError, Desk, DeskEvent};
+use outpost_core::{Delivery, OutboxState};
+use outpost_core::{ListQuery, Sort, TicketPage, View};
 use outpost_domain::ids::TicketId;
 use outpost_domain::values::{Priority, Status as TicketStatus, TicketType};
 use serde::Serialize;
@@ -335,7 +335,7 @@ async fn status(ctx: Ctx, desk: &Desk) -> Result<()> {
             .outbox(50)
             .await?
             .into_iter()
-            .find(|e| e.state == "pending" && e.last_error.is_some())
+            .find(|e| e.state == OutboxState::Pending && e.last_error.is_some())
             .and_then(|e| e.last_error);
     }
     if ctx.json {
@@ -575,7 +575,7 @@ async fn changed(
         // The core calls a change that could not be pushed yet "failed"; for the agent
         // it is still on its way (it is retried), so only a refusal is a failure here.
         let delivery = match entry {
-            Some(e) if e.state == "pending" => Delivery::Pending,
+            Some(e) if e.state == OutboxState::Pending => Delivery::Pending,
             Some(e) => e.delivery,
             None => Delivery::Pending,
         };

@@ -2,8 +2,11 @@
 //! choices that resolve it. The server decides, the agent sees; what the agent typed is
 //! kept in the record (`payload`) until they choose.
 
+use crate::cache::conflicts::{self as store, ConflictRow, NewConflict};
+use crate::cache::outbox as outbox_store;
 use crate::error::{CoreError, Result};
 use crate::outbox::{self, Enqueued};
+use crate::remote::Capabilities;
 use outpost_domain::ids::{MessageId, TicketId, UserId};
 use outpost_domain::model::Ticket;
 use outpost_domain::sync::{
@@ -12,8 +15,9 @@ use outpost_domain::sync::{
 use outpost_domain::time::{self, to_db};
 use outpost_domain::values::Status;
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
+use std::fmt;
 
 /// What kind of conflict a refusal is; decides the choices.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -43,7 +47,8 @@ impl ConflictKind {
         }
     }
 
-    fn parse(s: &str) -> Self {
+    /// The stored kind; anything unknown is the catch-all.
+    pub(crate) fn parse(s: &str) -> Self {
         match s {
             "claim" => Self::Claim,
             "fields" => Self::Fields,
@@ -54,14 +59,84 @@ impl ConflictKind {
     }
 
     /// The resolutions the agent can choose, first one is the default.
-    pub fn choices(self) -> &'static [&'static str] {
+    pub fn choices(self) -> &'static [ConflictChoice] {
+        type C = ConflictChoice;
         match self {
-            Self::Claim => &["dismiss"],
-            Self::Fields => &["theirs", "mine"],
-            Self::ClosedReply => &["reopen", "follow_up", "discard"],
-            Self::TicketClosed => &["dismiss", "reopen"],
-            Self::Rejected => &["dismiss", "retry"],
+            Self::Claim => &[C::Dismiss],
+            Self::Fields => &[C::Theirs, C::Mine],
+            Self::ClosedReply => &[C::Reopen, C::FollowUp, C::Discard],
+            Self::TicketClosed => &[C::Dismiss, C::Reopen],
+            Self::Rejected => &[C::Dismiss, C::Retry],
         }
+    }
+}
+
+/// How the agent resolves a conflict; each kind offers some of these
+/// ([`ConflictKind::choices`]).
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictChoice {
+    /// Accept the refusal; nothing is sent again.
+    Dismiss,
+    /// Keep the other agent's values (a field conflict).
+    Theirs,
+    /// Send my edit again against the server's current values.
+    Mine,
+    /// Reopen the ticket, then send the reply or edit again.
+    Reopen,
+    /// Send the reply as a new follow-up ticket.
+    FollowUp,
+    /// Drop the reply.
+    Discard,
+    /// Send the refused change again unchanged.
+    Retry,
+}
+
+impl ConflictChoice {
+    /// The spelling the CLI takes and the cache stores.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dismiss => "dismiss",
+            Self::Theirs => "theirs",
+            Self::Mine => "mine",
+            Self::Reopen => "reopen",
+            Self::FollowUp => "follow_up",
+            Self::Discard => "discard",
+            Self::Retry => "retry",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Dismiss,
+            Self::Theirs,
+            Self::Mine,
+            Self::Reopen,
+            Self::FollowUp,
+            Self::Discard,
+            Self::Retry,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for ConflictChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl AsRef<str> for ConflictChoice {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<&str> for ConflictChoice {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 
@@ -82,10 +157,10 @@ pub struct ConflictView {
     pub details: Option<ConflictDetails>,
     /// The refused mutation (`name` + `args`), including any text the agent typed.
     pub mutation: serde_json::Value,
-    pub choices: Vec<String>,
+    pub choices: Vec<ConflictChoice>,
     pub created_at: String,
     pub resolved_at: Option<String>,
-    pub resolution: Option<String>,
+    pub resolution: Option<ConflictChoice>,
 }
 
 fn kind_of(op: &MutationOp, rej: &Rejected) -> ConflictKind {
@@ -116,25 +191,24 @@ pub async fn record(
     let id = uuid::Uuid::now_v7().to_string();
     let kind = kind_of(op, rej);
     let message = human_message(conn, op, rej).await?;
-    sqlx::query(
-        "INSERT INTO conflicts (id, seq, ticket_id, kind, code, message, details, payload, \
-         created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    store::insert(
+        conn,
+        NewConflict {
+            id: &id,
+            seq,
+            ticket_id: outbox::ticket_of(op).map(|t| t.to_string()),
+            kind: kind.as_str(),
+            code: rej.code.as_str(),
+            message,
+            details: rej
+                .conflict
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?,
+            payload: serde_json::to_string(op)?,
+            created_at: to_db(&time::now()),
+        },
     )
-    .bind(&id)
-    .bind(seq)
-    .bind(outbox::ticket_of(op).map(|t| t.to_string()))
-    .bind(kind.as_str())
-    .bind(rej.code.as_str())
-    .bind(message)
-    .bind(
-        rej.conflict
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()?,
-    )
-    .bind(serde_json::to_string(op)?)
-    .bind(to_db(&time::now()))
-    .execute(&mut *conn)
     .await?;
     Ok(id)
 }
@@ -148,7 +222,7 @@ async fn human_message(
 ) -> Result<String> {
     if let Some(holder) = rej.conflict.as_ref().and_then(|c| c.holder.as_ref()) {
         let number = match outbox::ticket_of(op) {
-            Some(t) => ticket_number(conn, t).await?,
+            Some(t) => store::ticket_number(conn, &t.to_string()).await?,
             None => None,
         };
         let label = number
@@ -163,83 +237,55 @@ async fn human_message(
     Ok(rej.message.clone())
 }
 
-async fn ticket_number(conn: &mut SqliteConnection, t: TicketId) -> Result<Option<i64>> {
-    Ok(
-        sqlx::query_scalar("SELECT number FROM tickets WHERE id = ?")
-            .bind(t.to_string())
-            .fetch_optional(&mut *conn)
-            .await?
-            .flatten(),
-    )
-}
-
 /// Conflicts, newest first; `open_only` leaves out resolved ones.
 pub async fn list(conn: &mut SqliteConnection, open_only: bool) -> Result<Vec<ConflictView>> {
-    let rows = sqlx::query(
-        "SELECT c.id, c.seq, c.ticket_id, c.kind, c.code, c.message, c.details, c.payload, \
-         c.created_at, c.resolved_at, c.resolution, t.number, t.subject \
-         FROM conflicts c LEFT JOIN tickets t ON t.id = c.ticket_id \
-         WHERE (? = 0 OR c.resolved_at IS NULL) ORDER BY c.created_at DESC, c.seq DESC",
-    )
-    .bind(open_only as i64)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter().map(view).collect()
+    store::list(conn, open_only)
+        .await?
+        .into_iter()
+        .map(view)
+        .collect()
 }
 
-fn view(r: sqlx::sqlite::SqliteRow) -> Result<ConflictView> {
-    let kind = ConflictKind::parse(r.get("kind"));
-    let details: Option<String> = r.get("details");
-    let payload: String = r.get("payload");
-    let ticket: Option<String> = r.get("ticket_id");
-    let resolved_at: Option<String> = r.get("resolved_at");
+fn view(r: ConflictRow) -> Result<ConflictView> {
+    let kind = ConflictKind::parse(&r.kind);
+    let resolution = r
+        .resolution
+        .as_deref()
+        .map(|s| {
+            ConflictChoice::parse(s)
+                .ok_or_else(|| CoreError::CacheCorrupt(format!("unknown resolution {s:?}")))
+        })
+        .transpose()?;
     Ok(ConflictView {
-        id: r.get("id"),
-        seq: r.get("seq"),
-        ticket_id: ticket.and_then(|t| t.parse().ok()),
-        ticket_number: r.get("number"),
-        ticket_subject: r.get("subject"),
+        id: r.id,
+        seq: r.seq,
+        ticket_id: r.ticket_id.and_then(|t| t.parse().ok()),
+        ticket_number: r.number,
+        ticket_subject: r.subject,
         kind,
-        code: r.get("code"),
-        message: r.get("message"),
-        details: details.as_deref().map(serde_json::from_str).transpose()?,
-        mutation: serde_json::from_str(&payload)?,
-        choices: if resolved_at.is_some() {
+        code: r.code,
+        message: r.message,
+        details: r.details.as_deref().map(serde_json::from_str).transpose()?,
+        mutation: serde_json::from_str(&r.payload)?,
+        choices: if r.resolved_at.is_some() {
             Vec::new()
         } else {
-            kind.choices().iter().map(|c| (*c).to_owned()).collect()
+            kind.choices().to_vec()
         },
-        created_at: r.get("created_at"),
-        resolved_at,
-        resolution: r.get("resolution"),
+        created_at: r.created_at,
+        resolved_at: r.resolved_at,
+        resolution,
     })
 }
 
 /// Number of conflicts waiting for the agent.
 pub async fn open_count(conn: &mut SqliteConnection) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT count(*) FROM conflicts WHERE resolved_at IS NULL")
-            .fetch_one(&mut *conn)
-            .await?,
-    )
+    store::open_count(conn).await
 }
 
 /// Find a conflict by full id or unique prefix (the CLI shows short ids).
 async fn find(conn: &mut SqliteConnection, key: &str) -> Result<ConflictView> {
-    let rows = sqlx::query(
-        "SELECT c.id, c.seq, c.ticket_id, c.kind, c.code, c.message, c.details, c.payload, \
-         c.created_at, c.resolved_at, c.resolution, t.number, t.subject \
-         FROM conflicts c LEFT JOIN tickets t ON t.id = c.ticket_id \
-         WHERE c.id = ? OR (length(?) >= 6 AND substr(c.id, 1, length(?)) = ?) \
-            OR CAST(c.seq AS TEXT) = ?",
-    )
-    .bind(key)
-    .bind(key)
-    .bind(key)
-    .bind(key)
-    .bind(key)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = store::matching(conn, key).await?;
     match rows.len() {
         0 => Err(CoreError::not_found("conflict", key)),
         1 => view(rows.into_iter().next().expect("one row")),
@@ -253,6 +299,7 @@ async fn find(conn: &mut SqliteConnection, key: &str) -> Result<ConflictView> {
 pub async fn resolve(
     conn: &mut SqliteConnection,
     me: UserId,
+    caps: &Capabilities,
     key: &str,
     choice: &str,
 ) -> Result<Vec<Enqueued>> {
@@ -261,52 +308,53 @@ pub async fn resolve(
         return Err(CoreError::InvalidInput(format!(
             "conflict {} is already resolved ({})",
             c.id,
-            c.resolution.as_deref().unwrap_or("-")
+            c.resolution.map_or("-", ConflictChoice::as_str)
         )));
     }
     let choices = c.kind.choices();
-    if !choices.contains(&choice) {
+    let Some(choice) = choices.iter().copied().find(|c| c.as_str() == choice) else {
+        let names: Vec<&str> = choices.iter().map(|c| c.as_str()).collect();
         return Err(CoreError::InvalidInput(format!(
             "unknown choice {choice:?} for a {} conflict; choose one of: {}",
             c.kind.as_str(),
-            choices.join(", ")
+            names.join(", ")
         )));
-    }
+    };
     let op: MutationOp = serde_json::from_value(c.mutation.clone())?;
     let mut queued = Vec::new();
     match (c.kind, choice) {
-        (ConflictKind::Fields, "mine") => {
+        (ConflictKind::Fields, ConflictChoice::Mine) => {
             let MutationOp::TicketUpdate(_) = &op else {
-                return Err(CoreError::Protocol(
+                return Err(CoreError::CacheCorrupt(
                     "fields conflict on a non-update".into(),
                 ));
             };
-            let base = edit_base(conn, &op).await?;
-            queued.push(outbox::enqueue(conn, me, op.clone(), base).await?);
+            queued.push(queue(conn, me, caps, op.clone(), true).await?);
         }
-        (ConflictKind::ClosedReply, "reopen") => {
+        (ConflictKind::ClosedReply, ConflictChoice::Reopen) => {
             let MutationOp::MessageSend(args) = &op else {
-                return Err(CoreError::Protocol(
+                return Err(CoreError::CacheCorrupt(
                     "closed-reply conflict on a non-send".into(),
                 ));
             };
             drop_local_message(conn, args.message_id).await?;
             queued.push(
-                outbox::enqueue(
+                queue(
                     conn,
                     me,
+                    caps,
                     MutationOp::TicketReopen(TicketRef {
                         ticket_id: args.ticket_id,
                     }),
-                    None,
+                    false,
                 )
                 .await?,
             );
-            queued.push(outbox::enqueue(conn, me, op.clone(), None).await?);
+            queued.push(queue(conn, me, caps, op.clone(), false).await?);
         }
-        (ConflictKind::ClosedReply, "follow_up") => {
+        (ConflictKind::ClosedReply, ConflictChoice::FollowUp) => {
             let MutationOp::MessageSend(args) = &op else {
-                return Err(CoreError::Protocol(
+                return Err(CoreError::CacheCorrupt(
                     "closed-reply conflict on a non-send".into(),
                 ));
             };
@@ -318,9 +366,10 @@ pub async fn resolve(
                 .map(|t| format!("Follow-up: {}", t.subject))
                 .unwrap_or_else(|| "Follow-up".into());
             queued.push(
-                outbox::enqueue(
+                queue(
                     conn,
                     me,
+                    caps,
                     MutationOp::TicketCreate(TicketCreateArgs {
                         ticket_id: new_ticket,
                         conversation_id: None,
@@ -341,7 +390,7 @@ pub async fn resolve(
                             .and_then(|t| t.related_delivery_id.clone()),
                         follow_up_of: Some(args.ticket_id),
                     }),
-                    None,
+                    false,
                 )
                 .await?,
             );
@@ -351,34 +400,33 @@ pub async fn resolve(
                 parent_message_id: None,
                 ..args.clone()
             };
-            queued.push(outbox::enqueue(conn, me, MutationOp::MessageSend(send), None).await?);
+            queued.push(queue(conn, me, caps, MutationOp::MessageSend(send), false).await?);
         }
-        (ConflictKind::ClosedReply, "discard") => {
+        (ConflictKind::ClosedReply, ConflictChoice::Discard) => {
             if let MutationOp::MessageSend(args) = &op {
                 drop_local_message(conn, args.message_id).await?;
             }
         }
-        (ConflictKind::TicketClosed, "reopen") => {
+        (ConflictKind::TicketClosed, ConflictChoice::Reopen) => {
             if let Some(t) = outbox::ticket_of(&op) {
                 queued.push(
-                    outbox::enqueue(
+                    queue(
                         conn,
                         me,
+                        caps,
                         MutationOp::TicketReopen(TicketRef { ticket_id: t }),
-                        None,
+                        false,
                     )
                     .await?,
                 );
-                let base = edit_base(conn, &op).await?;
-                queued.push(outbox::enqueue(conn, me, op.clone(), base).await?);
+                queued.push(queue(conn, me, caps, op.clone(), true).await?);
             }
         }
-        (ConflictKind::Rejected, "retry") => {
+        (ConflictKind::Rejected, ConflictChoice::Retry) => {
             if let MutationOp::MessageSend(args) = &op {
                 drop_local_message(conn, args.message_id).await?;
             }
-            let base = edit_base(conn, &op).await?;
-            queued.push(outbox::enqueue(conn, me, op.clone(), base).await?);
+            queued.push(queue(conn, me, caps, op.clone(), true).await?);
         }
         // "theirs", "dismiss": the optimistic effect is already rolled back.
         _ => {
@@ -389,13 +437,27 @@ pub async fn resolve(
             }
         }
     }
-    sqlx::query("UPDATE conflicts SET resolved_at = ?, resolution = ? WHERE id = ?")
-        .bind(to_db(&time::now()))
-        .bind(choice)
-        .bind(&c.id)
-        .execute(&mut *conn)
-        .await?;
+    store::mark_resolved(conn, &c.id, &to_db(&time::now()), choice.as_str()).await?;
     Ok(queued)
+}
+
+/// Queue one mutation of a resolution, refused up front if the remote does not take it
+/// (the whole resolution rolls back with the caller's transaction). `with_base`: an
+/// edit carries the field versions it was made against, when the remote checks them.
+async fn queue(
+    conn: &mut SqliteConnection,
+    me: UserId,
+    caps: &Capabilities,
+    op: MutationOp,
+    with_base: bool,
+) -> Result<Enqueued> {
+    caps.check(&op)?;
+    let base = if with_base && caps.field_conflicts {
+        edit_base(conn, &op).await?
+    } else {
+        None
+    };
+    outbox::enqueue(conn, me, op, base).await
 }
 
 /// The `base` of a field edit: the server-confirmed versions of exactly the fields
@@ -440,38 +502,17 @@ fn edited_fields(a: &outpost_domain::sync::TicketUpdateArgs) -> Vec<&'static str
 /// The unconfirmed local copy of a refused message leaves the conversation (its text
 /// lives on in the conflict record or in the new send).
 async fn drop_local_message(conn: &mut SqliteConnection, id: MessageId) -> Result<()> {
-    sqlx::query("DELETE FROM messages WHERE id = ? AND local_seq IS NOT NULL")
-        .bind(id.to_string())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    outbox_store::drop_local_message(conn, &id.to_string()).await
 }
 
 /// The server-confirmed ticket (its base if it has pending changes).
 pub async fn load_base(conn: &mut SqliteConnection, ticket: TicketId) -> Result<Option<Ticket>> {
-    let id = ticket.to_string();
-    let shadow: Option<Option<String>> =
-        sqlx::query_scalar("SELECT data FROM ticket_base WHERE id = ?")
-            .bind(&id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let json = match shadow {
-        Some(d) => d,
-        None => {
-            sqlx::query_scalar("SELECT data FROM tickets WHERE id = ?")
-                .bind(&id)
-                .fetch_optional(&mut *conn)
-                .await?
-        }
-    };
+    let json = outbox_store::confirmed_ticket_data(conn, &ticket.to_string()).await?;
     Ok(json.as_deref().map(serde_json::from_str).transpose()?)
 }
 
 async fn load_ticket(conn: &mut SqliteConnection, ticket: TicketId) -> Result<Option<Ticket>> {
-    let json: Option<String> = sqlx::query_scalar("SELECT data FROM tickets WHERE id = ?")
-        .bind(ticket.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let json = outbox_store::ticket_data(conn, &ticket.to_string()).await?;
     Ok(json.as_deref().map(serde_json::from_str).transpose()?)
 }
 

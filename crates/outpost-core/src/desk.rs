@@ -2,7 +2,6 @@
 //! app call its async methods and nothing else; every rule lives behind it.
 
 use crate::cache::{self, Cache, keys, state_get, state_set};
-use crate::client::ServerClient;
 use crate::conflicts::{self, ConflictView};
 use crate::credentials::Credentials;
 use crate::error::{CoreError, Result};
@@ -12,8 +11,9 @@ use crate::query::{
     self, Directory, ListQuery, ListRequest, SavedSearch, SearchHit, TicketDetail, TicketPage,
     ViewCount,
 };
+use crate::remote::{self, Remote};
 use crate::search::SearchQuery;
-use crate::sync::{self, SyncReport};
+use crate::sync::{self, Engine, SyncReport};
 use outpost_domain::ids::{ClientId, MessageId, TeamId, TicketId, UserId};
 use outpost_domain::sync::{
     ConversationReadArgs, MessageSendArgs, MutationOp, TicketAssignArgs, TicketCloseArgs,
@@ -22,9 +22,11 @@ use outpost_domain::sync::{
 use outpost_domain::time::{self, to_db};
 use outpost_domain::values::{EmailAddress, MessageType};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::broadcast;
+
+pub use crate::sync::SyncState;
 
 /// Something the UI should react to.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -47,17 +49,6 @@ pub enum DeskEvent {
     Delivered { applied: usize, rejected: usize },
     /// A ticket was newly assigned to the signed-in agent by someone else.
     Assigned { ticket_id: TicketId },
-}
-
-/// The sync engine's state as the status bar shows it.
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct SyncState {
-    pub online: bool,
-    pub syncing: bool,
-    /// Last error, for the status bar's tooltip.
-    pub last_error: Option<String>,
-    pub last_error_code: Option<String>,
 }
 
 /// `outpost status`.
@@ -148,13 +139,9 @@ pub(crate) struct Inner {
     pub(crate) offline: AtomicBool,
     pub(crate) client_id: ClientId,
     pub(crate) events: broadcast::Sender<DeskEvent>,
-    /// Woken by every local change so the engine pushes at once.
-    pub(crate) kick: Notify,
-    pub(crate) stop: Notify,
-    /// One sync pass at a time.
-    pub(crate) sync_lock: tokio::sync::Mutex<()>,
-    pub(crate) state: Mutex<SyncState>,
-    pub(crate) engine: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The server this profile syncs with, and its one HTTP client.
+    pub(crate) remote: Arc<dyn Remote>,
+    pub(crate) engine: Engine,
 }
 
 /// A signed-in profile. Cheap to clone; all clones share one cache and one engine.
@@ -179,24 +166,24 @@ impl Desk {
         // As typed into a form: a blank tenant is none (the server URL and the email
         // are trimmed by their own parsers).
         let tenant = tenant.map(str::trim).filter(|t| !t.is_empty());
-        let client = ServerClient::new(server)?;
+        let remote = remote::open(server)?;
         let (token, user, tenant_id) = if creds.is_headless() {
-            let key = crate::credentials::CredentialKey::new(client.base(), email.clone())?;
+            let key = crate::credentials::CredentialKey::new(remote.server(), email.clone())?;
             let token = creds.require_token(&key)?;
-            let me = client.clone().with_token(token.clone()).me().await?;
+            let me = remote.me(&token).await?;
             (token, me.user, me.tenant.id)
         } else {
             // Make sure the token can be kept before asking the server for one, so a
             // missing keychain never leaves a session behind on the server.
-            let key = crate::credentials::CredentialKey::new(client.base(), email.clone())?;
+            let key = crate::credentials::CredentialKey::new(remote.server(), email.clone())?;
             creds.token(&key)?;
             let password = password
                 .ok_or_else(|| CoreError::InvalidInput("a password is needed to sign in".into()))?;
-            let resp = client.login(email.as_str(), password, tenant).await?;
+            let resp = remote.login(email.as_str(), password, tenant).await?;
             (resp.access_token, resp.user, resp.tenant_id)
         };
         let config = ProfileConfig {
-            server: client.base().to_owned(),
+            server: remote.server().to_owned(),
             email: user.email.clone(),
             user_id: user.id,
             tenant_id,
@@ -212,7 +199,7 @@ impl Desk {
         profile.create_dir()?;
         creds.save_token(&config.credential_key()?, &token)?;
         profile.save_config(&config)?;
-        let desk = Self::open_with(profile, config, creds, false).await?;
+        let desk = Self::open_with(profile, config, creds, remote, false).await?;
         // The server just answered; the status bar need not wait for the first sync
         // pass to say so.
         desk.set_sync_state(|s| s.online = true);
@@ -222,13 +209,15 @@ impl Desk {
     /// Open the signed-in profile (works offline).
     pub async fn open(profile: Profile, creds: Credentials, offline: bool) -> Result<Desk> {
         let config = profile.config()?.ok_or(CoreError::NotSignedIn)?;
-        Self::open_with(profile, config, creds, offline).await
+        let remote = remote::open(&config.server)?;
+        Self::open_with(profile, config, creds, remote, offline).await
     }
 
     async fn open_with(
         profile: Profile,
         config: ProfileConfig,
         creds: Credentials,
+        remote: Arc<dyn Remote>,
         offline: bool,
     ) -> Result<Desk> {
         let cache = Cache::open(&profile.cache_path()).await?;
@@ -258,11 +247,8 @@ impl Desk {
                 offline: AtomicBool::new(offline),
                 client_id,
                 events,
-                kick: Notify::new(),
-                stop: Notify::new(),
-                sync_lock: tokio::sync::Mutex::new(()),
-                state: Mutex::new(SyncState::default()),
-                engine: Mutex::new(None),
+                remote,
+                engine: Engine::default(),
             }),
         })
     }
@@ -271,9 +257,8 @@ impl Desk {
     /// the keychain and, with `wipe`, the cache (pending changes included).
     pub async fn logout(self, wipe: bool) -> Result<()> {
         self.stop().await;
-        if !self.is_offline()
-            && let Ok(srv) = self.server()
-            && let Err(e) = srv.logout().await
+        if let Ok(token) = self.token()
+            && let Err(e) = self.inner.remote.logout(&token).await
         {
             tracing::info!(error = %e, "could not revoke the session on the server");
         }
@@ -295,7 +280,7 @@ impl Desk {
         &self.inner.config
     }
 
-    pub fn cache(&self) -> &Cache {
+    pub(crate) fn cache(&self) -> &Cache {
         &self.inner.cache
     }
 
@@ -310,7 +295,7 @@ impl Desk {
     /// Switch the network off (or on again) for this desk.
     pub fn set_offline(&self, offline: bool) {
         self.inner.offline.store(offline, Ordering::SeqCst);
-        self.inner.kick.notify_one();
+        self.inner.engine.wake();
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<DeskEvent> {
@@ -321,34 +306,34 @@ impl Desk {
         let _ = self.inner.events.send(e);
     }
 
-    pub(crate) fn server(&self) -> Result<ServerClient> {
+    pub(crate) fn remote(&self) -> &Arc<dyn Remote> {
+        &self.inner.remote
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The session's secret for talking to the remote (read for each pass, so a token
+    /// removed from the keychain shows at once). `offline` when the network is off.
+    pub(crate) fn token(&self) -> Result<String> {
         if self.is_offline() {
             return Err(CoreError::Offline);
         }
-        let token = self
-            .inner
+        self.inner
             .creds
-            .require_token(&self.inner.config.credential_key()?)?;
-        Ok(ServerClient::new(&self.inner.config.server)?.with_token(token))
+            .require_token(&self.inner.config.credential_key()?)
     }
 
     pub fn sync_state(&self) -> SyncState {
-        self.inner.state.lock().expect("state lock").clone()
+        self.inner.engine.state()
     }
 
     pub(crate) fn set_sync_state(&self, f: impl FnOnce(&mut SyncState)) {
-        let snapshot = {
-            let mut s = self.inner.state.lock().expect("state lock");
-            let before = s.clone();
-            f(&mut s);
-            (*s != before).then(|| s.clone())
-        };
-        if let Some(s) = snapshot {
+        if let Some(s) = self.inner.engine.update_state(f) {
             self.emit(DeskEvent::SyncState(s));
         }
     }
-
-    // ---- sync -------------------------------------------------------------------
 
     /// One full pass: push the outbox, pull to the head, push what is left.
     pub async fn sync(&self) -> Result<SyncReport> {
@@ -371,27 +356,17 @@ impl Desk {
     /// Start the live engine: sync now, then on every server signal and local change,
     /// with backoff and jitter while the server is unreachable.
     pub fn start(&self) {
-        let mut slot = self.inner.engine.lock().expect("engine lock");
-        if slot.as_ref().is_some_and(|h| !h.is_finished()) {
-            return;
-        }
-        let desk = self.clone();
-        *slot = Some(tokio::spawn(async move { sync::run(desk).await }));
+        self.inner.engine.start(self);
     }
 
     /// Stop the live engine (waits for it to finish its current step).
     pub async fn stop(&self) {
-        let handle = self.inner.engine.lock().expect("engine lock").take();
-        if let Some(h) = handle {
-            self.inner.stop.notify_waiters();
-            h.abort();
-            let _ = h.await;
-        }
+        self.inner.engine.stop().await;
     }
 
     /// Ask the engine to sync soon (the "sync now" button).
     pub fn sync_soon(&self) {
-        self.inner.kick.notify_one();
+        self.inner.engine.wake();
     }
 
     pub async fn status(&self) -> Result<Status> {
@@ -442,8 +417,6 @@ impl Desk {
         }
     }
 
-    // ---- reads --------------------------------------------------------------------
-
     /// A ticket list as the app asks for it (search as typed).
     pub async fn list(&self, req: ListRequest) -> Result<TicketPage> {
         self.tickets(&ListQuery::try_from(req)?).await
@@ -493,6 +466,15 @@ impl Desk {
         Ok(s)
     }
 
+    /// Rename a saved search or change its query (which must parse).
+    pub async fn update_saved_search(&self, id: uuid::Uuid, name: &str, text: &str) -> Result<()> {
+        SearchQuery::parse(text)?;
+        let mut tx = self.inner.cache.write().await?;
+        query::update_saved_search(&mut tx, id, name, text).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn delete_saved_search(&self, id: uuid::Uuid) -> Result<()> {
         let mut tx = self.inner.cache.write().await?;
         query::delete_saved_search(&mut tx, id).await?;
@@ -512,8 +494,6 @@ impl Desk {
         Ok(())
     }
 
-    // ---- actions (all offline-first) --------------------------------------------
-
     async fn act(
         &self,
         ticket: Option<&str>,
@@ -525,7 +505,12 @@ impl Desk {
             None => None,
         };
         let (op, with_base) = make(id)?;
-        let base = if with_base {
+        let caps = self.inner.remote.capabilities();
+        // Refused before anything is written: an action the remote cannot take would
+        // only sit in the outbox and come back as a conflict.
+        caps.check(&op)?;
+        // A base is only worth keeping when the remote checks it.
+        let base = if with_base && caps.field_conflicts {
             conflicts::edit_base(&mut tx, &op).await?
         } else {
             None
@@ -538,7 +523,7 @@ impl Desk {
         if let Some(t) = e.ticket_id {
             self.emit(DeskEvent::Changed { tickets: vec![t] });
         }
-        self.inner.kick.notify_one();
+        self.inner.engine.wake();
         Ok(e.into())
     }
 
@@ -802,14 +787,22 @@ impl Desk {
         .await
     }
 
-    /// Resolve a conflict with one of its choices.
-    pub async fn resolve_conflict(&self, id: &str, choice: &str) -> Result<Vec<ActionResult>> {
+    /// Resolve a conflict with one of its choices (a [`ConflictChoice`] or its spelling,
+    /// as the CLI takes it).
+    ///
+    /// [`ConflictChoice`]: crate::conflicts::ConflictChoice
+    pub async fn resolve_conflict(
+        &self,
+        id: &str,
+        choice: impl AsRef<str>,
+    ) -> Result<Vec<ActionResult>> {
         let mut tx = self.inner.cache.write().await?;
-        let queued = conflicts::resolve(&mut tx, self.me(), id, choice).await?;
+        let caps = self.inner.remote.capabilities();
+        let queued = conflicts::resolve(&mut tx, self.me(), caps, id, choice.as_ref()).await?;
         tx.commit().await?;
         let tickets: Vec<TicketId> = queued.iter().filter_map(|e| e.ticket_id).collect();
         self.emit(DeskEvent::Changed { tickets });
-        self.inner.kick.notify_one();
+        self.inner.engine.wake();
         Ok(queued.into_iter().map(Into::into).collect())
     }
 

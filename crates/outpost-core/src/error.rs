@@ -41,12 +41,22 @@ pub enum CoreError {
     /// The action is not allowed for this account (decided locally from cached roles).
     #[error("{0}")]
     Forbidden(String),
+    /// The remote this profile syncs with does not take this action; nothing was queued.
+    #[error("{api} does not support {action}; nothing was saved")]
+    NotSupported {
+        api: &'static str,
+        action: &'static str,
+    },
     /// The disk is full; nothing was written.
     #[error("the disk is full; free some space (nothing was lost: the change was not saved)")]
     DiskFull,
     /// The profile directory or its files are unusable.
     #[error("profile: {0}")]
     Profile(String),
+    /// A row of the local cache cannot be read back (damaged or written by another
+    /// version); rebuilding the cache fixes it.
+    #[error("the local cache is damaged ({0}); rebuild it (the app's settings: Rebuild cache)")]
+    CacheCorrupt(String),
     /// The local cache database failed.
     #[error("local cache: {0}")]
     Storage(#[source] sqlx::Error),
@@ -59,7 +69,8 @@ pub enum CoreError {
         #[source]
         source: std::io::Error,
     },
-    /// The server sent something the client cannot read.
+    /// The server sent something the client cannot read (never a cache row: that is
+    /// [`CoreError::CacheCorrupt`]).
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),
 }
@@ -78,9 +89,11 @@ impl CoreError {
             Self::NotFound { .. } => "not_found",
             Self::InvalidInput(_) => "invalid_input",
             Self::Forbidden(_) => "forbidden",
+            Self::NotSupported { .. } => "not_supported",
             Self::DiskFull => "disk_full",
             Self::Profile(_) => "profile",
             Self::Storage(_) | Self::Migration(_) => "storage",
+            Self::CacheCorrupt(_) => "cache_corrupt",
             Self::Io { .. } => "io",
             Self::Protocol(_) => "protocol",
         }
@@ -117,8 +130,27 @@ impl From<sqlx::Error> for CoreError {
     }
 }
 
+/// `?` on JSON only happens on the cache's rows (tickets, messages, outbox entries,
+/// conflicts are stored as JSON): the server's answers are decoded in
+/// [`crate::remote`], which reports its own failures as [`CoreError::Protocol`].
 impl From<serde_json::Error> for CoreError {
     fn from(e: serde_json::Error) -> Self {
-        Self::Protocol(e.to_string())
+        Self::CacheCorrupt(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cache_row_that_does_not_decode_is_not_blamed_on_the_server() {
+        let bad: std::result::Result<serde_json::Value, _> = serde_json::from_str("{");
+        let e = CoreError::from(bad.unwrap_err());
+        assert_eq!(e.code(), "cache_corrupt", "a damaged row has its own code");
+        assert!(
+            !e.to_string().contains("server"),
+            "the message must not point at the server: {e}"
+        );
     }
 }

@@ -1,19 +1,36 @@
 //! The Outpost client core: everything an agent's desktop app or CLI does, offline
-//! first. A [`desk::Desk`] is one signed-in profile: its SQLite cache (server state and
+//! first. A [`Desk`] is one signed-in profile: its SQLite cache (server state and
 //! pending local changes kept apart), its durable outbox, its sync engine and its
 //! credentials. The CLI and the Tauri commands are thin adapters over `Desk`.
+//!
+//! The public surface is `Desk`, the DTOs its methods take and answer with (re-exported
+//! here), the profile and credential types that open a desk, and the search language.
+//! Storage, sync and the remote are internal.
 
-pub mod cache;
-pub mod client;
-pub mod conflicts;
+pub mod bench_support;
+pub(crate) mod cache;
+pub(crate) mod client;
+pub(crate) mod conflicts;
 pub mod credentials;
-pub mod desk;
-pub mod error;
-pub mod outbox;
+pub(crate) mod desk;
+pub(crate) mod error;
+pub(crate) mod outbox;
 pub mod profile;
-pub mod query;
+pub(crate) mod query;
+pub(crate) mod remote;
 pub mod search;
-pub mod sync;
+pub(crate) mod sync;
 
-pub use desk::{Desk, DeskEvent};
+pub use conflicts::{ConflictChoice, ConflictKind, ConflictView};
+pub use desk::{
+    ActionResult, Desk, DeskEvent, NewTicket, Settings, Status as SyncStatus, SyncState, TicketEdit,
+};
 pub use error::{CoreError, Result};
+pub use outbox::{Delivery, OutboxEntry, OutboxState};
+pub use query::{
+    DEFAULT_LIMIT, Directory, Draft, HistoryView, ListQuery, ListRequest, MAX_LIMIT,
+    MY_OPEN_STATUSES, MatchSource, MessageView, OPEN_STATUSES, ParticipantView, SavedSearch,
+    SearchHit, SnippetPart, Sort, TeamRef, TicketDetail, TicketPage, TicketSummary, UserRef, View,
+    ViewCount,
+};
+pub use sync::SyncReport;

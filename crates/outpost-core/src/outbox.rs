@@ -8,7 +8,8 @@
 //! simply stop being replayed and become a visible [conflict](crate::conflicts).
 
 use crate::cache::apply::{self, MessageRow, TicketRow};
-use crate::cache::{keys, state_get, state_set};
+use crate::cache::outbox::{self as store, NewEntry};
+use crate::conflicts::ConflictKind;
 use crate::error::{CoreError, Result};
 use outpost_domain::ids::{ConversationId, MessageId, MutationId, TicketId, TicketNumber, UserId};
 use outpost_domain::lifecycle;
@@ -16,7 +17,7 @@ use outpost_domain::model::{Message, Ticket};
 use outpost_domain::sync::{Applied, Mutation, MutationOp, MutationResult, Outcome};
 use outpost_domain::time::{self, Timestamp, to_db};
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, SqliteConnection};
+use sqlx::SqliteConnection;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Delivery state of one local change, as the agent sees it.
@@ -35,6 +36,25 @@ pub enum Delivery {
     Conflict,
 }
 
+pub use crate::cache::outbox::OutboxState;
+
+impl Delivery {
+    /// The one rule for what the agent is told about a local change: `failed_attempt`
+    /// when a push of it failed (it is retried), `conflict` the kind of the conflict it
+    /// became once refused. A refusal is a conflict unless it is the catch-all
+    /// [`ConflictKind::Rejected`] (permissions, input: failed for good; the conflict
+    /// center still lists it).
+    pub fn of(state: OutboxState, failed_attempt: bool, conflict: Option<ConflictKind>) -> Self {
+        match state {
+            OutboxState::Pending if failed_attempt => Self::Failed,
+            OutboxState::Pending => Self::Pending,
+            OutboxState::Rejected if conflict == Some(ConflictKind::Rejected) => Self::Failed,
+            OutboxState::Rejected => Self::Conflict,
+            OutboxState::Applied | OutboxState::Done => Self::Sent,
+        }
+    }
+}
+
 /// One outbox row.
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -43,7 +63,7 @@ pub struct OutboxEntry {
     pub id: MutationId,
     pub name: String,
     pub ticket_id: Option<TicketId>,
-    pub state: String,
+    pub state: OutboxState,
     pub attempts: i64,
     pub last_error: Option<String>,
     pub created_at: String,
@@ -85,11 +105,7 @@ pub async fn enqueue(
     mut op: MutationOp,
     base: Option<BTreeMap<String, i64>>,
 ) -> Result<Enqueued> {
-    let seq: i64 = state_get(conn, keys::NEXT_SEQ)
-        .await?
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    state_set(conn, keys::NEXT_SEQ, &(seq + 1).to_string()).await?;
+    let seq = store::next_seq(conn).await?;
     if let MutationOp::TicketCreate(a) = &mut op
         && a.conversation_id.is_none()
     {
@@ -100,18 +116,18 @@ pub async fn enqueue(
     let now = time::now();
     let args = serde_json::to_value(&op)?;
     let args = args.get("args").cloned().unwrap_or_default();
-    sqlx::query(
-        "INSERT INTO outbox (seq, id, name, args, base, ticket_id, state, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
+    store::insert(
+        conn,
+        NewEntry {
+            seq,
+            id,
+            name: op.name(),
+            args: args.to_string(),
+            base: base.as_ref().map(serde_json::to_string).transpose()?,
+            ticket_id,
+            created_at: to_db(&now),
+        },
     )
-    .bind(seq)
-    .bind(id.to_string())
-    .bind(op.name())
-    .bind(args.to_string())
-    .bind(base.as_ref().map(serde_json::to_string).transpose()?)
-    .bind(ticket_id.map(|t| t.to_string()))
-    .bind(to_db(&now))
-    .execute(&mut *conn)
     .await?;
 
     let mut message_id = None;
@@ -152,10 +168,7 @@ pub async fn enqueue(
 }
 
 async fn conversation_of(conn: &mut SqliteConnection, ticket: TicketId) -> Result<ConversationId> {
-    let data: Option<String> = sqlx::query_scalar("SELECT data FROM tickets WHERE id = ?")
-        .bind(ticket.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let data = store::ticket_data(conn, &ticket.to_string()).await?;
     let data = data.ok_or_else(|| CoreError::not_found("ticket", ticket.to_string()))?;
     let t: Ticket = serde_json::from_str(&data)?;
     Ok(t.conversation_id)
@@ -167,23 +180,16 @@ async fn mark_read_locally(
     conversation: ConversationId,
     message: MessageId,
 ) -> Result<()> {
-    let data: Option<String> = sqlx::query_scalar("SELECT data FROM conversations WHERE id = ?")
-        .bind(conversation.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(data) = data else { return Ok(()) };
+    let Some(data) = store::conversation_data(conn, conversation).await? else {
+        return Ok(());
+    };
     let mut c: outpost_domain::model::Conversation = serde_json::from_str(&data)?;
     for p in &mut c.participants {
         if p.user_id == me {
             p.last_read_message_id = Some(message);
         }
     }
-    sqlx::query("UPDATE conversations SET data = ? WHERE id = ?")
-        .bind(serde_json::to_string(&c)?)
-        .bind(conversation.to_string())
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+    store::set_conversation_data(conn, conversation, &serde_json::to_string(&c)?).await
 }
 
 /// A live (still replayed) outbox entry of one ticket.
@@ -204,61 +210,42 @@ pub fn parse_op(name: &str, args: &str) -> Result<MutationOp> {
 /// still replayed on it; settle applied entries whose effect the base now contains.
 pub async fn rebase(conn: &mut SqliteConnection, ticket: TicketId, me: UserId) -> Result<()> {
     let id = ticket.to_string();
-    let shadow: Option<Option<String>> =
-        sqlx::query_scalar("SELECT data FROM ticket_base WHERE id = ?")
-            .bind(&id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let shadow = store::base_row(conn, &id).await?;
     let base_json: Option<String> = match &shadow {
         Some(d) => d.clone(),
-        None => {
-            sqlx::query_scalar("SELECT data FROM tickets WHERE id = ?")
-                .bind(&id)
-                .fetch_optional(&mut *conn)
-                .await?
-        }
+        None => store::ticket_data(conn, &id).await?,
     };
     let base: Option<Ticket> = base_json.as_deref().map(serde_json::from_str).transpose()?;
 
-    let rows = sqlx::query(
-        "SELECT seq, name, args, state, applied_version, result, created_at FROM outbox \
-         WHERE ticket_id = ? AND state IN ('pending', 'applied') ORDER BY seq",
-    )
-    .bind(&id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = store::live_of_ticket(conn, &id).await?;
     let mut live = Vec::with_capacity(rows.len());
     let mut settled = Vec::new();
     for r in rows {
-        let seq: i64 = r.get("seq");
-        let op = parse_op(r.get("name"), r.get("args"))?;
-        let state: String = r.get("state");
-        let applied_version: Option<i64> = r.get("applied_version");
-        let result: Option<String> = r.get("result");
-        let result: Option<Applied> = result
+        let seq = r.seq;
+        let op = parse_op(&r.name, &r.args)?;
+        let applied_version = r.applied_version;
+        let result: Option<Applied> = r
+            .result
             .as_deref()
             .and_then(|s| serde_json::from_str::<MutationResult>(s).ok())
             .and_then(|r| match r.outcome {
                 Outcome::Applied(a) => Some(a),
                 Outcome::Rejected(_) => None,
             });
-        if state == "applied" && in_base(conn, &op, seq, applied_version, base.as_ref()).await? {
+        if r.state == OutboxState::Applied
+            && in_base(conn, &op, seq, applied_version, base.as_ref()).await?
+        {
             settled.push(seq);
             continue;
         }
-        let created_at: String = r.get("created_at");
         live.push(Live {
             op,
             result,
-            created_at: time::parse(&created_at).unwrap_or_else(|_| time::now()),
+            created_at: time::parse(&r.created_at).unwrap_or_else(|_| time::now()),
         });
     }
     for seq in &settled {
-        sqlx::query("UPDATE outbox SET state = 'done', settled_at = ? WHERE seq = ?")
-            .bind(to_db(&time::now()))
-            .bind(seq)
-            .execute(&mut *conn)
-            .await?;
+        store::settle(conn, *seq).await?;
     }
 
     let names = apply::tag_names(conn).await?;
@@ -273,10 +260,7 @@ pub async fn rebase(conn: &mut SqliteConnection, ticket: TicketId, me: UserId) -
         .unwrap_or_default();
 
     if live.is_empty() {
-        sqlx::query("DELETE FROM ticket_base WHERE id = ?")
-            .bind(&id)
-            .execute(&mut *conn)
-            .await?;
+        store::delete_base(conn, &id).await?;
         match &base {
             Some(t) => {
                 let row =
@@ -289,11 +273,7 @@ pub async fn rebase(conn: &mut SqliteConnection, ticket: TicketId, me: UserId) -
     }
 
     if shadow.is_none() {
-        sqlx::query("INSERT INTO ticket_base (id, data) VALUES (?, ?)")
-            .bind(&id)
-            .bind(&base_json)
-            .execute(&mut *conn)
-            .await?;
+        store::insert_base(conn, &id, base_json.as_deref()).await?;
     }
     let mut number = base.as_ref().map(|t| t.number.0);
     let mut t = base;
@@ -328,11 +308,7 @@ async fn in_base(
     Ok(match op {
         MutationOp::MessageSend(_) => {
             // Confirmed once the server's copy replaced ours (local_seq cleared).
-            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM messages WHERE local_seq = ?")
-                .bind(seq)
-                .fetch_one(&mut *conn)
-                .await?;
-            n == 0
+            store::local_messages(conn, seq).await? == 0
         }
         MutationOp::ConversationRead(_) => true,
         _ => match (base, applied_version) {
@@ -405,41 +381,28 @@ pub fn fold(
 
 /// The oldest pending mutations, in seq order, ready to push.
 pub async fn pending_batch(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<Mutation>> {
-    let rows = sqlx::query(
-        "SELECT seq, id, name, args, base FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?",
-    )
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
+    store::pending(conn, limit)
+        .await?
+        .into_iter()
         .map(|r| {
-            let base: Option<String> = r.get("base");
-            let id: String = r.get("id");
             Ok(Mutation {
-                seq: r.get("seq"),
-                id: id
-                    .parse()
-                    .map_err(|_| CoreError::Protocol(format!("bad mutation id {id}")))?,
-                op: parse_op(r.get("name"), r.get("args"))?,
-                base: base.as_deref().map(serde_json::from_str).transpose()?,
+                seq: r.seq,
+                id: parse_mutation_id(&r.id)?,
+                op: parse_op(&r.name, &r.args)?,
+                base: r.base.as_deref().map(serde_json::from_str).transpose()?,
             })
         })
         .collect()
 }
 
+fn parse_mutation_id(id: &str) -> Result<MutationId> {
+    id.parse()
+        .map_err(|_| CoreError::CacheCorrupt(format!("bad mutation id {id}")))
+}
+
 /// Note a failed push attempt on the given mutations (shown as "failed, retrying").
 pub async fn note_failure(conn: &mut SqliteConnection, seqs: &[i64], error: &str) -> Result<()> {
-    for seq in seqs {
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ? \
-             WHERE seq = ? AND state = 'pending'",
-        )
-        .bind(error)
-        .bind(seq)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
+    store::note_failure(conn, seqs, error).await
 }
 
 /// What recording a push's results did.
@@ -461,48 +424,28 @@ pub async fn record_results(
 ) -> Result<Recorded> {
     let mut out = Recorded::default();
     for r in results {
-        let row = sqlx::query("SELECT name, args, ticket_id, state FROM outbox WHERE seq = ?")
-            .bind(r.seq)
-            .fetch_optional(&mut *conn)
-            .await?;
-        let Some(row) = row else { continue };
-        let state: String = row.get("state");
-        if state != "pending" {
+        let Some(row) = store::answered(conn, r.seq).await? else {
+            continue;
+        };
+        if row.state != OutboxState::Pending {
             continue;
         }
         let result_json = serde_json::to_string(r)?;
-        let ticket: Option<String> = row.get("ticket_id");
+        let ticket = row.ticket_id;
         match &r.outcome {
             Outcome::Applied(a) => {
                 // A read marker has no ticket state to wait for: settled at once.
-                let name: String = row.get("name");
-                let state = if name == "conversation.read" {
-                    "done"
+                let state = if row.name == "conversation.read" {
+                    OutboxState::Done
                 } else {
-                    "applied"
+                    OutboxState::Applied
                 };
-                sqlx::query(
-                    "UPDATE outbox SET state = ?, applied_version = ?, result = ?, \
-                     last_error = NULL WHERE seq = ?",
-                )
-                .bind(state)
-                .bind(a.version)
-                .bind(&result_json)
-                .bind(r.seq)
-                .execute(&mut *conn)
-                .await?;
+                store::mark_applied(conn, r.seq, state, a.version, &result_json).await?;
                 out.applied += 1;
             }
             Outcome::Rejected(rej) => {
-                sqlx::query(
-                    "UPDATE outbox SET state = 'rejected', result = ?, settled_at = ? WHERE seq = ?",
-                )
-                .bind(&result_json)
-                .bind(to_db(&time::now()))
-                .bind(r.seq)
-                .execute(&mut *conn)
-                .await?;
-                let op = parse_op(row.get("name"), row.get("args"))?;
+                store::mark_rejected(conn, r.seq, &result_json).await?;
+                let op = parse_op(&row.name, &row.args)?;
                 let id = crate::conflicts::record(conn, r.seq, &op, rej).await?;
                 out.conflicts.push(id);
                 out.rejected += 1;
@@ -523,13 +466,7 @@ pub async fn record_results(
 /// Re-run [`rebase`] for every ticket that still has live outbox entries (after a
 /// re-bootstrap replaced the server state).
 pub async fn rebase_all(conn: &mut SqliteConnection, me: UserId) -> Result<()> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT ticket_id FROM outbox \
-         WHERE ticket_id IS NOT NULL AND state IN ('pending', 'applied')",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for id in ids {
+    for id in store::live_tickets(conn).await? {
         if let Ok(t) = id.parse::<TicketId>() {
             rebase(conn, t, me).await?;
         }
@@ -539,76 +476,38 @@ pub async fn rebase_all(conn: &mut SqliteConnection, me: UserId) -> Result<()> {
 
 /// Tickets with applied mutations whose effect the pulled base does not show yet.
 pub async fn awaiting_base(conn: &mut SqliteConnection) -> Result<Vec<TicketId>> {
-    let ids: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT ticket_id FROM outbox WHERE state = 'applied' AND ticket_id IS NOT NULL",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let ids = store::applied_tickets(conn).await?;
     Ok(ids.iter().filter_map(|t| t.parse().ok()).collect())
 }
 
 /// Whether a claim, takeover, assignment or creation of mine on `ticket` is still on
 /// its way (so an assignment to me is my own doing, not news).
 pub async fn assignment_in_flight(conn: &mut SqliteConnection, ticket: TicketId) -> Result<bool> {
-    let n: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM outbox WHERE ticket_id = ? AND state IN ('pending', 'applied') \
-         AND name IN ('ticket.claim', 'ticket.takeover', 'ticket.assign', 'ticket.create')",
-    )
-    .bind(ticket.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(n > 0)
+    store::assignment_in_flight(conn, ticket).await
 }
 
 /// Number of changes not yet acknowledged by the server.
 pub async fn pending_count(conn: &mut SqliteConnection) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE state = 'pending'")
-            .fetch_one(&mut *conn)
-            .await?,
-    )
-}
-
-/// The delivery state of an outbox row.
-pub fn delivery_of(state: &str, attempts: i64, conflict: bool) -> Delivery {
-    match state {
-        "pending" if attempts > 0 => Delivery::Failed,
-        "pending" => Delivery::Pending,
-        "rejected" if conflict => Delivery::Conflict,
-        "rejected" => Delivery::Failed,
-        _ => Delivery::Sent,
-    }
+    store::pending_count(conn).await
 }
 
 /// Recent outbox entries, newest first (the delivery log).
 pub async fn recent(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<OutboxEntry>> {
-    let rows = sqlx::query(
-        "SELECT o.seq, o.id, o.name, o.ticket_id, o.state, o.attempts, o.last_error, \
-         o.created_at, (SELECT kind FROM conflicts c WHERE c.seq = o.seq) AS kind \
-         FROM outbox o ORDER BY o.seq DESC LIMIT ?",
-    )
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.into_iter()
+    store::recent(conn, limit)
+        .await?
+        .into_iter()
         .map(|r| {
-            let state: String = r.get("state");
-            let attempts: i64 = r.get("attempts");
-            let kind: Option<String> = r.get("kind");
-            let id: String = r.get("id");
-            let ticket: Option<String> = r.get("ticket_id");
+            let conflict = r.conflict_kind.as_deref().map(ConflictKind::parse);
             Ok(OutboxEntry {
-                seq: r.get("seq"),
-                id: id
-                    .parse()
-                    .map_err(|_| CoreError::Protocol(format!("bad mutation id {id}")))?,
-                name: r.get("name"),
-                ticket_id: ticket.and_then(|t| t.parse().ok()),
-                delivery: delivery_of(&state, attempts, kind.is_some_and(|k| k != "rejected")),
-                state,
-                attempts,
-                last_error: r.get("last_error"),
-                created_at: r.get("created_at"),
+                seq: r.seq,
+                id: parse_mutation_id(&r.id)?,
+                name: r.name,
+                ticket_id: r.ticket_id.and_then(|t| t.parse().ok()),
+                delivery: Delivery::of(r.state, r.attempts > 0, conflict),
+                state: r.state,
+                attempts: r.attempts,
+                last_error: r.last_error,
+                created_at: r.created_at,
             })
         })
         .collect()

@@ -2,19 +2,22 @@
 //! push what is left); [`run`] is the live loop of one profile: a pass at start, on
 //! every server signal (SSE) and every local change, with exponential backoff and
 //! jitter while the server cannot be reached. Online and after a reconnect the same
-//! code runs.
+//! code runs. The engine talks to the server only through the desk's
+//! [`Remote`](crate::remote::Remote) and keeps its own state in [`Engine`].
 
 use crate::cache::{apply, keys, state_get, state_set};
-use crate::client::ServerClient;
-use crate::desk::{Desk, DeskEvent, SyncState};
+use crate::desk::{Desk, DeskEvent};
 use crate::error::{CoreError, Result};
 use crate::outbox;
+use crate::remote::{PullMode, Remote};
 use outpost_domain::ids::TicketId;
 use outpost_domain::sync::{ChangesPage, PushRequest};
 use outpost_domain::values::limits;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::{Notify, mpsc};
 
 /// Page size of the first sync (large pages: fewer round trips, fewer commits).
 const BOOTSTRAP_PAGE: u32 = limits::SYNC_PAGE_MAX as u32;
@@ -29,6 +32,84 @@ fn page_size() -> Option<u32> {
         .parse()
         .ok()
         .filter(|n| (1..=BOOTSTRAP_PAGE).contains(n))
+}
+
+/// The sync engine's state as the status bar shows it.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct SyncState {
+    pub online: bool,
+    pub syncing: bool,
+    /// Last error, for the status bar's tooltip.
+    pub last_error: Option<String>,
+    pub last_error_code: Option<String>,
+}
+
+/// The engine of one desk: its wake-up and stop signals, the lock that keeps passes
+/// one at a time, the state the status bar shows and the live loop's task.
+#[derive(Default)]
+pub(crate) struct Engine {
+    /// Woken by every local change so the engine pushes at once.
+    wake: Notify,
+    stop: Notify,
+    /// One sync pass at a time (the live loop, `sync` and `deliver` share it).
+    pass_lock: tokio::sync::Mutex<()>,
+    state: Mutex<SyncState>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Engine {
+    /// Ask for a pass soon (a local change, "sync now", the offline switch).
+    pub(crate) fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub(crate) fn state(&self) -> SyncState {
+        self.state.lock().expect("state lock").clone()
+    }
+
+    /// Change the state; returns the new state if it differs (for the event).
+    pub(crate) fn update_state(&self, f: impl FnOnce(&mut SyncState)) -> Option<SyncState> {
+        let mut s = self.state.lock().expect("state lock");
+        let before = s.clone();
+        f(&mut s);
+        (*s != before).then(|| s.clone())
+    }
+
+    /// Start the live loop for `desk` unless it runs already.
+    pub(crate) fn start(&self, desk: &Desk) {
+        let mut slot = self.task.lock().expect("engine lock");
+        if slot.as_ref().is_some_and(|h| !h.is_finished()) {
+            return;
+        }
+        let desk = desk.clone();
+        *slot = Some(tokio::spawn(async move { run(desk).await }));
+    }
+
+    /// Stop the live loop (waits for it to finish its current step).
+    pub(crate) async fn stop(&self) {
+        let handle = self.task.lock().expect("engine lock").take();
+        if let Some(h) = handle {
+            self.stop.notify_waiters();
+            h.abort();
+            let _ = h.await;
+        }
+    }
+}
+
+/// The remote and the session's secret for one pass.
+struct Link {
+    remote: Arc<dyn Remote>,
+    token: String,
+}
+
+impl Link {
+    fn of(desk: &Desk) -> Result<Self> {
+        Ok(Self {
+            remote: desk.remote().clone(),
+            token: desk.token()?,
+        })
+    }
 }
 
 /// What one pass did.
@@ -47,10 +128,10 @@ pub struct SyncReport {
 
 /// One full exchange with the server.
 pub async fn pass(desk: &Desk) -> Result<SyncReport> {
-    let _one = desk.inner.sync_lock.lock().await;
-    let srv = desk.server()?;
+    let _one = desk.engine().pass_lock.lock().await;
+    let link = Link::of(desk)?;
     desk.set_sync_state(|s| s.syncing = true);
-    let result = exchange(desk, &srv).await;
+    let result = exchange(desk, &link).await;
     desk.set_sync_state(|s| {
         s.syncing = false;
         record_outcome(s, result.as_ref().err());
@@ -75,7 +156,7 @@ fn record_outcome(s: &mut SyncState, error: Option<&CoreError>) {
     }
 }
 
-async fn exchange(desk: &Desk, srv: &ServerClient) -> Result<SyncReport> {
+async fn exchange(desk: &Desk, srv: &Link) -> Result<SyncReport> {
     let mut report = SyncReport::default();
     push_all(desk, srv, &mut report).await?;
     pull_all(desk, srv, &mut report).await?;
@@ -88,7 +169,7 @@ async fn exchange(desk: &Desk, srv: &ServerClient) -> Result<SyncReport> {
 }
 
 /// Push pending mutations in seq order, batch by batch. Returns how many were sent.
-async fn push_all(desk: &Desk, srv: &ServerClient, report: &mut SyncReport) -> Result<usize> {
+async fn push_all(desk: &Desk, srv: &Link, report: &mut SyncReport) -> Result<usize> {
     let mut sent = 0;
     loop {
         let batch = {
@@ -103,7 +184,7 @@ async fn push_all(desk: &Desk, srv: &ServerClient, report: &mut SyncReport) -> R
             client_id: desk.client_id(),
             mutations: batch,
         };
-        let resp = match srv.push(&req).await {
+        let resp = match srv.remote.push(&srv.token, &req).await {
             Ok(r) => r,
             Err(e) => {
                 let mut tx = desk.cache().write().await?;
@@ -143,7 +224,7 @@ async fn push_all(desk: &Desk, srv: &ServerClient, report: &mut SyncReport) -> R
 }
 
 /// Pull pages until the head; each page and its cursor commit together.
-async fn pull_all(desk: &Desk, srv: &ServerClient, report: &mut SyncReport) -> Result<()> {
+async fn pull_all(desk: &Desk, srv: &Link, report: &mut SyncReport) -> Result<()> {
     let me = desk.me();
     bootstrap_mine_first(desk, srv).await?;
     // While one page is applied locally the server already builds the next one: the
@@ -165,9 +246,9 @@ async fn pull_all(desk: &Desk, srv: &ServerClient, report: &mut SyncReport) -> R
                 .map_err(|e| CoreError::Protocol(format!("page fetch stopped: {e}")))?,
             Some((_, handle)) => {
                 handle.abort();
-                srv.pull(&from, limit).await
+                srv.remote.pull(&srv.token, &from, limit).await
             }
-            None => srv.pull(&from, limit).await,
+            None => srv.remote.pull(&srv.token, &from, limit).await,
         };
         let page = match fetched {
             Ok(p) => p,
@@ -180,9 +261,9 @@ async fn pull_all(desk: &Desk, srv: &ServerClient, report: &mut SyncReport) -> R
             Err(e) => return Err(e),
         };
         if page.has_more {
-            let next = srv.clone();
+            let (remote, token) = (srv.remote.clone(), srv.token.clone());
             let c = page.cursor.clone();
-            let handle = tokio::spawn(async move { next.pull(&c, limit).await });
+            let handle = tokio::spawn(async move { remote.pull(&token, &c, limit).await });
             prefetch = Some((page.cursor.clone(), handle));
         }
         let mut tx = desk.cache().write().await?;
@@ -239,7 +320,7 @@ async fn pull_all(desk: &Desk, srv: &ServerClient, report: &mut SyncReport) -> R
 /// Before the first full pull: the agent's own open tickets (with their conversations),
 /// so they can work on them while the rest of the workspace arrives. Applied without
 /// moving the cursor; the full pull brings the same or newer state of each entity.
-async fn bootstrap_mine_first(desk: &Desk, srv: &ServerClient) -> Result<()> {
+async fn bootstrap_mine_first(desk: &Desk, srv: &Link) -> Result<()> {
     {
         let mut conn = desk.cache().reader().acquire().await?;
         if state_get(&mut conn, keys::CURSOR).await?.is_some()
@@ -248,11 +329,10 @@ async fn bootstrap_mine_first(desk: &Desk, srv: &ServerClient) -> Result<()> {
             return Ok(());
         }
     }
-    let page = match srv.pull_mine().await {
-        Ok(p) => p,
-        // An older server without `scope`: the full pull alone does the job.
-        Err(CoreError::Server { status: 422, .. }) => return Ok(()),
-        Err(e) => return Err(e),
+    // None: the remote cannot narrow a pull to the agent's own work; the full pull
+    // alone does the job.
+    let Some(page) = srv.remote.pull_mine(&srv.token).await? else {
+        return Ok(());
     };
     let mut tx = desk.cache().write().await?;
     let applied = apply::apply_page(&mut tx, &page.changes).await?;
@@ -318,20 +398,44 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(ms)
 }
 
+/// The "pull now" signals of the remote: its live stream, or a timer for a remote that
+/// can only be polled.
+async fn signals(link: &Link) -> Result<mpsc::Receiver<()>> {
+    match link.remote.capabilities().pull {
+        PullMode::ChangeFeed => link.remote.events(&link.token).await,
+        PullMode::Poll { every } => {
+            let (tx, rx) = mpsc::channel(1);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                // The first tick is immediate and the loop has just synced.
+                tick.tick().await;
+                loop {
+                    tick.tick().await;
+                    if tx.send(()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            Ok(rx)
+        }
+    }
+}
+
 /// The live loop (see [`Desk::start`]).
-pub async fn run(desk: Desk) {
+async fn run(desk: Desk) {
+    let engine = desk.engine();
     let mut failures: u32 = 0;
     loop {
         if desk.is_offline() {
             desk.set_sync_state(|s| s.online = false);
             tokio::select! {
-                _ = desk.inner.kick.notified() => continue,
-                _ = desk.inner.stop.notified() => return,
+                _ = engine.wake.notified() => continue,
+                _ = engine.stop.notified() => return,
             }
         }
         // Subscribe first, then sync, so no signal between the two is missed.
-        let connected = match desk.server() {
-            Ok(srv) => srv.events().await,
+        let connected = match Link::of(&desk) {
+            Ok(link) => signals(&link).await,
             Err(e) => Err(e),
         };
         let ready = match connected {
@@ -357,7 +461,7 @@ pub async fn run(desk: Desk) {
                             }
                             None => break,
                         },
-                        _ = desk.inner.kick.notified() => {
+                        _ = engine.wake.notified() => {
                             if desk.is_offline() {
                                 break;
                             }
@@ -366,7 +470,7 @@ pub async fn run(desk: Desk) {
                                 break;
                             }
                         }
-                        _ = desk.inner.stop.notified() => return,
+                        _ = engine.stop.notified() => return,
                     }
                 }
             }
@@ -375,8 +479,8 @@ pub async fn run(desk: Desk) {
                 if matches!(e, CoreError::SessionExpired | CoreError::NotSignedIn) {
                     // Needs the agent: wait for a kick (e.g. after signing in again).
                     tokio::select! {
-                        _ = desk.inner.kick.notified() => continue,
-                        _ = desk.inner.stop.notified() => return,
+                        _ = engine.wake.notified() => continue,
+                        _ = engine.stop.notified() => return,
                     }
                 }
             }
@@ -385,8 +489,8 @@ pub async fn run(desk: Desk) {
         let wait = backoff(failures.saturating_sub(1));
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = desk.inner.kick.notified() => {}
-            _ = desk.inner.stop.notified() => return,
+            _ = engine.wake.notified() => {}
+            _ = engine.stop.notified() => return,
         }
     }
 }

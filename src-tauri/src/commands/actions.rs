@@ -3,7 +3,7 @@
 
 use crate::error::AppResult;
 use crate::state::AppState;
-use outpost_core::desk::{ActionResult, NewTicket, TicketEdit};
+use outpost_core::{ActionResult, NewTicket, TicketEdit};
 use tauri::State;
 
 #[tauri::command]

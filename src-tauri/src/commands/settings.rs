@@ -1,6 +1,6 @@
 use crate::error::AppResult;
 use crate::state::AppState;
-use outpost_core::desk::Settings;
+use outpost_core::Settings;
 use tauri::State;
 
 #[tauri::command]

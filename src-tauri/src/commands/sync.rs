@@ -1,8 +1,8 @@
 use crate::error::AppResult;
 use crate::state::AppState;
-use outpost_core::desk::Status;
-use outpost_core::outbox::OutboxEntry;
-use outpost_core::sync::SyncReport;
+use outpost_core::OutboxEntry;
+use outpost_core::SyncReport;
+use outpost_core::SyncStatus as Status;
 use tauri::State;
 
 #[tauri::command]

@@ -1,6 +1,6 @@
 use crate::error::AppResult;
 use crate::state::AppState;
-use outpost_core::query::{
+use outpost_core::{
     Directory, ListRequest, SavedSearch, SearchHit, TicketDetail, TicketPage, ViewCount,
 };
 use tauri::State;

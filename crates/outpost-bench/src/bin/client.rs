@@ -34,13 +34,12 @@ mod server;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use outpost_core::cache::Cache;
-use outpost_core::client::ServerClient;
+use outpost_core::bench_support::{self, SERVER_TABLES as TABLES, SyncClient};
 use outpost_core::credentials::{Credentials, MemoryStore};
 use outpost_core::profile::Profile;
-use outpost_core::query::{ListQuery, Sort, View};
 use outpost_core::search::SearchQuery;
 use outpost_core::{Desk, DeskEvent};
+use outpost_core::{ListQuery, Sort, View};
 use outpost_domain::ids::{ClientId, MessageId, MutationId, TicketId};
 use outpost_domain::sync::{MessageSendArgs, Mutation, MutationOp, Outcome, PushRequest};
 use outpost_domain::values::MessageType;
@@ -336,7 +335,7 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
             total_sync.as_secs_f64()
         ));
     }
-    let cache_path = desk.cache().path().to_path_buf();
+    let cache_path = bench_support::cache_path(&desk);
     let counts = table_counts(&desk).await?;
     let rows: i64 = counts.iter().map(|(_, n)| n).sum();
     say(&format!(
@@ -679,7 +678,7 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
             kb as f64 / 1024.0
         ));
     }
-    desk.cache().close().await;
+    bench_support::close_cache(&desk).await;
     Ok(lines.iter().all(|l| l.samples.errors == 0))
 }
 
@@ -754,28 +753,10 @@ fn spawn_progress(desk: &Desk, t0: Instant) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// The tables holding server state, in load order.
-const TABLES: &[&str] = &[
-    "users",
-    "teams",
-    "tags",
-    "tickets",
-    "ticket_tags",
-    "conversations",
-    "messages",
-    "history",
-];
-
 async fn table_counts(desk: &Desk) -> Result<Vec<(&'static str, i64)>> {
-    let mut out = Vec::new();
-    for t in TABLES {
-        let n: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {t}")))
-            .fetch_one(desk.cache().reader())
-            .await
-            .with_context(|| format!("counting {t}"))?;
-        out.push((*t, n));
-    }
-    Ok(out)
+    bench_support::table_counts(desk)
+        .await
+        .context("counting the cache's rows")
 }
 
 fn file_mib(path: &Path) -> f64 {
@@ -796,7 +777,7 @@ struct BulkLoad {
 }
 
 /// SQLite's own speed for the same rows: a fresh database with the cache schema (made
-/// by `Cache::open`, i.e. the same migrations), then, on one connection with the
+/// by `bench_support::create_empty_cache`, i.e. the same migrations), then, on one connection with the
 /// cache's settings, `INSERT INTO main.t SELECT * FROM src.t` for every table from the
 /// synced cache in one transaction.
 async fn bulk_load(from: &Path, to: &Path) -> Result<BulkLoad> {
@@ -805,10 +786,9 @@ async fn bulk_load(from: &Path, to: &Path) -> Result<BulkLoad> {
         p.push(suffix);
         let _ = std::fs::remove_file(PathBuf::from(p));
     }
-    let fresh = Cache::open(to)
+    bench_support::create_empty_cache(to)
         .await
         .context("creating the baseline database")?;
-    fresh.close().await;
     let opts = SqliteConnectOptions::from_str("sqlite://")?
         .filename(to)
         .journal_mode(SqliteJournalMode::Wal)
@@ -884,20 +864,22 @@ async fn vocabulary(db: &Path) -> Result<Words> {
 
 /// A second client that talks to the sync API directly.
 struct Writer {
-    srv: ServerClient,
+    srv: SyncClient,
+    token: String,
     client_id: ClientId,
     seq: std::sync::atomic::AtomicI64,
 }
 
 impl Writer {
     async fn login(base: &str, email: &str) -> Result<Self> {
-        let srv = ServerClient::new(base)?;
+        let srv = SyncClient::new(base)?;
         let resp = srv
             .login(email, "outpost-demo", None)
             .await
             .with_context(|| format!("login as {email}"))?;
         Ok(Self {
-            srv: srv.with_token(resp.access_token),
+            srv,
+            token: resp.access_token,
             client_id: ClientId::new(),
             seq: std::sync::atomic::AtomicI64::new(0),
         })
@@ -916,10 +898,13 @@ impl Writer {
         let n = mutations.len();
         let resp = self
             .srv
-            .push(&PushRequest {
-                client_id: self.client_id,
-                mutations,
-            })
+            .push(
+                &self.token,
+                &PushRequest {
+                    client_id: self.client_id,
+                    mutations,
+                },
+            )
             .await
             .context("POST /sync/v1/mutations")?;
         if resp.results.len() != n {

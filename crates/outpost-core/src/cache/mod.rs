@@ -11,6 +11,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 pub mod apply;
+pub(crate) mod conflicts;
+pub(crate) mod outbox;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/client-cache");
 

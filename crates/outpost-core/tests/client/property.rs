@@ -7,7 +7,7 @@
 use crate::faults::{FaultPlan, FaultProxy, RandomFaults};
 use crate::support::*;
 use outpost_core::Desk;
-use outpost_core::desk::TicketEdit;
+use outpost_core::TicketEdit;
 use outpost_domain::sync::Change;
 use outpost_domain::values::{Priority, Status};
 use outpost_domain::{MessageId, TicketId};

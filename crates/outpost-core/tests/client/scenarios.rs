@@ -2,9 +2,9 @@
 //! exactly once, and every conflict is shown with its choices.
 
 use crate::support::*;
-use outpost_core::conflicts::ConflictKind;
-use outpost_core::desk::TicketEdit;
-use outpost_core::query::{ListQuery, View};
+use outpost_core::ConflictKind;
+use outpost_core::TicketEdit;
+use outpost_core::{ListQuery, View};
 use outpost_domain::sync::{MutationOp, Outcome, TicketCloseArgs, TicketRef, TicketUpdateArgs};
 use outpost_domain::values::{Priority, Status};
 

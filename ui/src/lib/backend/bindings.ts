@@ -48,8 +48,8 @@ export const commands = {
 	/**  `newTicket` (not `new`, a reserved word in JavaScript). */
 	createTicket: (newTicket: NewTicket) => typedError<ActionResult, AppError>(__TAURI_INVOKE("create_ticket", { newTicket })),
 	conflicts: (openOnly: boolean) => typedError<ConflictView[], AppError>(__TAURI_INVOKE("conflicts", { openOnly })),
-	/**  `choice`: one of the conflict's `choices`. */
-	resolveConflict: (id: string, choice: string) => typedError<ActionResult[], AppError>(__TAURI_INVOKE("resolve_conflict", { id, choice })),
+	/**  `choice`: one of the conflict's `choices`; another one is refused (`invalid_input`). */
+	resolveConflict: (id: string, choice: ConflictChoice) => typedError<ActionResult[], AppError>(__TAURI_INVOKE("resolve_conflict", { id, choice })),
 	settings: () => typedError<Settings, AppError>(__TAURI_INVOKE("settings")),
 	/**  Drop the cached server state (never the outbox); the engine bootstraps again. */
 	resetCache: () => typedError<null, AppError>(__TAURI_INVOKE("reset_cache")),
@@ -102,6 +102,26 @@ export type Attachment = {
 /**  How the current responder got the ticket (seed 002). */
 export type Circumstance = "takeover" | "handover";
 
+/**
+ *  How the agent resolves a conflict; each kind offers some of these
+ *  ([`ConflictKind::choices`]).
+ */
+export type ConflictChoice = 
+/**  Accept the refusal; nothing is sent again. */
+"dismiss" | 
+/**  Keep the other agent's values (a field conflict). */
+"theirs" | 
+/**  Send my edit again against the server's current values. */
+"mine" | 
+/**  Reopen the ticket, then send the reply or edit again. */
+"reopen" | 
+/**  Send the reply as a new follow-up ticket. */
+"follow_up" | 
+/**  Drop the reply. */
+"discard" | 
+/**  Send the refused change again unchanged. */
+"retry";
+
 /**  What the agent needs to see and resolve a conflict. */
 export type ConflictDetails = {
 	/**  For a lost claim: who holds the ticket now, and since when. */
@@ -140,10 +160,10 @@ export type ConflictView = {
 	details: ConflictDetails | null,
 	/**  The refused mutation (`name` + `args`), including any text the agent typed. */
 	mutation: Value,
-	choices: string[],
+	choices: ConflictChoice[],
 	created_at: string,
 	resolved_at: string | null,
-	resolution: string | null,
+	resolution: ConflictChoice | null,
 };
 
 /**  The conversation attached to a ticket. */
@@ -328,12 +348,23 @@ export type OutboxEntry = {
 	id: MutationId,
 	name: string,
 	ticket_id: TicketId | null,
-	state: string,
+	state: OutboxState,
 	attempts: number,
 	last_error: string | null,
 	created_at: string,
 	delivery: Delivery,
 };
+
+/**  Where an outbox entry is in its life. */
+export type OutboxState = 
+/**  Saved locally, not yet answered by the server (sent again on the next pass). */
+"pending" | 
+/**  The server applied it; still replayed until a pulled base shows its effect. */
+"applied" | 
+/**  Applied and settled: the server state contains its effect. */
+"done" | 
+/**  The server refused it; no longer replayed (see the conflict center). */
+"rejected";
 
 /**  A participant's role in a conversation. */
 export type ParticipantRole = "member" | "admin";

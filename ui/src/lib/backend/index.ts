@@ -5,7 +5,7 @@
 // instead of failing at run time in the app.
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { openUrl } from '@tauri-apps/plugin-opener';
-import { commands, DESK_EVENT, type DeskEvent, type AppError as WireError } from './bindings';
+import { commands, DESK_EVENT, type ConflictChoice, type DeskEvent, type AppError as WireError } from './bindings';
 
 export type * from './bindings';
 
@@ -95,7 +95,7 @@ export const backend = {
   createTicket: (ticket: Parameters<typeof c.createTicket>[0]) => unwrap(() => c.createTicket(ticket)),
 
   conflicts: (openOnly: boolean) => unwrap(() => c.conflicts(openOnly)),
-  resolveConflict: (id: string, choice: string) => unwrap(() => c.resolveConflict(id, choice)),
+  resolveConflict: (id: string, choice: ConflictChoice) => unwrap(() => c.resolveConflict(id, choice)),
 
   settings: () => unwrap(() => c.settings()),
   resetCache: () => done(() => c.resetCache()),

@@ -1,4 +1,4 @@
-import { backend, onDeskEvent, type Backend, type DeskEvent, type TicketEdit, type TicketSummary } from '../backend';
+import { backend, onDeskEvent, type Backend, type ConflictChoice, type DeskEvent, type TicketEdit, type TicketSummary } from '../backend';
 import { count, plural, ticketKey } from '../format';
 import type { Action } from '../keymap';
 import { ConflictStore } from './conflicts.svelte';
@@ -198,7 +198,7 @@ export class AppState {
     return r !== undefined;
   }
 
-  async resolveConflict(id: string, choice: string): Promise<void> {
+  async resolveConflict(id: string, choice: ConflictChoice): Promise<void> {
     try {
       await this.conflicts.resolve(id, choice);
       await this.refreshNow();

@@ -1,4 +1,4 @@
-import { backend, type Backend, type ConflictView } from '../backend';
+import { backend, type Backend, type ConflictChoice, type ConflictView } from '../backend';
 
 export class ConflictStore {
   items = $state<ConflictView[]>([]);
@@ -10,7 +10,7 @@ export class ConflictStore {
     this.items = await this.api.conflicts(true);
   }
 
-  async resolve(id: string, choice: string): Promise<void> {
+  async resolve(id: string, choice: ConflictChoice): Promise<void> {
     this.busy = id;
     try {
       await this.api.resolveConflict(id, choice);
@@ -22,7 +22,7 @@ export class ConflictStore {
 }
 
 /** What a conflict choice does, for its button. */
-export function choiceLabel(choice: string): string {
+export function choiceLabel(choice: ConflictChoice): string {
   switch (choice) {
     case 'dismiss':
       return 'Dismiss';
@@ -38,7 +38,5 @@ export function choiceLabel(choice: string): string {
       return 'Discard my reply';
     case 'retry':
       return 'Retry';
-    default:
-      return choice;
   }
 }
