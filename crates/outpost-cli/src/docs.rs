@@ -2,9 +2,7 @@
 //! done, and whether it reached the server. Kept apart from the verbs so the renderer
 //! depends on these types, not on the verbs that fill them.
 
-use outpost_core::conflicts::ConflictView;
-use outpost_core::desk::ActionResult;
-use outpost_core::outbox::Delivery;
+use outpost_core::{ActionResult, ConflictView, Delivery};
 use serde::Serialize;
 
 /// Whether the changes reached the server in this run.

@@ -3,8 +3,8 @@
 
 use crate::support::*;
 use outpost_core::Desk;
-use outpost_core::desk::{NewTicket, TicketEdit};
-use outpost_core::query::TicketDetail;
+use outpost_core::TicketDetail;
+use outpost_core::{NewTicket, TicketEdit};
 use outpost_domain::sync::{MutationOp, Outcome, TicketCloseArgs, TicketRef, TicketUpdateArgs};
 use outpost_domain::time::Timestamp;
 use outpost_domain::values::{Priority, Status};
