@@ -3,29 +3,12 @@
 
 use crate::error::{CoreError, Result};
 use futures::StreamExt;
+use outpost_api::auth::LoginRequest;
+pub use outpost_api::auth::{LoginResponse, MeResponse};
 use outpost_domain::error::{ErrorBody, ErrorCode};
-use outpost_domain::ids::TenantId;
-use outpost_domain::model::User;
 use outpost_domain::sync::{ChangesPage, PushRequest, PushResponse};
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tokio::sync::mpsc;
-
-/// What `POST /auth/v1/login` answers.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct LoginResponse {
-    pub access_token: String,
-    pub expires_at: String,
-    pub user: User,
-    pub tenant_id: TenantId,
-}
-
-/// What `GET /auth/v1/me` answers.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct MeResponse {
-    pub user: User,
-    pub tenant: outpost_domain::model::Tenant,
-}
 
 /// One server, one token.
 #[derive(Clone, Debug)]
@@ -127,10 +110,11 @@ impl ServerClient {
         password: &str,
         tenant: Option<&str>,
     ) -> Result<LoginResponse> {
-        let mut body = serde_json::json!({ "email": email, "password": password });
-        if let Some(t) = tenant {
-            body["tenant"] = t.into();
-        }
+        let body = LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            tenant: tenant.map(str::to_owned),
+        };
         let resp = self
             .send(self.http.post(self.url("/auth/v1/login")).json(&body))
             .await?;

@@ -1231,11 +1231,7 @@ impl<'a> Generator<'a> {
         out.conversations.push(Conversation {
             id: conversation_id,
             ticket_id,
-            status: if status == Status::Closed {
-                ConversationStatus::Closed
-            } else {
-                ConversationStatus::Active
-            },
+            status: outpost_api::ondi::status::conversation_status(status),
             participants,
             last_message_at,
             created_at: created,

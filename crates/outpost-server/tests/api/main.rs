@@ -5,6 +5,7 @@ mod support;
 
 mod auth;
 mod errors;
+mod families;
 mod openapi;
 mod security;
 mod seed000;
