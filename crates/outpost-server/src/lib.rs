@@ -1,6 +1,7 @@
 //! The Outpost server as a library: [`serve`] runs it on any listener (tests bind
 //! `127.0.0.1:0`); the binary is a thin command-line wrapper.
 
+pub mod apis;
 pub mod auth;
 pub mod db;
 pub mod demo;
@@ -12,6 +13,7 @@ pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+use crate::apis::Apis;
 use crate::db::{Db, Engine};
 use crate::http::ratelimit::{Limits, Rate};
 use std::future::Future;
@@ -23,6 +25,8 @@ use tokio::net::TcpListener;
 pub struct Config {
     /// `sqlite://PATH?mode=rwc` or `postgres://…`.
     pub database_url: String,
+    /// The route families to serve (`--apis`); every one by default.
+    pub apis: Apis,
 }
 
 /// Per-token API rate: `OUTPOST_RATE_LIMIT` requests per second (burst 4×); `0`
@@ -48,12 +52,14 @@ pub async fn serve(
     if db.engine() == Engine::Postgres {
         events::spawn_pg_listener(db.clone(), config.database_url.clone());
     }
-    serve_db(db, listener, shutdown).await
+    serve_db(db, config.apis, listener, shutdown).await
 }
 
-/// Serves an already opened database (tests share the handle to seed data).
+/// Serves the route families `apis` over an already opened database (tests share the
+/// handle to seed data).
 pub async fn serve_db(
     db: Db,
+    apis: Apis,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -64,8 +70,8 @@ pub async fn serve_db(
         actors: Arc::new(http::actors::ActorCache::default()),
         shutdown: stop_rx,
     };
-    let app = http::router(state);
-    tracing::info!(addr = %listener.local_addr()?, engine = ?db.engine(), "outpost-server listening");
+    let app = http::router(state, apis);
+    tracing::info!(addr = %listener.local_addr()?, engine = ?db.engine(), %apis, "outpost-server listening");
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

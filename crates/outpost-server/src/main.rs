@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use outpost_server::apis::Apis;
 use outpost_server::{Config, db::Db};
 use std::net::SocketAddr;
 
@@ -27,6 +28,11 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "OUTPOST_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        /// Route families to serve, comma-separated: native (sync), ondi (seeds 000 and
+        /// 003), sonzai (001), workspace (002), 29next (004). Login (/auth/v1),
+        /// /openapi.json and /healthz are always served.
+        #[arg(long, env = "OUTPOST_APIS", default_value_t = Apis::all())]
+        apis: Apis,
     },
     /// Fill the database with two demo tenants (`demo`, `acme`) and realistic tickets.
     Demo(cli::demo::DemoArgs),
@@ -55,12 +61,15 @@ async fn run() -> anyhow::Result<()> {
         || matches!(&args.command, Command::Demo(d) if d.json);
     init_tracing(quiet);
     match args.command {
-        Command::Serve { db, bind } => {
+        Command::Serve { db, bind, apis } => {
             let url = db.url()?;
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("binding {bind}"))?;
-            let config = Config { database_url: url };
+            let config = Config {
+                database_url: url,
+                apis,
+            };
             outpost_server::serve(config, listener, shutdown_signal())
                 .await
                 .context("serving")

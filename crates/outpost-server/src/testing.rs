@@ -2,6 +2,7 @@
 //! the CLI, the desktop shell): a real server on 127.0.0.1:0 over a temporary SQLite
 //! file, stopped cleanly at the end. Behind the `testing` feature; never in the binary.
 
+use crate::apis::Apis;
 use crate::db::Db;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -23,14 +24,21 @@ pub struct Running {
 }
 
 impl Running {
+    /// Serves every route family.
     pub async fn spawn(db: Db) -> Running {
+        Running::spawn_apis(db, Apis::all()).await
+    }
+
+    /// Serves only the route families `apis` (e.g. a seed API alone, for a
+    /// connector's tests).
+    pub async fn spawn_apis(db: Db, apis: Apis) -> Running {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            crate::serve_db(db, listener, async {
+            crate::serve_db(db, apis, listener, async {
                 let _ = stopped.await;
             })
             .await
@@ -66,11 +74,20 @@ impl Served {
     /// `seed` fills the fresh database before the server starts; its result is
     /// returned beside the server.
     pub async fn start<T>(tag: &str, seed: impl AsyncFnOnce(&Db) -> T) -> (Served, T) {
+        Served::start_apis(tag, Apis::all(), seed).await
+    }
+
+    /// Like [`Served::start`], serving only the route families `apis`.
+    pub async fn start_apis<T>(
+        tag: &str,
+        apis: Apis,
+        seed: impl AsyncFnOnce(&Db) -> T,
+    ) -> (Served, T) {
         let dir = temp_dir(tag);
         let url = format!("sqlite://{}?mode=rwc", dir.join("server.db").display());
         let db = Db::connect(&url).await.expect("connect the test database");
         let seeded = seed(&db).await;
-        let running = Running::spawn(db.clone()).await;
+        let running = Running::spawn_apis(db.clone(), apis).await;
         let served = Served {
             base: running.base.clone(),
             addr: running.addr,

@@ -120,10 +120,11 @@ impl NativeRemote {
         password: &str,
         tenant: Option<&str>,
     ) -> Result<LoginResponse> {
-        let mut body = serde_json::json!({ "email": email, "password": password });
-        if let Some(t) = tenant {
-            body["tenant"] = t.into();
-        }
+        let body = outpost_api::auth::LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            tenant: tenant.map(str::to_owned),
+        };
         let resp = self
             .send(self.http.post(self.url("/auth/v1/login")).json(&body))
             .await?;

@@ -4,6 +4,7 @@
 use crate::auth::Actor;
 use crate::http::AppState;
 use crate::http::error::ApiError;
+use crate::http::tenant_param::TenantParam;
 use crate::service;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -14,7 +15,8 @@ use serde::de::DeserializeOwned;
 use std::str::FromStr;
 
 /// The authenticated caller. Rejects missing, malformed, unknown, revoked and expired
-/// tokens with 401, and callers over their rate limit with 429.
+/// tokens with 401, callers over their rate limit with 429, and, on routes of a family
+/// that takes a `tenant_id` parameter ([`TenantParam`]), another tenant's id with 403.
 pub struct Auth(pub Actor);
 
 impl FromRequestParts<AppState> for Auth {
@@ -57,30 +59,9 @@ impl FromRequestParts<AppState> for Auth {
         if let Err(wait) = state.limits.check_token(&actor.token_hash) {
             return Err(ApiError::rate_limited(wait));
         }
-        check_tenant_param(parts, &actor)?;
+        TenantParam::check(parts, &actor)?;
         Ok(Auth(actor))
     }
-}
-
-/// Seeds 000/003 take an optional `tenant_id` query parameter; it must name the
-/// token's tenant.
-fn check_tenant_param(parts: &Parts, actor: &Actor) -> Result<(), ApiError> {
-    let Some(query) = parts.uri.query() else {
-        return Ok(());
-    };
-    for (k, v) in form_urlencoded_pairs(query) {
-        if k == "tenant_id" && !v.is_empty() && v != actor.tenant_id.to_string() {
-            return Err(ApiError::new(
-                ErrorCode::TenantMismatch,
-                "tenant_id does not match the token's tenant",
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn form_urlencoded_pairs(q: &str) -> Vec<(String, String)> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap_or_default()
 }
 
 /// A JSON body: syntax errors are 400 `malformed_request`, unknown fields 400

@@ -5,6 +5,7 @@ mod support;
 
 mod auth;
 mod errors;
+mod families;
 mod migrations;
 mod openapi;
 mod security;

@@ -4,6 +4,7 @@
 
 use outpost_domain::sync::TicketCreateArgs;
 use outpost_domain::*;
+use outpost_server::apis::Apis;
 use outpost_server::db::Db;
 use outpost_server::service::admin::{self, UserSpec};
 use reqwest::{Method, StatusCode};
@@ -97,6 +98,11 @@ pub struct Srv {
 
 impl TestServer {
     pub async fn start(engine: Engine) -> TestServer {
+        TestServer::start_apis(engine, Apis::all()).await
+    }
+
+    /// A server offering only the route families `apis`.
+    pub async fn start_apis(engine: Engine, apis: Apis) -> TestServer {
         let (url, cleanup) = match engine {
             Engine::Sqlite => {
                 let dir = std::env::temp_dir()
@@ -125,7 +131,7 @@ impl TestServer {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let served = db.clone();
         let task = tokio::spawn(async move {
-            outpost_server::serve_db(served, listener, async {
+            outpost_server::serve_db(served, apis, listener, async {
                 let _ = rx.await;
             })
             .await

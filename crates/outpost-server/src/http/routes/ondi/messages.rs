@@ -3,37 +3,18 @@
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiQuery, Auth, parse_id};
-use crate::http::support::{TenantQuery, UserSummary, page_and_limit};
+use crate::http::paging::Paging;
+use crate::http::routes::ondi::OndiPaging;
 use crate::service::messages;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
+use outpost_api::ondi::messages::{ListQuery, MessageList, MessageView, SendRequest};
+use outpost_api::ondi::support::{TenantQuery, UserSummary};
 use outpost_domain::sync::MessageSendArgs;
 use outpost_domain::*;
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use utoipa::{IntoParams, ToSchema};
-
-/// A message with its sender.
-#[derive(Serialize, ToSchema)]
-pub struct MessageView {
-    pub id: MessageId,
-    pub conversation_id: ConversationId,
-    pub ticket_id: TicketId,
-    pub message_type: MessageType,
-    pub content: String,
-    pub content_url: Option<String>,
-    pub metadata: Option<serde_json::Value>,
-    pub parent_message_id: Option<MessageId>,
-    /// Internal note (support users only).
-    pub internal: bool,
-    pub attachments: Vec<Attachment>,
-    pub created_at: DateTime<Utc>,
-    pub sender_id: Option<UserId>,
-    /// Absent for system messages.
-    pub sender: Option<UserSummary>,
-}
 
 fn view(m: Message, users: &HashMap<UserId, User>) -> MessageView {
     MessageView {
@@ -54,31 +35,6 @@ fn view(m: Message, users: &HashMap<UserId, User>) -> MessageView {
         created_at: m.created_at,
         sender_id: m.sender_id,
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MessageList {
-    /// Newest first.
-    pub messages: Vec<MessageView>,
-    pub page: i64,
-    pub limit: i64,
-    pub total: i64,
-    pub has_more: bool,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Tenant context; must match the token's tenant.
-    #[param(value_type = Option<uuid::Uuid>)]
-    pub tenant_id: Option<String>,
-    /// Page number, from 1 (default 1).
-    pub page: Option<i64>,
-    /// Items per page, 1–100 (default 20).
-    pub limit: Option<i64>,
-    /// `from,to` in RFC 3339 (e.g. `2023-01-01T00:00:00Z,2023-01-02T00:00:00Z`); either side may be empty.
-    pub timestamp_range: Option<String>,
 }
 
 type Range = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
@@ -128,9 +84,12 @@ pub async fn list(
     Auth(actor): Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
+    // Taken as a result so a bad id is reported before a bad page, as the seed does.
+    paging: Result<Paging<OndiPaging>, ApiError>,
 ) -> ApiResult<Json<MessageList>> {
     let conv: ConversationId = parse_id(&id, "conversationId")?;
-    let (page, limit) = page_and_limit(q.page, q.limit)?;
+    let paging = paging?;
+    let (page, limit) = (paging.page(), paging.limit);
     let (from, to) = parse_range(q.timestamp_range.as_deref())?;
     let out = messages::list(&state.db, &actor, conv, from, to, page, limit).await?;
     let users: HashMap<UserId, User> = out.senders.into_iter().map(|u| (u.id, u)).collect();
@@ -141,30 +100,6 @@ pub async fn list(
         limit,
         total: out.total,
     }))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SendRequest {
-    /// Client-generated id; resending the same id returns the stored message.
-    #[serde(default)]
-    pub id: Option<MessageId>,
-    /// text (default), image or file; `html` and `system` are reserved for the server.
-    #[serde(default)]
-    pub message_type: Option<MessageType>,
-    #[serde(default)]
-    pub content: Option<String>,
-    #[serde(default)]
-    pub content_url: Option<String>,
-    #[serde(default)]
-    pub metadata: Option<serde_json::Value>,
-    #[serde(default)]
-    pub parent_message_id: Option<MessageId>,
-    /// Internal note, visible to support users only.
-    #[serde(default)]
-    pub internal: Option<bool>,
-    #[serde(default)]
-    pub attachments: Option<Vec<Attachment>>,
 }
 
 /// Send a message to a conversation.

@@ -1,42 +1,36 @@
-//! `/auth/v1/*`: login, logout, me.
+//! `/auth/v1/*`: login, logout, me. Served by every server, whatever `--apis` says:
+//! every family's bearer tokens come from `POST /auth/v1/login` (or from an API key,
+//! which needs shell access to the server: `outpost-server admin api-key create`), so
+//! a seed-only server still lets a client sign in as it would against a full one.
 
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, Auth};
+use crate::http::tenant_param::TenantParam;
 use crate::service;
-use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
-use outpost_domain::{ErrorCode, Tenant, TenantId, User};
-use serde::{Deserialize, Serialize};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use outpost_api::auth::{LoginRequest, LoginResponse, MeResponse};
+use outpost_domain::ErrorCode;
 use std::net::SocketAddr;
-use utoipa::ToSchema;
+use utoipa::OpenApi;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
-    /// Workspace slug or id; needed only when the email exists in several.
-    #[serde(default)]
-    pub tenant: Option<String>,
-}
+/// This family's part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(paths(login, logout, me))]
+pub struct AuthApi;
 
-#[derive(Serialize, ToSchema)]
-pub struct LoginResponse {
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: &'static str,
-    pub expires_at: DateTime<Utc>,
-    pub user: User,
-    pub tenant_id: TenantId,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MeResponse {
-    pub user: User,
-    pub tenant: Tenant,
+/// `/auth/v1/login`, `/auth/v1/logout`, `/auth/v1/me`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/v1/login", post(login))
+        .route("/auth/v1/logout", post(logout))
+        .route("/auth/v1/me", get(me))
+        // The native routes refused another tenant's `tenant_id` before the families
+        // were split, and tests/api/security.rs pins it; it stays theirs.
+        .route_layer(TenantParam::layer())
 }
 
 /// Exchange email and password for a bearer token.
@@ -72,7 +66,7 @@ pub async fn login(
         service::auth::login(&state.db, &req.email, &req.password, req.tenant.as_deref()).await?;
     Ok(Json(LoginResponse {
         access_token: out.token,
-        token_type: "Bearer",
+        token_type: "Bearer".into(),
         expires_at: out.expires_at,
         user: out.user,
         tenant_id: out.tenant_id,

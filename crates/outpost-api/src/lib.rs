@@ -1,0 +1,18 @@
+//! The HTTP API of the Outpost server as types: for each route family the request and
+//! response bodies and query parameters, and how the family names ticket statuses
+//! (docs/STATUS_MAPPING.md). The server serializes these and clients parse them, so
+//! both sides share one copy of the wire format.
+//!
+//! Families: [`auth`] (`/auth/v1`), [`sync`] (`/sync/v1`, the native protocol),
+//! [`ondi`] (seeds 000 and 003 under `/messaging`), and the status mappings of the
+//! families not served yet: [`sonzai`] (seed 001), [`workspace`] (seed 002),
+//! [`twenty_nine_next`] (seed 004).
+//!
+//! With the `openapi` feature every type also describes itself to utoipa.
+
+pub mod auth;
+pub mod ondi;
+pub mod sonzai;
+pub mod sync;
+pub mod twenty_nine_next;
+pub mod workspace;

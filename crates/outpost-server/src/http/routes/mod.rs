@@ -1,0 +1,8 @@
+//! One module per route family, each with its `router()` and its `#[derive(OpenApi)]`
+//! part; [`crate::http::FAMILIES`] merges them. Request and response types live in
+//! the `outpost-api` crate, module of the same name.
+
+pub mod auth;
+pub mod meta;
+pub mod ondi;
+pub mod sync;
