@@ -287,7 +287,7 @@ async fn run(args: Args) -> Result<bool> {
 async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
     let base_url = format!("http://{}", srv.addr);
 
-    // ---- 1. initial sync versus SQLite's own bulk load --------------------------------
+    // 1. initial sync versus SQLite's own bulk load.
     say("");
     say("== initial sync ==");
     let profile = Profile::at(dir.join("profile"));
@@ -382,7 +382,7 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
         words.rare.1
     ));
 
-    // ---- 4 (setup). tickets with 100 messages, written by another client --------------
+    // 4 (setup). tickets with 100 messages, written by another client.
     say("");
     say("== setup: tickets with 100 messages ==");
     let writer = Writer::login(&base_url, "agent2@demo.test").await?;
@@ -463,7 +463,7 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
         max: Duration::from_secs_f64(args.max_seconds.max(0.1)),
     };
 
-    // ---- 2. list views -----------------------------------------------------------------
+    // 2. list views.
     say("");
     say("== list views (Desk::tickets, 50 rows) ==");
     let team = desk.view_counts().await.ok().and_then(|v| {
@@ -552,7 +552,7 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
         target: Some((0.95, 5.0)),
     });
 
-    // ---- 3. search -----------------------------------------------------------------------
+    // 3. search.
     say("");
     say("== search (Desk::search, limit 50) ==");
     let queries = [
@@ -598,7 +598,7 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
         target: Some((0.95, 20.0)),
     });
 
-    // ---- 4. open a ticket ----------------------------------------------------------------
+    // 4. open a ticket.
     say("");
     say("== open a ticket (Desk::ticket) ==");
     let mut i = 0;
@@ -640,7 +640,7 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
         target: None,
     });
 
-    // ---- 5. server commit → visible in another online client's cache -----------------
+    // 5. server commit → visible in another online client's cache.
     say("");
     say("== live: a change by another client until visible in this client's cache ==");
     let live = live_propagation(args, &desk, &writer, &live_tickets).await;
@@ -660,7 +660,7 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
     });
     srv.check_alive()?;
 
-    // ---- summary -------------------------------------------------------------------------
+    // Summary.
     say("");
     say("== summary ==");
     say(&format!(

@@ -129,7 +129,7 @@ export class AppState {
     await Promise.all(jobs.map((j) => j.catch(() => undefined)));
   }
 
-  // ---- navigation ---------------------------------------------------------------
+  // Navigation.
 
   async showView(view: string | null, search = ''): Promise<void> {
     await this.list.show(view, search);
@@ -159,7 +159,7 @@ export class AppState {
     return t ? ticketKey(t) : null;
   }
 
-  // ---- actions ------------------------------------------------------------------
+  // Actions.
 
   async #act<T>(what: string, run: (ticket: string) => Promise<T>): Promise<T | undefined> {
     const ticket = this.target;
@@ -242,7 +242,7 @@ export class AppState {
     }
   }
 
-  // ---- keyboard -----------------------------------------------------------------
+  // Keyboard.
 
   /** Run a keymap action; returns whether it was used (so the key's default is prevented). */
   runAction(a: Action): boolean {
