@@ -36,7 +36,10 @@ XDG_DATA_HOME="$scratch/data" XDG_RUNTIME_DIR="$scratch/run" \
         OUTPOST_TEST_SECRET_SERVICE=1 cargo test --workspace --lib credentials -- --nocapture
         # The real binary against a real server: the token is in the keychain and not
         # in the cache, its WAL, the profile or the trace log.
-        OUTPOST_TEST_SECRET_SERVICE=1 cargo test --workspace --test keychain -- --nocapture
+        # nextest picks the binary out of the workspace build; `cargo test --test
+        # keychain` would resolve features for that target alone and rebuild the tree.
+        OUTPOST_TEST_SECRET_SERVICE=1 cargo nextest run --workspace --no-capture \
+            -E "package(outpost-cli) & binary(keychain)"
     '
 
 echo "keyring-test: no session bus"
