@@ -25,6 +25,7 @@ fn parse_slug(slug: &str) -> Result<String> {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_tenant(db: &Db, slug: &str, name: &str) -> Result<Tenant> {
     let slug = parse_slug(slug)?;
     let name = name.trim();
@@ -47,6 +48,7 @@ pub async fn create_tenant(db: &Db, slug: &str, name: &str) -> Result<Tenant> {
 }
 
 /// A tenant by slug or id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn tenant(db: &Db, slug_or_id: &str) -> Result<Tenant> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     let t = match slug_or_id.parse::<TenantId>() {
@@ -56,6 +58,7 @@ pub async fn tenant(db: &Db, slug_or_id: &str) -> Result<Tenant> {
     t.ok_or_else(|| Error::not_found("tenant"))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_tenants(db: &Db) -> Result<Vec<Tenant>> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     Ok(directory::list_tenants(&mut conn).await?)
@@ -72,6 +75,7 @@ pub struct UserSpec<'a> {
     pub support: bool,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_user(db: &Db, tenant: TenantId, spec: &UserSpec<'_>) -> Result<User> {
     let email = EmailAddress::parse(spec.email)?;
     let name = spec.name.trim();
@@ -126,6 +130,7 @@ pub async fn create_user(db: &Db, tenant: TenantId, spec: &UserSpec<'_>) -> Resu
 }
 
 /// Looks a user up by email within a tenant.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn user_by_email(db: &Db, tenant: TenantId, email: &str) -> Result<User> {
     let email = EmailAddress::parse(email)?;
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
@@ -135,12 +140,14 @@ pub async fn user_by_email(db: &Db, tenant: TenantId, email: &str) -> Result<Use
         .user)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_users(db: &Db, tenant: TenantId) -> Result<Vec<User>> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     Ok(directory::list_users(&mut conn, tenant).await?)
 }
 
 /// Sets a new password and revokes the user's sessions.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_password(db: &Db, tenant: TenantId, user: UserId, password: &str) -> Result<()> {
     if password.chars().count() < 8 {
         return Err(Error::invalid("password must be at least 8 characters"));
@@ -156,6 +163,7 @@ pub async fn set_password(db: &Db, tenant: TenantId, user: UserId, password: &st
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_role(
     db: &Db,
     tenant: TenantId,
@@ -173,6 +181,7 @@ pub async fn set_role(
 }
 
 /// Replaces the tenant's `support_user_ids`; every id must be a staff user of the tenant.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_support_users(db: &Db, tenant: TenantId, ids: &[UserId]) -> Result<()> {
     let mut tx = db.write(tenant).await?;
     let before = directory::support_user_ids(tx.conn(), tenant).await?;
@@ -201,6 +210,7 @@ pub async fn set_support_users(db: &Db, tenant: TenantId, ids: &[UserId]) -> Res
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_team(
     db: &Db,
     tenant: TenantId,
@@ -237,11 +247,13 @@ pub async fn create_team(
         .ok_or_else(|| Error::not_found("team"))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_teams(db: &Db, tenant: TenantId) -> Result<Vec<Team>> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     Ok(directory::get_teams(&mut conn, tenant, None).await?)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_tag(db: &Db, tenant: TenantId, name: &str) -> Result<Tag> {
     let mut tx = db.write(tenant).await?;
     let id = crate::service::tickets::resolve_tag(&mut tx, name, true)
@@ -255,6 +267,7 @@ pub async fn create_tag(db: &Db, tenant: TenantId, name: &str) -> Result<Tag> {
         .ok_or_else(|| Error::not_found("tag"))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_tags(db: &Db, tenant: TenantId) -> Result<Vec<Tag>> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     Ok(directory::get_tags(&mut conn, tenant, None).await?)

@@ -99,6 +99,7 @@ pub async fn login(
 }
 
 /// The actor behind a bearer token.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn authenticate(db: &Db, token: &str) -> Result<Actor> {
     let hash = auth::token_hash(token);
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
@@ -113,6 +114,7 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Actor> {
 }
 
 /// Revokes the token the actor authenticated with.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn logout(db: &Db, actor: &Actor) -> Result<()> {
     let mut tx = db.write_untracked().await?;
     tokens::revoke(&mut tx, &actor.token_hash, &time::now()).await?;
@@ -121,6 +123,7 @@ pub async fn logout(db: &Db, actor: &Actor) -> Result<()> {
 }
 
 /// The actor's own profile.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn me(db: &Db, actor: &Actor) -> Result<(User, Tenant)> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     let user = directory::get_user(&mut conn, actor.tenant_id, actor.user_id)
@@ -133,6 +136,7 @@ pub async fn me(db: &Db, actor: &Actor) -> Result<(User, Tenant)> {
 }
 
 /// Creates an API key for a user with the given scopes; the key is shown once.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_api_key(
     db: &Db,
     tenant: TenantId,

@@ -53,6 +53,7 @@ pub struct MessagePage {
 
 /// Lists a conversation's messages and moves the caller's read marker to the newest
 /// message they can see (seed 003: "updates participant's last read message").
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &Db,
     actor: &Actor,
@@ -141,6 +142,7 @@ async fn mark_read_if_participant(
 
 /// Moves the actor's read marker (sync `conversation.read`). Non-participants have no
 /// marker; for them this is a no-op.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn read_in(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -295,6 +297,7 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
 }
 
 /// [`send_in`] in its own transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn send(db: &Db, actor: &Actor, args: &MessageSendArgs) -> Result<Message> {
     crate::service::require_scope(actor, crate::auth::Scope::TicketsWrite)?;
     let mut tx = db.write(actor.tenant_id).await?;
@@ -304,6 +307,7 @@ pub async fn send(db: &Db, actor: &Actor, args: &MessageSendArgs) -> Result<Mess
 }
 
 /// The ticket behind a conversation, if the actor may post to it (seed 003 send).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn ticket_of_conversation(
     db: &Db,
     actor: &Actor,

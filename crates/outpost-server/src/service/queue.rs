@@ -31,6 +31,7 @@ pub struct QueuePage {
     pub users: HashMap<UserId, User>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<QueuePage> {
     require_support(actor)?;
     require_scope(actor, Scope::TicketsRead)?;
@@ -106,6 +107,7 @@ pub struct TicketDetail {
     pub team: Option<Team>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn detail(db: &Db, actor: &Actor, id: TicketId) -> Result<TicketDetail> {
     require_support(actor)?;
     require_scope(actor, Scope::TicketsRead)?;
@@ -114,6 +116,7 @@ pub async fn detail(db: &Db, actor: &Actor, id: TicketId) -> Result<TicketDetail
 }
 
 /// Seed 000 assign-to-me: claims the ticket and returns its detail view.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn claim(db: &Db, actor: &Actor, id: TicketId) -> Result<TicketDetail> {
     require_scope(actor, Scope::TicketsWrite)?;
     let rec = crate::service::tickets::claim(db, actor, id).await?;
@@ -122,6 +125,7 @@ pub async fn claim(db: &Db, actor: &Actor, id: TicketId) -> Result<TicketDetail>
 
 /// Seed 000 close: the queue API is for support users (requesters close their own
 /// tickets through sync); posts the note as a system message and returns the detail.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn close(
     db: &Db,
     actor: &Actor,
@@ -135,6 +139,7 @@ pub async fn close(
 }
 
 /// Everything a detail view needs for an already loaded ticket.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn detail_of(db: &Db, actor: &Actor, ticket: TicketRecord) -> Result<TicketDetail> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     let conversation =

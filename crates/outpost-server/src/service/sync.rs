@@ -335,6 +335,7 @@ fn to_ids<T: From<Uuid>>(v: &[Uuid]) -> Vec<T> {
 }
 
 /// The current head cursor of the actor's tenant.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn head_cursor(db: &Db, tenant: TenantId) -> Result<String> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     let (epoch, head) = changes::epoch_and_head(&mut conn, tenant).await?;

@@ -19,6 +19,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// Loads a ticket the actor may see, locking it for the transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn load_visible(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -109,6 +110,7 @@ fn diff(before: &Ticket, after: &Ticket) -> Vec<(&'static str, Option<String>, O
 /// marks it changed. Returns false (and writes nothing) when nothing changed. The
 /// status timestamps are already in `rec`: every status change comes from
 /// [`lifecycle`].
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn save(
     tx: &mut WriteTx,
     actor: Option<UserId>,
@@ -233,6 +235,7 @@ pub async fn claim_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Result<T
     Ok(rec)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn join_conversation(
     tx: &mut WriteTx,
     conv: ConversationId,
@@ -299,6 +302,7 @@ pub async fn close_in(
 }
 
 /// Writes a server-generated message into the ticket's conversation.
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn post_system_message(
     tx: &mut WriteTx,
     ticket: &Ticket,
@@ -566,6 +570,7 @@ pub async fn takeover_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Resul
 }
 
 /// Finds a tag by name, creating it when `create` is set.
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn resolve_tag(
     tx: &mut WriteTx,
     name: &str,
@@ -776,6 +781,7 @@ committed!(/// [`create_in`] in its own transaction.
     create => create_in(args: &TicketCreateArgs));
 
 /// A ticket the actor may see, with tags.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get(db: &Db, actor: &Actor, id: TicketId) -> Result<TicketRecord> {
     let mut conn = db
         .reader()
