@@ -195,6 +195,22 @@ pub enum MutationOp {
 }
 
 impl MutationOp {
+    /// The wire name of every kind, in declaration order (what [`MutationOp::name`]
+    /// returns), for code that lists kinds: a remote's accepted actions, tests.
+    pub const NAMES: [&'static str; 11] = [
+        "ticket.create",
+        "ticket.update",
+        "ticket.claim",
+        "ticket.assign",
+        "ticket.takeover",
+        "ticket.close",
+        "ticket.reopen",
+        "ticket.tag_add",
+        "ticket.tag_remove",
+        "message.send",
+        "conversation.read",
+    ];
+
     pub fn name(&self) -> &'static str {
         match self {
             Self::TicketCreate(_) => "ticket.create",

@@ -17,19 +17,7 @@ use tokio::sync::mpsc;
 const CAPABILITIES: Capabilities = Capabilities {
     api: "the Outpost sync API",
     pull: PullMode::ChangeFeed,
-    actions: &[
-        "ticket.create",
-        "ticket.update",
-        "ticket.claim",
-        "ticket.assign",
-        "ticket.takeover",
-        "ticket.close",
-        "ticket.reopen",
-        "ticket.tag_add",
-        "ticket.tag_remove",
-        "message.send",
-        "conversation.read",
-    ],
+    actions: &outpost_domain::sync::MutationOp::NAMES,
     field_conflicts: true,
 };
 

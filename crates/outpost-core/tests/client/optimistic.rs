@@ -31,20 +31,7 @@ fn every_kind() -> BTreeSet<&'static str> {
         }
     }
     let _ = name;
-    [
-        "ticket.create",
-        "ticket.update",
-        "ticket.claim",
-        "ticket.assign",
-        "ticket.takeover",
-        "ticket.close",
-        "ticket.reopen",
-        "ticket.tag_add",
-        "ticket.tag_remove",
-        "message.send",
-        "conversation.read",
-    ]
-    .into()
+    MutationOp::NAMES.into()
 }
 
 /// The ticket's timestamps that the lifecycle sets, by name.
