@@ -1,10 +1,7 @@
-//! Self-tests of the fault-injecting proxy (`tests/client/faults.rs`) against a real
+//! Self-tests of the fault-injecting proxy ([`crate::faults`]) against a real
 //! `outpost-server`.
 
-#[path = "client/faults.rs"]
-mod faults;
-
-use faults::{FaultKind, FaultPlan, FaultProxy, RandomFaults};
+use crate::faults::{FaultKind, FaultPlan, FaultProxy, RandomFaults};
 use futures::StreamExt;
 use outpost_domain::Role;
 use outpost_server::service::admin::{self, UserSpec};
@@ -173,7 +170,7 @@ async fn drop_response_commits_but_the_client_gets_no_answer() {
     let http = client();
 
     // A login whose response is lost: the session exists, the client got an error.
-    proxy.fault_next("POST", "/auth/v1/login", faults::Fault::DropResponse);
+    proxy.fault_next("POST", "/auth/v1/login", crate::faults::Fault::DropResponse);
     let err = login(&http, &proxy.url())
         .await
         .expect_err("response dropped");
@@ -190,7 +187,7 @@ async fn drop_response_commits_but_the_client_gets_no_answer() {
     proxy.set_plan(FaultPlan::on(
         "POST",
         "/sync/v1/mutations",
-        [faults::Fault::DropResponse],
+        [crate::faults::Fault::DropResponse],
     ));
     let err = push(&http, &proxy.url(), &token, &batch)
         .await
@@ -222,7 +219,7 @@ async fn reset_mid_body_fails_the_body_read() {
     let http = client();
     let token = token(&http, &proxy.url()).await;
 
-    proxy.fault_next("GET", "/sync/v1/changes", faults::Fault::ResetMidBody);
+    proxy.fault_next("GET", "/sync/v1/changes", crate::faults::Fault::ResetMidBody);
     let r = http
         .get(format!("{}/sync/v1/changes?cursor=0", proxy.url()))
         .bearer_auth(&token)
@@ -256,7 +253,7 @@ async fn server_error_answers_503_without_reaching_the_server() {
 
     let client_id = uuid::Uuid::now_v7().to_string();
     let ticket_id = uuid::Uuid::now_v7().to_string();
-    proxy.set_plan(FaultPlan::always(faults::Fault::ServerError));
+    proxy.set_plan(FaultPlan::always(crate::faults::Fault::ServerError));
     let r = push(
         &http,
         &proxy.url(),
@@ -388,7 +385,7 @@ async fn delay_delays_and_refuse_closes() {
     proxy.fault_next(
         "*",
         "/auth/v1/login",
-        faults::Fault::Delay(Duration::from_millis(400)),
+        crate::faults::Fault::Delay(Duration::from_millis(400)),
     );
     let t0 = Instant::now();
     token_ok(&http, &proxy.url()).await;
@@ -403,7 +400,7 @@ async fn delay_delays_and_refuse_closes() {
     token_ok(&http, &proxy.url()).await;
     assert!(t0.elapsed() < Duration::from_millis(400));
 
-    proxy.fault_next("POST", "/auth/v1/login", faults::Fault::Refuse);
+    proxy.fault_next("POST", "/auth/v1/login", crate::faults::Fault::Refuse);
     login(&http, &proxy.url())
         .await
         .expect_err("refused request");
@@ -438,7 +435,7 @@ async fn seeded_random_plan_is_reproducible() {
         }
         let faults: Vec<_> = proxy.log().into_iter().map(|r| r.fault).collect();
         assert_eq!(faults.len(), 20);
-        assert!(faults.iter().any(|f| *f != faults::Fault::None));
+        assert!(faults.iter().any(|f| *f != crate::faults::Fault::None));
         runs.push(faults);
     }
     assert_eq!(runs[0], runs[1]);
