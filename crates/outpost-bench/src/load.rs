@@ -20,6 +20,11 @@ pub enum Scenario {
     /// `GET /messaging/support/tickets`: random page 1..=50, sometimes
     /// `assignment_scope=unassigned` or `search=refund`.
     List,
+    /// `GET /api/v1/support/tickets` (seed 001), the same pages as [`Scenario::List`]
+    /// by offset, sometimes `status=open` (unassigned new tickets, as often as `List`
+    /// asks for those) or `type=billing` (a filter without an index of its own, as
+    /// often as `List` searches).
+    List001,
     /// `GET /sync/v1/changes` from a random cursor `EPOCH:SEQ`, `0 <= SEQ <= head`.
     Sync {
         epoch: String,
@@ -42,6 +47,17 @@ impl Scenario {
                     path.push_str("&assignment_scope=unassigned");
                 } else if pick == 2 {
                     path.push_str("&search=refund");
+                }
+                (Method::GET, path, None)
+            }
+            Scenario::List001 => {
+                let offset = rng.random_range(0..50) * 20;
+                let mut path = format!("/api/v1/support/tickets?offset={offset}&limit=20");
+                let pick = rng.random_range(0..10);
+                if pick < 2 {
+                    path.push_str("&status=open");
+                } else if pick == 2 {
+                    path.push_str("&type=billing");
                 }
                 (Method::GET, path, None)
             }

@@ -4,8 +4,9 @@
 //! For each engine: fill a database with `outpost-server demo` (SQLite files are
 //! cached under /var/tmp/outpost-bench/ by size and schema), start
 //! `outpost-server serve` on a free loopback port with the per-token rate limit off,
-//! log in as `agent1@demo.test`, and drive three closed-loop workloads — the seed-000
-//! support queue list, sync pull and send message — printing throughput, latency
+//! log in as `agent1@demo.test`, and drive four closed-loop workloads — the seed-000
+//! support queue list, the seed-001 support ticket list, sync pull and send message —
+//! printing throughput, latency
 //! quantiles and errors against the issue's targets. Exits non-zero only when the
 //! server (or the demo generator) fails; a missed target is reported, not fatal.
 
@@ -31,7 +32,7 @@ use std::time::{Duration, Instant};
 #[command(
     name = "outpost-bench",
     version,
-    about = "Loopback load benchmark of outpost-server (seed-000 list, sync pull, send message) on SQLite and PostgreSQL"
+    about = "Loopback load benchmark of outpost-server (seed-000 and seed-001 lists, sync pull, send message) on SQLite and PostgreSQL"
 )]
 struct Args {
     /// Which storage engines to measure.
@@ -59,7 +60,7 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     client_threads: usize,
     /// Workloads to run, comma-separated.
-    #[arg(long, value_delimiter = ',', default_values = ["list", "sync", "send"])]
+    #[arg(long, value_delimiter = ',', default_values = ["list", "list001", "sync", "send"])]
     only: Vec<Workload>,
     /// Page size of the sync pull workload.
     #[arg(long, default_value_t = 500)]
@@ -89,6 +90,9 @@ enum EngineArg {
 #[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
 enum Workload {
     List,
+    /// The seed 001 list: the same data, load and page size as `list`.
+    #[value(name = "list001")]
+    List001,
     Sync,
     Send,
 }
@@ -97,6 +101,7 @@ impl Workload {
     fn name(self) -> &'static str {
         match self {
             Workload::List => "list",
+            Workload::List001 => "list001",
             Workload::Sync => "sync",
             Workload::Send => "send",
         }
@@ -105,7 +110,7 @@ impl Workload {
     /// (minimum req/s, maximum p99 in ms) from issue 2.
     fn target(self) -> Option<(f64, f64)> {
         match self {
-            Workload::List => Some((3000.0, 50.0)),
+            Workload::List | Workload::List001 => Some((3000.0, 50.0)),
             Workload::Sync => None,
             Workload::Send => Some((500.0, 100.0)),
         }
@@ -347,6 +352,7 @@ async fn load_all(
     for &w in &args.only {
         let (scenario, expect) = match w {
             Workload::List => (Scenario::List, StatusCode::OK),
+            Workload::List001 => (Scenario::List001, StatusCode::OK),
             Workload::Sync => {
                 let (epoch, head) = sync_head(&mut conn, &token).await?;
                 say(&format!(
@@ -375,6 +381,10 @@ async fn load_all(
         let describe = match w {
             Workload::List => {
                 "GET /messaging/support/tickets?page=1..50&limit=20 (20% assignment_scope=unassigned, 10% search=refund)"
+                    .to_string()
+            }
+            Workload::List001 => {
+                "GET /api/v1/support/tickets?offset=0..980&limit=20 (20% status=open, 10% type=billing)"
                     .to_string()
             }
             Workload::Sync => format!("GET /sync/v1/changes?cursor=EPOCH:SEQ&limit={}", args.sync_limit),

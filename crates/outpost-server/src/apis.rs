@@ -11,7 +11,7 @@ pub enum Api {
     Native,
     /// `ondi`: seeds 000 (support queue) and 003 (messages) under `/messaging`.
     Ondi,
-    /// `sonzai`: seed 001 (`/api/v1/support/tickets`); not served yet.
+    /// `sonzai`: seed 001 (`/api/v1/support/tickets`).
     Sonzai,
     /// `workspace`: seed 002 (`/api/v1/tickets`); not served yet.
     Workspace,

@@ -27,9 +27,10 @@ impl From<&User> for UserSummary {
     }
 }
 
-/// A row of the support queue.
+/// A row of the support queue. Named `QueueTicket` in the OpenAPI document, where
+/// `SupportTicket` is seed 001's.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = QueueTicket))]
 pub struct SupportTicket {
     pub id: TicketId,
     /// Per-tenant ticket number (#1042).

@@ -1,5 +1,4 @@
-//! Seed 001 (`/api/v1/support/tickets`, not served yet): how it names ticket statuses
-//! (docs/STATUS_MAPPING.md, "Seed 001").
+//! How seed 001 names ticket statuses (docs/STATUS_MAPPING.md, "Seed 001").
 
 use outpost_domain::Status;
 use serde::{Deserialize, Serialize};
@@ -24,6 +23,24 @@ impl SonzaiStatus {
             Status::Solved => Self::Resolved,
             Status::Closed => Self::Closed,
         }
+    }
+
+    /// Every value, in the order the seed lists them.
+    pub const ALL: [SonzaiStatus; 4] = [Self::Open, Self::InProgress, Self::Resolved, Self::Closed];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::InProgress => "in_progress",
+            Self::Resolved => "resolved",
+            Self::Closed => "closed",
+        }
+    }
+
+    /// Parses a wire name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 
     /// The stored statuses a filter on this value matches.
@@ -108,5 +125,9 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["open", "in_progress", "resolved", "closed"]);
+        for v in SonzaiStatus::ALL {
+            assert_eq!(SonzaiStatus::parse(v.as_str()), Some(v));
+        }
+        assert_eq!(SonzaiStatus::parse("new"), None);
     }
 }

@@ -1,5 +1,7 @@
 //! The one error type of the HTTP layer: maps service errors to a status and a JSON
-//! body with a stable code. Internal failures are logged, never shown.
+//! body with a stable code. Internal failures are logged, never shown. A family with
+//! its own error format (seed 001's problem+json) re-renders the response from the
+//! [`ApiError`] every error response carries as an extension.
 
 use crate::error::Error;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -7,12 +9,22 @@ use axum::response::{IntoResponse, Response};
 use outpost_domain::ErrorCode;
 use outpost_domain::error::ErrorBody;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub details: Option<serde_json::Value>,
     pub retry_after: Option<u64>,
+    /// The field or parameter at fault, when one is (boxed: most errors have none).
+    pub at: Option<Box<ErrorAt>>,
+}
+
+/// Where in the request an error lies: `body.title`, `query.limit`, `path.ticketId`,
+/// and the value found there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErrorAt {
+    pub location: String,
+    pub value: serde_json::Value,
 }
 
 impl ApiError {
@@ -22,7 +34,17 @@ impl ApiError {
             message: message.into(),
             details: None,
             retry_after: None,
+            at: None,
         }
+    }
+
+    /// Names the field or parameter at fault.
+    pub fn at(mut self, location: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.at = Some(Box::new(ErrorAt {
+            location: location.into(),
+            value: value.into(),
+        }));
+        self
     }
 
     pub fn rate_limited(retry_after: u64) -> Self {
@@ -45,6 +67,7 @@ impl From<Error> for ApiError {
                 message,
                 details,
                 retry_after: None,
+                at: None,
             },
             other => {
                 let code = other.code();
@@ -73,8 +96,8 @@ impl IntoResponse for ApiError {
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = ErrorBody {
             code: self.code,
-            message: self.message,
-            details: self.details,
+            message: self.message.clone(),
+            details: self.details.clone(),
         };
         let mut resp = (status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after
@@ -86,6 +109,7 @@ impl IntoResponse for ApiError {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        resp.extensions_mut().insert(self);
         resp
     }
 }

@@ -69,12 +69,57 @@ impl FromRequestParts<AppState> for Auth {
 /// limit 413. An empty body reads as `T::default()` where `T` allows it (`OrEmpty`).
 pub struct ApiJson<T>(pub T);
 
+/// The name serde puts between backticks in "missing field `x`" and "unknown field
+/// `x`, expected …".
+fn named_field(msg: &str) -> Option<&str> {
+    let rest = msg
+        .strip_prefix("missing field `")
+        .or_else(|| msg.strip_prefix("unknown field `"))?;
+    rest.split('`').next()
+}
+
+/// Where a serde error lies, as `prefix.path.to.field`.
+fn location(prefix: &str, path: &str, msg: &str) -> String {
+    let mut at = prefix.to_owned();
+    let path = path.trim_start_matches('.');
+    if !path.is_empty() {
+        at.push('.');
+        at.push_str(path);
+    }
+    if let Some(name) = named_field(msg)
+        && !path.ends_with(name)
+    {
+        at.push('.');
+        at.push_str(name);
+    }
+    at
+}
+
+/// The value at a serde path of a JSON document, or null.
+fn value_at(bytes: &[u8], path: &str) -> serde_json::Value {
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return serde_json::Value::Null;
+    };
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        let next = match part.strip_prefix('[').and_then(|p| p.strip_suffix(']')) {
+            Some(i) => i.parse::<usize>().ok().and_then(|i| v.get_mut(i)),
+            None => v.get_mut(part),
+        };
+        v = match next {
+            Some(n) => n.take(),
+            None => return serde_json::Value::Null,
+        };
+    }
+    v
+}
+
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize::<_, T>(&mut *de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let msg = inner.to_string();
+        let field = location("body", &path, &msg);
         let at = if path == "." || path.is_empty() {
             String::new()
         } else {
@@ -89,12 +134,14 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 format!("the body is not valid JSON: {syntax}"),
             );
         }
+        let value = value_at(bytes, &path);
         match inner.classify() {
             serde_json::error::Category::Data if msg.starts_with("unknown field") => {
                 ApiError::new(ErrorCode::UnknownField, format!("{msg}{at}"))
             }
             _ => ApiError::new(ErrorCode::InvalidInput, format!("{msg}{at}")),
         }
+        .at(field, value)
     })?;
     // Nothing but whitespace may follow the document.
     de.end().map_err(|e| {
@@ -168,6 +215,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
             .map(ApiQuery)
             .map_err(|e| {
                 let msg = e.inner().to_string();
+                let at = location("query", &e.path().to_string(), &msg);
+                let name = at.trim_start_matches("query.");
+                let value = form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == name)
+                    .map_or(serde_json::Value::Null, |(_, v)| v.into_owned().into());
                 if msg.starts_with("unknown field") {
                     ApiError::new(
                         ErrorCode::UnknownField,
@@ -179,11 +231,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
                         format!("query parameter {}: {msg}", e.path()),
                     )
                 }
+                .at(at, value)
             })
     }
 }
 
-/// Parses a path id (`TicketId`, `ConversationId`, …); a non-UUID is 400 `invalid_id`.
+/// Parses an id (`TicketId`, `ConversationId`, …) of a path or query parameter; a
+/// non-UUID is 400 `invalid_id`.
 pub fn parse_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
     raw.parse().map_err(|_| {
         ApiError::new(
@@ -191,4 +245,9 @@ pub fn parse_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
             format!("{what} must be a UUID, got {raw:?}"),
         )
     })
+}
+
+/// [`parse_id`] for a path parameter, naming it as `path.<name>`.
+pub fn parse_path_id<T: FromStr>(raw: &str, name: &str) -> Result<T, ApiError> {
+    parse_id(raw, name).map_err(|e| e.at(format!("path.{name}"), raw))
 }

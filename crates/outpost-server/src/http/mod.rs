@@ -1,14 +1,16 @@
 //! HTTP adapters: extract, call one service function, return. Routes come in families
 //! (`routes/`), each with its own router and OpenAPI part, merged in [`FAMILIES`]:
 //! `auth` (`/auth/v1`, every server), `sync` (`/sync/v1`, `--apis native`), `ondi`
-//! (seeds 000 and 003 under `/messaging`, `--apis ondi`), plus `meta`
-//! (`/openapi.json`, `/healthz`, every server).
+//! (seeds 000 and 003 under `/messaging`, `--apis ondi`), `sonzai` (seed 001 under
+//! `/api/v1/support/tickets`, `--apis sonzai`), plus `meta` (`/openapi.json`,
+//! `/healthz`, every server).
 
 pub mod actors;
 pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod paging;
+pub mod problem;
 pub mod ratelimit;
 pub mod routes;
 pub mod tenant_param;
@@ -45,6 +47,19 @@ pub struct Family {
     pub router: fn() -> Router<AppState>,
     /// The family's part of the OpenAPI document.
     pub openapi: fn() -> utoipa::openapi::OpenApi,
+    /// How the family's errors look.
+    pub errors: ErrorFormat,
+}
+
+/// The body of a family's error responses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorFormat {
+    /// `application/json` [`ErrorBody`](outpost_domain::error::ErrorBody) with a
+    /// stable `code`.
+    Json,
+    /// `application/problem+json` (RFC 9457) in seed 001's `ErrorModel`, the stable
+    /// code in `type` ([`problem`]).
+    Problem,
 }
 
 /// Every route family, merged here and nowhere else. The meta routes are not listed:
@@ -54,16 +69,25 @@ pub const FAMILIES: &[Family] = &[
         api: None,
         router: routes::auth::router,
         openapi: routes::auth::AuthApi::openapi,
+        errors: ErrorFormat::Json,
     },
     Family {
         api: Some(Api::Native),
         router: routes::sync::router,
         openapi: routes::sync::SyncApi::openapi,
+        errors: ErrorFormat::Json,
     },
     Family {
         api: Some(Api::Ondi),
         router: routes::ondi::router,
         openapi: routes::ondi::OndiApi::openapi,
+        errors: ErrorFormat::Json,
+    },
+    Family {
+        api: Some(Api::Sonzai),
+        router: routes::sonzai::router,
+        openapi: routes::sonzai::SonzaiApi::openapi,
+        errors: ErrorFormat::Problem,
     },
 ];
 
@@ -79,18 +103,23 @@ pub fn families(apis: Apis) -> impl Iterator<Item = &'static Family> {
 pub fn router(state: AppState, apis: Apis) -> Router {
     let mut app = routes::meta::router(openapi::document_json(apis));
     for family in families(apis) {
-        app = app.merge((family.router)());
+        let routes = (family.router)();
+        app = app.merge(match family.errors {
+            ErrorFormat::Json => routes,
+            // Panics are caught inside the problem layer, so they are problems too.
+            ErrorFormat::Problem => routes
+                .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                    panic_response,
+                ))
+                .layer(axum::middleware::map_response(problem::render)),
+        });
     }
     app.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits::BODY_MAX_BYTES))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
-            ApiError::new(
-                ErrorCode::Internal,
-                "the server failed to handle this request; it has been logged",
-            )
-            .into_response()
-        }))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -99,6 +128,14 @@ pub fn router(state: AppState, apis: Apis) -> Router {
 /// docs/openapi.json.
 pub fn openapi_json() -> String {
     openapi::document_json(Apis::all())
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    ApiError::new(
+        ErrorCode::Internal,
+        "the server failed to handle this request; it has been logged",
+    )
+    .into_response()
 }
 
 async fn not_found() -> ApiError {

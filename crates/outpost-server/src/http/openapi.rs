@@ -3,31 +3,36 @@
 //! route shares (bearer auth, error responses).
 
 use crate::apis::Apis;
-use crate::http::{families, routes};
+use crate::http::{ErrorFormat, families, routes};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-/// Documents the error responses every route can give, so each operation lists them
-/// without repeating them in every annotation.
-struct CommonErrors;
+/// Documents the error responses every route of a family can give, in the family's
+/// error format, so each operation lists them without repeating them in every
+/// annotation.
+struct CommonErrors(ErrorFormat);
 
 impl Modify for CommonErrors {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{
             Ref, RefOr, ResponseBuilder, content::ContentBuilder, header::HeaderBuilder,
         };
+        let (media_type, schema) = match self.0 {
+            ErrorFormat::Json => ("application/json", "ErrorBody"),
+            ErrorFormat::Problem => ("application/problem+json", "ErrorModel"),
+        };
         let error = |desc: &str| {
             ResponseBuilder::new().description(desc).content(
-                "application/json",
+                media_type,
                 ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .schema(Some(Ref::from_schema_name(schema)))
                     .build(),
             )
         };
         for (path, item) in doc.paths.paths.iter_mut() {
             let public = matches!(
                 path.as_str(),
-                "/auth/v1/login" | "/openapi.json" | "/healthz"
+                "/auth/v1/login" | "/openapi.json" | "/healthz" | "/api/v1/schemas/{schema}"
             );
             let ops = [
                 &mut item.get,
@@ -101,7 +106,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "Outpost server API",
-        description = "Helpdesk seed APIs (000 support tickets, 003 messages), the native sync protocol and authentication. Every error body is `ErrorBody` with a stable `code`. Request bodies are limited to 1 MiB (413 payload_too_large); list `limit` values above their documented maximum are refused with 422."
+        description = "Helpdesk seed APIs (000 support queue, 001 support tickets, 003 messages), the native sync protocol and authentication. Every error body is `ErrorBody` with a stable `code`, except under `/api/v1/support`, whose errors are `application/problem+json` `ErrorModel` documents with the code in `type`. Request bodies are limited to 1 MiB (413 payload_too_large); list `limit` values above their documented maximum are refused with 422."
     ),
     components(schemas(outpost_domain::error::ErrorBody, outpost_domain::ErrorCode))
 )]
@@ -110,12 +115,15 @@ struct RootApi;
 /// The document of a server offering `apis`: the families it serves and nothing else.
 pub fn document(apis: Apis) -> utoipa::openapi::OpenApi {
     let mut doc = RootApi::openapi();
-    doc.merge(routes::meta::MetaApi::openapi());
+    let mut meta = routes::meta::MetaApi::openapi();
+    CommonErrors(ErrorFormat::Json).modify(&mut meta);
+    doc.merge(meta);
     for family in families(apis) {
-        doc.merge((family.openapi)());
+        let mut part = (family.openapi)();
+        CommonErrors(family.errors).modify(&mut part);
+        doc.merge(part);
     }
     BearerAuth.modify(&mut doc);
-    CommonErrors.modify(&mut doc);
     doc
 }
 
@@ -126,4 +134,33 @@ pub fn document_json(apis: Apis) -> String {
         .unwrap_or_else(|_| "{}".into());
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::http::FAMILIES;
+    use std::collections::BTreeMap;
+
+    /// Families share one components section: a schema name two families define must
+    /// be the same schema (a shared domain type), never two types under one name.
+    #[test]
+    fn no_two_families_define_a_schema_name_differently() {
+        let mut seen: BTreeMap<String, (usize, String)> = BTreeMap::new();
+        for (i, family) in FAMILIES.iter().enumerate() {
+            let part = (family.openapi)();
+            let schemas = part.components.map(|c| c.schemas).unwrap_or_default();
+            for (name, schema) in schemas {
+                let json = serde_json::to_string(&schema).unwrap();
+                if let Some((j, other)) = seen.get(&name) {
+                    assert_eq!(
+                        &json, other,
+                        "schema {name} differs between family {j} and family {i}"
+                    );
+                } else {
+                    seen.insert(name, (i, json));
+                }
+            }
+        }
+        assert!(seen.contains_key("SupportTicket") && seen.contains_key("QueueTicket"));
+    }
 }

@@ -65,9 +65,10 @@ impl<R: PagingRules> Paging<R> {
         };
         let position = position.unwrap_or(first);
         if !(first..=max).contains(&position) {
-            return Err(R::refuse(format!(
-                "{name} must be between {first} and {max}"
-            )));
+            return Err(
+                R::refuse(format!("{name} must be between {first} and {max}"))
+                    .at(format!("query.{name}"), position),
+            );
         }
         let limit = limit.unwrap_or(R::DEFAULT_LIMIT);
         if !(1..=R::MAX_LIMIT).contains(&limit) {
@@ -75,7 +76,8 @@ impl<R: PagingRules> Paging<R> {
                 "{} must be between 1 and {}",
                 R::LIMIT,
                 R::MAX_LIMIT
-            )));
+            ))
+            .at(format!("query.{}", R::LIMIT), limit));
         }
         let offset = match R::POSITION {
             Position::Page { .. } => (position - 1) * limit,
@@ -113,9 +115,10 @@ impl<R: PagingRules, S: Send + Sync> FromRequestParts<S> for Paging<R> {
             if value.is_empty() {
                 continue;
             }
-            let parsed = value
-                .parse::<i64>()
-                .map_err(|_| R::refuse(format!("{key} must be an integer, got {value:?}")))?;
+            let parsed = value.parse::<i64>().map_err(|_| {
+                R::refuse(format!("{key} must be an integer, got {value:?}"))
+                    .at(format!("query.{key}"), value.as_ref())
+            })?;
             *slot = Some(parsed);
         }
         Paging::new(position, limit)

@@ -164,7 +164,7 @@ pub async fn read_in(
 
 /// Validates and posts a message. The message id is the client's: sending the same id
 /// again returns the stored message instead of posting a second one.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %args.ticket_id, message = %args.message_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(tenant = %actor.tenant_id, ticket = %args.ticket_id, message = %args.message_id))]
 pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) -> Result<Message> {
     let tenant = tx.tenant_id();
     if args.message_type == MessageType::Html || args.message_type == MessageType::System {

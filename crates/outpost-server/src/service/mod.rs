@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod messages;
 pub mod queue;
+pub mod support_tickets;
 pub mod sync;
 pub mod tickets;
 

@@ -6,7 +6,7 @@ use crate::auth::Scope;
 use crate::db::Db;
 use crate::error::{Error, Result, StoreError};
 use crate::service::{require_scope, require_support, visibility};
-use crate::store::tickets::{AssignmentScope, TicketFilter, TicketRecord};
+use crate::store::tickets::{AssignmentScope, TicketFilter, TicketOrder, TicketRecord};
 use crate::store::{changes, conversations, directory, tickets};
 use outpost_domain::*;
 use std::collections::HashMap;
@@ -47,27 +47,20 @@ pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<QueuePage> {
         assignment: q.assignment_scope,
         assigned_to: q.assigned_to,
         statuses: q.statuses.clone(),
+        ticket_type: None,
         include_removed: false,
     };
-    let tenant = actor.tenant_id;
-    let vis = visibility(actor);
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    // Read the head before counting: a commit in between makes the memoized total
-    // newer than its key, and the next request (seeing the newer head) counts again.
-    let (_, head) = changes::epoch_and_head(&mut conn, tenant).await?;
-    let key = format!("{vis:?}|{filter:?}");
-    let total = db
-        .totals()
-        .get_or_count(tenant, key, head, || {
-            tickets::count(&mut conn, tenant, vis, &filter)
-        })
-        .await?;
-    let offset = (q.page - 1) * q.limit;
-    let tickets = if offset >= total {
-        Vec::new()
-    } else {
-        tickets::page(&mut conn, tenant, vis, &filter, offset, q.limit).await?
-    };
+    let (tickets, total) = counted_page(
+        db,
+        &mut conn,
+        actor,
+        &filter,
+        TicketOrder::UpdatedDesc,
+        (q.page - 1) * q.limit,
+        q.limit,
+    )
+    .await?;
     let users = users_of(&mut conn, actor.tenant_id, &tickets).await?;
     Ok(QueuePage {
         tickets,
@@ -76,7 +69,39 @@ pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<QueuePage> {
     })
 }
 
-async fn users_of(
+/// One page of the tickets `actor` may see that match `filter`, and how many match in
+/// all. The count is memoized per tenant until its next commit.
+pub(crate) async fn counted_page(
+    db: &Db,
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    filter: &TicketFilter,
+    order: TicketOrder,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<TicketRecord>, i64)> {
+    let tenant = actor.tenant_id;
+    let vis = visibility(actor);
+    // Read the head before counting: a commit in between makes the memoized total
+    // newer than its key, and the next request (seeing the newer head) counts again.
+    let (_, head) = changes::epoch_and_head(&mut *conn, tenant).await?;
+    let key = format!("{vis:?}|{filter:?}");
+    let total = db
+        .totals()
+        .get_or_count(tenant, key, head, || {
+            tickets::count(&mut *conn, tenant, vis, filter)
+        })
+        .await?;
+    let tickets = if offset >= total {
+        Vec::new()
+    } else {
+        tickets::page(conn, tenant, vis, filter, order, offset, limit).await?
+    };
+    Ok((tickets, total))
+}
+
+/// The users a page of tickets names: requesters, assignees and responders.
+pub(crate) async fn users_of(
     conn: &mut sqlx::AnyConnection,
     tenant: TenantId,
     recs: &[TicketRecord],

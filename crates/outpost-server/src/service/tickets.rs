@@ -202,7 +202,7 @@ async fn holder_conflict(tx: &mut WriteTx, rec: &TicketRecord) -> Result<Error> 
 /// Claims an unassigned ticket for the actor and adds them to the conversation as an
 /// admin participant (seed 000 assign-to-me, sync `ticket.claim`). Claiming one's own
 /// ticket again is a no-op; a ticket held by someone else is a conflict naming them.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
 pub async fn claim_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Result<TicketRecord> {
     require_support(actor)?;
     let mut rec = load_visible(tx, actor, id).await?;
@@ -259,7 +259,7 @@ pub(crate) async fn join_conversation(
 /// Closes a ticket and its conversation, and posts a system message with the note.
 /// Support users may close any ticket; requesters their own. Closing a closed ticket
 /// is a no-op.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
 pub async fn close_in(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -335,7 +335,7 @@ pub(crate) async fn post_system_message(
 /// Reopens a solved or closed ticket (an explicit agent action, unlike status edits);
 /// a closed one's conversation becomes active again, with a system message saying who
 /// reopened it.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
 pub async fn reopen_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Result<TicketRecord> {
     require_support(actor)?;
     let mut rec = load_visible(tx, actor, id).await?;
@@ -444,7 +444,7 @@ async fn check_base(
 /// Edits scalar fields, guarded by per-field base versions. A closed ticket's status
 /// is not changed by an edit (a follow-up ticket is made instead); setting the status
 /// to `closed` goes through [`close_in`] so the conversation closes too.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %args.ticket_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(tenant = %actor.tenant_id, ticket = %args.ticket_id))]
 pub async fn update_in(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -497,7 +497,7 @@ pub async fn update_in(
 
 /// Assigns the ticket to an agent and/or a team (`None` leaves a field alone,
 /// `Some(None)` clears it). The new assignee joins the conversation as admin.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %args.ticket_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(tenant = %actor.tenant_id, ticket = %args.ticket_id))]
 pub async fn assign_in(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -543,7 +543,7 @@ pub async fn assign_in(
 
 /// A human takes the chat over from a bot responder (seed 002 takeover): the actor
 /// becomes responder and assignee. A ticket held by another human is a conflict.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
 pub async fn takeover_in(tx: &mut WriteTx, actor: &Actor, id: TicketId) -> Result<TicketRecord> {
     require_support(actor)?;
     let mut rec = load_visible(tx, actor, id).await?;
@@ -592,7 +592,7 @@ pub(crate) async fn resolve_tag(
 
 /// Adds (or removes) a tag by name. Tags are a set: adding a present tag or removing
 /// an absent one changes nothing, which is what lets offline edits merge.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
+#[tracing::instrument(level = "debug", skip_all, fields(tenant = %actor.tenant_id, ticket = %id))]
 pub async fn tag_in(
     tx: &mut WriteTx,
     actor: &Actor,
@@ -639,7 +639,7 @@ pub async fn tag_in(
 
 /// Creates a ticket with its conversation. Customers create tickets for themselves;
 /// support users may name another requester, an assignee and a team.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, ticket = %args.ticket_id))]
+#[tracing::instrument(level = "debug", skip_all, fields(tenant = %actor.tenant_id, ticket = %args.ticket_id))]
 pub async fn create_in(
     tx: &mut WriteTx,
     actor: &Actor,

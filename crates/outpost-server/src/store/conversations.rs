@@ -434,3 +434,59 @@ pub async fn message_refs(
     }
     Ok(out)
 }
+
+/// How many comments (messages with a sender: not system messages) each of some
+/// conversations holds; internal notes only with `include_internal`. Conversations
+/// without any are absent.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn comment_counts(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    convs: &[ConversationId],
+    include_internal: bool,
+) -> Result<HashMap<ConversationId, i64>, StoreError> {
+    let mut out = HashMap::new();
+    for chunk in convs.chunks(500) {
+        let mut qb = Sql::new(
+            "SELECT conversation_id, COUNT(*) AS n FROM messages WHERE conversation_id IN ",
+        );
+        push_id_list(&mut qb, chunk);
+        qb.push(" AND tenant_id = ").push_bind(tenant.to_string());
+        qb.push(" AND sender_id IS NOT NULL");
+        if !include_internal {
+            qb.push(" AND internal = ").push_bind(false);
+        }
+        qb.push(" GROUP BY conversation_id");
+        for r in qb.fetch_all(&mut *conn).await? {
+            out.insert(get_id(&r, "conversation_id")?, r.try_get::<i64, _>("n")?);
+        }
+    }
+    Ok(out)
+}
+
+/// A conversation's comments (messages with a sender), oldest first; internal notes
+/// only with `include_internal`.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn comments(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    conv: ConversationId,
+    include_internal: bool,
+) -> Result<Vec<Message>, StoreError> {
+    let mut qb = Sql::new(format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = "
+    ));
+    qb.push_bind(conv.to_string())
+        .push(" AND tenant_id = ")
+        .push_bind(tenant.to_string())
+        .push(" AND sender_id IS NOT NULL");
+    if !include_internal {
+        qb.push(" AND internal = ").push_bind(false);
+    }
+    qb.push(" ORDER BY created_at, id");
+    let rows = qb.fetch_all(conn).await?;
+    Ok(rows
+        .iter()
+        .map(message_from_row)
+        .collect::<Result<_, _>>()?)
+}

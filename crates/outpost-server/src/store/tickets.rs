@@ -400,7 +400,19 @@ pub struct TicketFilter {
     pub assignment: Option<AssignmentScope>,
     pub assigned_to: Option<UserId>,
     pub statuses: Vec<Status>,
+    pub ticket_type: Option<String>,
     pub include_removed: bool,
+}
+
+/// The order of a list of tickets; ties are broken by id, so pages never overlap.
+#[derive(Clone, Copy, Debug, Default, Hash, PartialEq, Eq)]
+pub enum TicketOrder {
+    /// Most recently updated first (the support queue).
+    #[default]
+    UpdatedDesc,
+    /// Newest first by ticket number: a ticket's place does not move when it changes,
+    /// so an offset walk sees every ticket once.
+    NumberDesc,
 }
 
 fn push_filter(qb: &mut Sql, tenant: TenantId, vis: Visibility, f: &TicketFilter) {
@@ -421,6 +433,9 @@ fn push_filter(qb: &mut Sql, tenant: TenantId, vis: Visibility, f: &TicketFilter
     }
     if let Some(c) = &f.channel {
         qb.push(" AND t.channel = ").push_bind(c.as_str());
+    }
+    if let Some(ty) = &f.ticket_type {
+        qb.push(" AND t.type = ").push_bind(ty.as_str());
     }
     if let Some(o) = &f.order_id {
         qb.push(" AND t.related_order_id = ").push_bind(o.as_str());
@@ -470,22 +485,26 @@ pub async fn count(
     Ok(count.fetch_scalar(&mut *conn).await?)
 }
 
-/// One page of tickets, most recently updated first.
+/// One page of tickets in `order`.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn page(
     conn: &mut AnyConnection,
     tenant: TenantId,
     vis: Visibility,
     filter: &TicketFilter,
+    order: TicketOrder,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<TicketRecord>, StoreError> {
     let mut qb = Sql::new(format!("SELECT {COLUMNS} FROM tickets t"));
     push_filter(&mut qb, tenant, vis, filter);
-    qb.push(" ORDER BY t.updated_at DESC, t.id DESC LIMIT ")
-        .push_bind(limit)
-        .push(" OFFSET ")
-        .push_bind(offset);
+    qb.push(match order {
+        TicketOrder::UpdatedDesc => " ORDER BY t.updated_at DESC, t.id DESC LIMIT ",
+        TicketOrder::NumberDesc => " ORDER BY t.number DESC LIMIT ",
+    })
+    .push_bind(limit)
+    .push(" OFFSET ")
+    .push_bind(offset);
     let rows = qb.fetch_all(&mut *conn).await?;
     let mut recs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     attach_tags(conn, &mut recs).await?;

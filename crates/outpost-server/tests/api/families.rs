@@ -131,6 +131,41 @@ async fn families_not_implemented_yet_serve_nothing_of_theirs() {
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sonzai_only_server_serves_support_tickets_and_404s_the_rest() {
+    let server = TestServer::start_apis(Engine::Sqlite, Apis::only([Api::Sonzai])).await;
+    let srv = server.clone_handle();
+    let token = srv.login("customer@demo.test").await;
+    let list = srv.get("/api/v1/support/tickets", &token).await;
+    assert_eq!(
+        list.status,
+        StatusCode::OK,
+        "seed 001 is on: {:?}",
+        list.body
+    );
+    assert_eq!(list.body["total"], 1);
+    assert_route_is_off(
+        "GET /messaging/support/tickets",
+        &srv.get("/messaging/support/tickets", &token).await,
+    );
+    assert_route_is_off(
+        "GET /sync/v1/changes",
+        &srv.get("/sync/v1/changes?cursor=0", &token).await,
+    );
+    let paths = paths_served(&srv).await;
+    assert!(
+        paths.contains(&"/api/v1/support/tickets/{ticketId}/comments".to_owned()),
+        "{paths:?}"
+    );
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.starts_with("/messaging/") || p.starts_with("/sync/")),
+        "{paths:?}"
+    );
+    server.stop().await;
+}
+
 #[test]
 fn serve_refuses_an_unknown_family_naming_the_valid_ones() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_outpost-server"))

@@ -10,6 +10,7 @@ mod migrations;
 mod openapi;
 mod security;
 mod seed000;
+mod seed001;
 mod seed003;
 mod sse;
 mod storage;

@@ -36,20 +36,6 @@ fn ids(list: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Sets a ticket's status through the sync protocol (`ticket.update`).
-async fn set_status(srv: &Srv, token: &str, ticket: impl serde::Serialize, status: &str) {
-    let r = srv
-        .post(
-            "/sync/v1/mutations",
-            token,
-            json!({"client_id": uuid::Uuid::now_v7(), "mutations": [
-                {"seq": 1, "id": uuid::Uuid::now_v7(), "name": "ticket.update", "args": {"ticket_id": ticket, "status": status}}]}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert_eq!(r.body["results"][0]["status"], "applied", "{:?}", r.body);
-}
-
 async fn ticket_status(srv: &Srv, token: &str, ticket: impl std::fmt::Display) -> String {
     let r = srv
         .get(&format!("/messaging/support/tickets/{ticket}"), token)
@@ -635,7 +621,7 @@ both_engines!(
         let id = srv.world.ticket.id;
         let conv = srv.world.ticket.conversation_id;
         for status in ["pending", "solved"] {
-            set_status(&srv, &agent, id, status).await;
+            srv.set_status(&agent, id, status).await;
             assert_eq!(ticket_status(&srv, &agent, id).await, status);
             send(&srv, &customer, conv, &format!("reply while {status}")).await;
             assert_eq!(
@@ -645,7 +631,7 @@ both_engines!(
             );
         }
         // An agent's reply or an internal note does not re-open a pending ticket.
-        set_status(&srv, &agent, id, "pending").await;
+        srv.set_status(&agent, id, "pending").await;
         send(&srv, &agent, conv, "waiting for you").await;
         let note = srv
             .post(

@@ -418,4 +418,18 @@ impl Srv {
             headers,
         }
     }
+
+    /// Sets a ticket's status through the sync protocol (`ticket.update`).
+    pub async fn set_status(&self, token: &str, ticket: impl serde::Serialize, status: &str) {
+        let r = self
+            .post(
+                "/sync/v1/mutations",
+                token,
+                serde_json::json!({"client_id": uuid::Uuid::now_v7(), "mutations": [
+                    {"seq": 1, "id": uuid::Uuid::now_v7(), "name": "ticket.update", "args": {"ticket_id": ticket, "status": status}}]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        assert_eq!(r.body["results"][0]["status"], "applied", "{:?}", r.body);
+    }
 }

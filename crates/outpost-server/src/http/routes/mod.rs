@@ -5,4 +5,5 @@
 pub mod auth;
 pub mod meta;
 pub mod ondi;
+pub mod sonzai;
 pub mod sync;
