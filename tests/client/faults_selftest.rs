@@ -219,7 +219,11 @@ async fn reset_mid_body_fails_the_body_read() {
     let http = client();
     let token = token(&http, &proxy.url()).await;
 
-    proxy.fault_next("GET", "/sync/v1/changes", crate::faults::Fault::ResetMidBody);
+    proxy.fault_next(
+        "GET",
+        "/sync/v1/changes",
+        crate::faults::Fault::ResetMidBody,
+    );
     let r = http
         .get(format!("{}/sync/v1/changes?cursor=0", proxy.url()))
         .bearer_auth(&token)
