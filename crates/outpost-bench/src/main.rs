@@ -212,7 +212,7 @@ async fn run(args: Args) -> Result<()> {
         cfg.connections
     ));
     say(&format!(
-        "  {:<9} {:<5} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9}  {}",
+        "  {:<9} {:<7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9}  {}",
         "engine", "load", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "cpu s/c", "target"
     ));
     for r in &rows {
@@ -222,7 +222,7 @@ async fn run(args: Args) -> Result<()> {
             _ => "-".into(),
         };
         say(&format!(
-            "  {:<9} {:<5} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>9}  {}",
+            "  {:<9} {:<7} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>9}  {}",
             r.engine,
             r.workload.name(),
             res.rate(),
@@ -390,7 +390,7 @@ async fn load_all(
             Workload::Sync => format!("GET /sync/v1/changes?cursor=EPOCH:SEQ&limit={}", args.sync_limit),
             Workload::Send => "POST /messaging/conversations/{id}/messages {\"message_type\":\"text\",\"content\":\"bench\"}".to_string(),
         };
-        say(&format!("  {:<5} {describe}", w.name()));
+        say(&format!("  {:<7} {describe}", w.name()));
         if let Some(load) = server::load_average() {
             say(&format!(
                 "        1-min load average of the machine before the run: {load}"
@@ -432,7 +432,7 @@ fn report(
         _ => String::new(),
     };
     say(&format!(
-        "  {engine} {:<5} {:>8.0} req/s  p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  p99.9 {:.2} ms  max {:.2} ms  mean {:.2} ms  errors {}/{}  {:.1} MiB/s{cpu}",
+        "  {engine} {:<7} {:>8.0} req/s  p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  p99.9 {:.2} ms  max {:.2} ms  mean {:.2} ms  errors {}/{}  {:.1} MiB/s{cpu}",
         w.name(),
         r.rate(),
         r.quantile_ms(0.50),
