@@ -101,8 +101,12 @@ login="$(curl -fsS -X POST "$base/auth/v1/login" -H 'content-type: application/j
 token="$(printf '%s' "$login" | "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
 
 # The run.
-# Left out: logout would revoke the token every other request relies on, and the SSE
-# stream never ends by design (it is exercised by the Rust test suites instead).
+# Left out: logout would revoke the token every other request relies on, the SSE
+# stream never ends by design (both are exercised by the Rust test suites instead),
+# and the seed 001 JSON Schema files: the `$schema` URLs in every seed 001 body match
+# their route, and schemathesis 4.32 infers stateful links from them that point at
+# another operation and then refuses its own links as invalid (the files are tested in
+# tests/api/seed001.rs).
 log "running schemathesis (max $max_examples examples per operation, seed $seed)"
 set +e
 (
@@ -114,6 +118,7 @@ set +e
         --checks "$checks" \
         --exclude-path /auth/v1/logout \
         --exclude-path /sync/v1/events \
+        --exclude-path '/api/v1/schemas/{file}' \
         --max-examples "$max_examples" \
         --seed "$seed" \
         --workers 2 \

@@ -14,8 +14,8 @@ pub struct TicketListQuery {
     /// Items per page, 1–100 (default 20); other values are refused with 422.
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub limit: Option<i64>,
-    /// Items to skip (default 0).
-    #[cfg_attr(feature = "openapi", param(minimum = 0))]
+    /// Items to skip (default 0, at most 1 000 000 000).
+    #[cfg_attr(feature = "openapi", param(minimum = 0, maximum = 1_000_000_000))]
     pub offset: Option<i64>,
     /// Only tickets in this status.
     pub status: Option<SonzaiStatus>,

@@ -32,7 +32,7 @@ impl Modify for CommonErrors {
         for (path, item) in doc.paths.paths.iter_mut() {
             let public = matches!(
                 path.as_str(),
-                "/auth/v1/login" | "/openapi.json" | "/healthz" | "/api/v1/schemas/{schema}"
+                "/auth/v1/login" | "/openapi.json" | "/healthz" | "/api/v1/schemas/{file}"
             );
             let ops = [
                 &mut item.get,

@@ -810,6 +810,6 @@ both_engines!(
         let missing = srv
             .call(Method::GET, "/api/v1/schemas/Nope.json", None, None)
             .await;
-        assert_problem(&missing, StatusCode::NOT_FOUND, Some("path.schema"));
+        assert_problem(&missing, StatusCode::NOT_FOUND, Some("path.file"));
     }
 );

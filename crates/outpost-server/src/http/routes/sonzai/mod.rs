@@ -44,7 +44,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/support/tickets/{ticketId}/comments",
             post(tickets::comment),
         )
-        .route("/api/v1/schemas/{schema}", get(schemas::get))
+        .route("/api/v1/schemas/{file}", get(schemas::get))
 }
 
 /// Seed 001 pages with `offset` (from 0) and `limit` (default 20, at most 100).

@@ -48,8 +48,8 @@ fn rewrite_refs(json: &str) -> String {
 }
 
 /// The JSON Schema of a body type, e.g. `SupportTicket.json`.
-#[utoipa::path(get, path = "/api/v1/schemas/{schema}", tag = "seed-001 support tickets",
-    params(("schema" = String, Path, description = "A schema file, e.g. `SupportTicket.json`")),
+#[utoipa::path(get, path = "/api/v1/schemas/{file}", tag = "seed-001 support tickets",
+    params(("file" = String, Path, description = "A schema file, e.g. `SupportTicket.json`")),
     responses(
         (status = 200, description = "The JSON Schema", content_type = "application/schema+json"),
         (status = 404, description = "No such schema", body = outpost_api::sonzai::problem::ErrorModel, content_type = "application/problem+json"),
@@ -58,7 +58,7 @@ pub async fn get(Path(file): Path<String>) -> ApiResult<impl IntoResponse> {
     let name = file.strip_suffix(".json").unwrap_or(&file);
     let schema = schemas().get(name).ok_or_else(|| {
         ApiError::new(ErrorCode::NotFound, format!("no schema named {file:?}"))
-            .at("path.schema", file.as_str())
+            .at("path.file", file.as_str())
     })?;
     Ok((
         [(header::CONTENT_TYPE, "application/schema+json")],
