@@ -449,6 +449,13 @@ describe('sign-in errors', () => {
       'Cannot reach the server at http://127.0.0.1:8080: connection refused or no route. Check the URL and your network.',
     );
   });
+  it('says once that the keychain is missing, then the fix', () => {
+    const core =
+      'the OS keychain is not available (org.freedesktop.DBus.Error.ServiceUnknown); start a Secret Service such as gnome-keyring in this session, or set OUTPOST_TOKEN for headless use';
+    expect(signInErrorText(new AppError('keychain_unavailable', core))).toBe(
+      'Cannot store the session: the OS keychain is not available (org.freedesktop.DBus.Error.ServiceUnknown); start a Secret Service such as gnome-keyring in this session, or set OUTPOST_TOKEN for headless use.',
+    );
+  });
   it('keeps the keychain fix and hides credential details', () => {
     expect(signInErrorText(new AppError('keychain_unavailable', 'start gnome-keyring'))).toContain('start gnome-keyring');
     expect(signInErrorText(new AppError('invalid_credentials', 'no such user x@y'))).toBe('Email or password is wrong.');

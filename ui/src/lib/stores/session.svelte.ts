@@ -16,8 +16,9 @@ export function signInErrorText(e: unknown): string {
     case 'tenant_required':
       return 'This email belongs to several workspaces: enter the tenant.';
     case 'keychain_unavailable':
-      // The core's message carries the fix (e.g. start gnome-keyring / unlock the keychain).
-      return `Cannot store the session in the OS keychain. ${e.message}`;
+      // The core's message says what is missing and how to fix it ("the OS keychain is
+      // not available (…); start a Secret Service …"): one sentence, said once.
+      return `Cannot store the session: ${e.message.replace(/\.$/, '')}.`;
     case 'invalid_input':
       return e.message;
     default:
