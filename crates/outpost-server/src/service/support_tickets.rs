@@ -55,12 +55,6 @@ pub struct NewTicket {
     pub ticket_type: TicketType,
 }
 
-/// A comment's author and the comment.
-pub struct Comment {
-    pub message: Message,
-    pub author: Option<User>,
-}
-
 /// The tickets the caller may see, newest first (by number, so a ticket keeps its place
 /// when it changes and an offset walk sees each one once).
 #[tracing::instrument(level = "debug", skip_all)]
@@ -133,7 +127,8 @@ pub async fn create(db: &Db, actor: &Actor, new: NewTicket) -> Result<TicketComm
 
 /// Adds a comment (a message of the ticket's conversation). Internal comments are for
 /// support users; a closed ticket takes no comments (`ticket_closed`); a customer's
-/// comment re-opens a pending or solved ticket (STATUS_MAPPING rule 2).
+/// comment re-opens a pending or solved ticket (STATUS_MAPPING rule 2). The author is
+/// the caller.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn comment(
     db: &Db,
@@ -141,7 +136,7 @@ pub async fn comment(
     id: TicketId,
     content: String,
     internal: bool,
-) -> Result<Comment> {
+) -> Result<Message> {
     let args = MessageSendArgs {
         message_id: MessageId::new(),
         ticket_id: id,
@@ -167,11 +162,7 @@ pub async fn comment(
             },
             other => other,
         })?;
-    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let author = directory::get_users(&mut conn, actor.tenant_id, &[actor.user_id])
-        .await?
-        .pop();
-    Ok(Comment { message, author })
+    Ok(message)
 }
 
 /// Closes the ticket (STATUS_MAPPING rule 4): support users any they see, requesters

@@ -29,16 +29,26 @@ fn resolved_at(t: &Ticket) -> Option<time::Timestamp> {
 }
 
 fn comment_view(m: Message, users: &HashMap<UserId, User>) -> Option<SupportTicketComment> {
-    let author_id = m.sender_id?;
-    let author = users.get(&author_id);
+    let author = users.get(&m.sender_id?);
+    // A sender no longer in the directory was staff: customers are never removed.
+    let author_type = author.map_or(AuthorType::Staff, |u| AuthorType::of(u.role));
+    let email = author.map(|u| u.email.clone());
+    comment_by(m, email, author_type)
+}
+
+/// A comment with its author's email and side; `None` for a system message.
+fn comment_by(
+    m: Message,
+    author_email: Option<EmailAddress>,
+    author_type: AuthorType,
+) -> Option<SupportTicketComment> {
     Some(SupportTicketComment {
         schema: schema_url("SupportTicketComment"),
         comment_id: m.id,
         ticket_id: m.ticket_id,
-        author_id,
-        author_email: author.map(|u| u.email.clone()),
-        // A sender no longer in the directory was staff: customers are never removed.
-        author_type: author.map_or(AuthorType::Staff, |u| AuthorType::of(u.role)),
+        author_id: m.sender_id?,
+        author_email,
+        author_type,
         content: m.content,
         is_internal: m.internal,
         created_at: m.created_at,
@@ -293,8 +303,8 @@ pub async fn comment(
                 _ => e,
             }
         })?;
-    let users: HashMap<UserId, User> = c.author.into_iter().map(|u| (u.id, u)).collect();
-    let view = comment_view(c.message, &users)
+    // The author is the caller: the token already says who they are.
+    let view = comment_by(c, Some(actor.email.clone()), AuthorType::of(actor.role))
         .ok_or_else(|| ApiError::new(ErrorCode::Internal, "the comment has no author"))?;
     Ok((StatusCode::CREATED, Json(view)))
 }
