@@ -56,8 +56,9 @@ fn stamps(t: &Ticket) -> [(&'static str, Option<Timestamp>); 4] {
 /// `number` (allocated at insert; 0 while unnumbered), `version` and `field_versions`
 /// (a count of the server's stored changes: an edit to `closed` is two, a no-op is
 /// none, other agents' changes count too), `updated_at` (when the server stored a
-/// change; the client marks its local edit time even for a no-op) and `tag_ids` (a new
-/// tag's id is made by the server; the names are compared instead).
+/// change; the client marks its local edit time even for a no-op), `last_viewed_at`
+/// (when the server saw the assignee read the chat) and `tag_ids` (a new tag's id is
+/// made by the server; the names are compared instead).
 fn assert_predicted(case: &str, optimistic: &TicketDetail, server: &TicketDetail) {
     let (o, s) = (&optimistic.ticket, &server.ticket);
     let owned = |t: &Ticket| Ticket {
@@ -70,6 +71,7 @@ fn assert_predicted(case: &str, optimistic: &TicketDetail, server: &TicketDetail
         ongoing_at: s.ongoing_at,
         solved_at: s.solved_at,
         closed_at: s.closed_at,
+        last_viewed_at: s.last_viewed_at,
         ..t.clone()
     };
     assert_eq!(

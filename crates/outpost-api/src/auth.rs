@@ -47,6 +47,7 @@ mod tests {
             role: Role::Agent,
             elevated: false,
             support: true,
+            blocked: false,
             version: 1,
         }
     }

@@ -5,8 +5,8 @@
 //!
 //! Families: [`auth`] (`/auth/v1`), [`sync`] (`/sync/v1`, the native protocol),
 //! [`ondi`] (seeds 000 and 003 under `/messaging`), [`sonzai`] (seed 001 under
-//! `/api/v1/support/tickets`), and the status mappings of the families not served yet:
-//! [`workspace`] (seed 002), [`twenty_nine_next`] (seed 004).
+//! `/api/v1/support/tickets`), [`workspace`] (seed 002 under `/api/v1/tickets`), and
+//! the status mapping of the family not served yet: [`twenty_nine_next`] (seed 004).
 //!
 //! With the `openapi` feature every type also describes itself to utoipa.
 

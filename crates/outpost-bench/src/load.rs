@@ -25,6 +25,9 @@ pub enum Scenario {
     /// asks for those) or `type=billing` (a filter without an index of its own, as
     /// often as `List` searches).
     List001,
+    /// `GET /api/v1/tickets/details` (seed 002), the same pages by `pageNumber`, ongoing
+    /// tickets, sometimes `status=completed` or `search=refund` (subject or summary).
+    List002,
     /// `GET /sync/v1/changes` from a random cursor `EPOCH:SEQ`, `0 <= SEQ <= head`.
     Sync {
         epoch: String,
@@ -58,6 +61,18 @@ impl Scenario {
                     path.push_str("&status=open");
                 } else if pick == 2 {
                     path.push_str("&type=billing");
+                }
+                (Method::GET, path, None)
+            }
+            Scenario::List002 => {
+                let page = rng.random_range(1..=50);
+                let pick = rng.random_range(0..10);
+                let status = if pick < 2 { "completed" } else { "ongoing" };
+                let mut path = format!(
+                    "/api/v1/tickets/details?status={status}&pageNumber={page}&pageSize=20"
+                );
+                if pick == 2 {
+                    path.push_str("&search=refund");
                 }
                 (Method::GET, path, None)
             }

@@ -69,6 +69,10 @@ uuid_id!(/// A tag.
     TagId);
 uuid_id!(/// One history (audit) entry.
     HistoryId);
+uuid_id!(/// A configured channel of the tenant (a chat widget, an inbox) (seed 002).
+    ChannelId);
+uuid_id!(/// One published version of a bot responder (seed 002).
+    ResponderVersionId);
 uuid_id!(/// A sync client (one installation of the app or the CLI).
     ClientId);
 uuid_id!(/// One mutation sent by a sync client.

@@ -131,12 +131,14 @@ pub fn new_ticket(
         priority: args.priority.unwrap_or(Priority::Medium),
         ticket_type,
         channel,
+        channel_id: None,
         requester_id: args.requester_id.unwrap_or(by.user_id),
         assignee_id: args.assignee_id,
         team_id: args.team_id,
         responder_id: None,
         responder_kind: None,
         circumstance: None,
+        responder_version: None,
         related_order_id: args.related_order_id.clone(),
         related_delivery_id: args.related_delivery_id.clone(),
         products: Vec::new(),
@@ -151,6 +153,7 @@ pub fn new_ticket(
         ongoing_at: picked_up.then_some(now),
         solved_at: None,
         closed_at: None,
+        last_viewed_at: None,
         version: 1,
         field_versions: VERSIONED_FIELDS
             .iter()
@@ -312,9 +315,32 @@ pub fn takeover(t: &Ticket, by: Actor, now: Timestamp) -> Result<Ticket, RuleErr
     next.responder_id = Some(by.user_id);
     next.responder_kind = Some(ResponderKind::Human);
     next.circumstance = Some(Circumstance::Takeover);
+    // A version names a bot's build; a human answering has none.
+    next.responder_version = None;
     next.assignee_id = Some(by.user_id);
     pick_up(&mut next, now);
     Ok(next)
+}
+
+/// Who answers a ticket made for a chat through seed 002, and how they got it: a bot
+/// that opens the ticket hands the chat over (`handover`) and stays its responder until
+/// a human takes over; a person who opens it steps in (`takeover`), and the assignee
+/// answers. The chat's current responder is kept when it is already that one.
+pub fn answered_by(t: &Ticket, opener: UserId, opener_role: Role) -> Ticket {
+    let mut next = t.clone();
+    if opener_role == Role::Bot {
+        next.responder_id = Some(opener);
+        next.responder_kind = Some(ResponderKind::Bot);
+        next.circumstance = Some(Circumstance::Handover);
+    } else {
+        next.responder_id = t.assignee_id.or(Some(opener));
+        next.responder_kind = Some(ResponderKind::Human);
+        next.circumstance = Some(Circumstance::Takeover);
+        if next.responder_id != t.responder_id {
+            next.responder_version = None;
+        }
+    }
+    next
 }
 
 /// Closes the ticket (rule 4); closing a closed ticket changes nothing. The caller

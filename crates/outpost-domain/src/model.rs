@@ -39,6 +39,10 @@ pub struct User {
     pub elevated: bool,
     /// Listed in the tenant's `support_user_ids`.
     pub support: bool,
+    /// Blocked by the tenant: an external chat owner (a customer) whose chats are not
+    /// answered (seed 002 `isOwnerBlocked`).
+    #[serde(default)]
+    pub blocked: bool,
     pub version: i64,
 }
 
@@ -60,6 +64,30 @@ pub struct Tag {
     pub id: TagId,
     pub name: String,
     pub version: i64,
+}
+
+/// A channel the tenant receives tickets through: a chat widget on a site, a support
+/// inbox, a storefront form (seed 002 `channelId`/`channelName`/`channelType`). Its
+/// type is the ticket's [`Channel`] kind.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChannelInfo {
+    pub id: ChannelId,
+    pub name: String,
+    #[serde(rename = "type")]
+    #[cfg_attr(feature = "specta", specta(type = String))]
+    pub channel_type: Channel,
+    pub version: i64,
+}
+
+/// The published version of a bot responder that answered a chat (seed 002
+/// `responderVersionId`/`responderVersionNumber`). Versions are immutable: an id names
+/// one number forever.
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ResponderVersion {
+    pub id: ResponderVersionId,
+    pub number: i64,
 }
 
 /// The fields of a ticket whose edits are versioned one by one for conflict detection.
@@ -90,12 +118,18 @@ pub struct Ticket {
     // A plain string in TypeScript: `Channel` is a name the Tauri IPC runtime uses.
     #[cfg_attr(feature = "specta", specta(type = String))]
     pub channel: Channel,
+    /// The configured channel the ticket came through, when the tenant has one for it.
+    #[serde(default)]
+    pub channel_id: Option<ChannelId>,
     pub requester_id: UserId,
     pub assignee_id: Option<UserId>,
     pub team_id: Option<TeamId>,
     pub responder_id: Option<UserId>,
     pub responder_kind: Option<ResponderKind>,
     pub circumstance: Option<Circumstance>,
+    /// The bot version answering the chat (a bot responder only).
+    #[serde(default)]
+    pub responder_version: Option<ResponderVersion>,
     pub related_order_id: Option<String>,
     pub related_delivery_id: Option<String>,
     pub products: Vec<i64>,
@@ -105,12 +139,16 @@ pub struct Ticket {
     pub follow_up_of: Option<TicketId>,
     pub message_count: i64,
     pub pending_message_count: i64,
+    /// Soft-removed: the ticket's chat was removed; hidden from lists unless asked for.
     pub removed: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub ongoing_at: Option<DateTime<Utc>>,
     pub solved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// The last time the assignee read the ticket's conversation (seed 002).
+    #[serde(default)]
+    pub last_viewed_at: Option<DateTime<Utc>>,
     /// Bumped by every change; the sync cursor orders changes, this names a state.
     pub version: i64,
     /// For each field in [`VERSIONED_FIELDS`], the ticket version that last changed it.

@@ -70,6 +70,7 @@ pub enum EntityKind {
     Team,
     Tag,
     History,
+    Channel,
 }
 
 impl EntityKind {
@@ -82,6 +83,7 @@ impl EntityKind {
             Self::Team => "team",
             Self::Tag => "tag",
             Self::History => "history",
+            Self::Channel => "channel",
         }
     }
 }
@@ -97,6 +99,7 @@ impl FromStr for EntityKind {
             "team" => Self::Team,
             "tag" => Self::Tag,
             "history" => Self::History,
+            "channel" => Self::Channel,
             _ => return Err(InvalidValue::new("entity", format!("unknown entity {s:?}"))),
         })
     }
@@ -113,6 +116,7 @@ pub enum Change {
     Team(Team),
     Tag(Tag),
     History(HistoryEntry),
+    Channel(ChannelInfo),
     /// The entity was deleted (or is no longer visible to the caller).
     Tombstone(Tombstone),
 }

@@ -13,7 +13,7 @@ pub enum Api {
     Ondi,
     /// `sonzai`: seed 001 (`/api/v1/support/tickets`).
     Sonzai,
-    /// `workspace`: seed 002 (`/api/v1/tickets`); not served yet.
+    /// `workspace`: seed 002 (`/api/v1/tickets`).
     Workspace,
     /// `29next`: seed 004 (`/api/admin/tickets/`); not served yet.
     TwentyNineNext,

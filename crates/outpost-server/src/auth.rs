@@ -4,7 +4,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine as _;
-use outpost_domain::{EmailAddress, Role, TenantId, UserId};
+use outpost_domain::{EmailAddress, Role, TenantId, User, UserId};
 use sha2::{Digest, Sha256};
 
 /// Prefix that makes Outpost tokens recognisable in secret scanners.
@@ -114,6 +114,21 @@ impl Actor {
 
     pub fn has_scope(&self, s: Scope) -> bool {
         self.scopes.contains(&s)
+    }
+
+    /// The caller acting on behalf of another user of the tenant (seed 002 names the
+    /// user who completes or takes over a ticket): that user's identity and role, the
+    /// caller's token and scopes. The caller checks it may act for them.
+    pub fn acting_as(&self, user: &User) -> Actor {
+        Actor {
+            user_id: user.id,
+            email: user.email.clone(),
+            name: user.name.clone(),
+            role: user.role,
+            elevated: user.elevated,
+            support: user.support,
+            ..self.clone()
+        }
     }
 }
 

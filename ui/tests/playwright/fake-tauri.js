@@ -128,8 +128,9 @@
         responder_kind: null, circumstance: null, related_order_id: 'ORD-' + (40000 + t.number), related_delivery_id: 'DLV-77' + t.number,
         products: [], tag_ids: [], conversation_id: 'c-' + t.number, follow_up_of: null, message_count: 3, pending_message_count: 0,
         removed: false, created_at: t.created_at, updated_at: t.updated_at, ongoing_at: null, solved_at: null, closed_at: null, version: 3, field_versions: {},
+        channel_id: null, responder_version: null, last_viewed_at: null,
       },
-      number: t.number, tags: t.tags, requester: t.requester, assignee: t.assignee, team: t.team, pending: t.pending,
+      number: t.number, tags: t.tags, requester: t.requester, assignee: t.assignee, responder: null, channel_name: null, team: t.team, pending: t.pending,
       conversation: convo(t),
       history: [
         { id: 'h1-' + t.number, ticket_id: t.id, field_changed: 'status', old_value: 'new', new_value: 'open', changed_by: A2.id, created_at: t.created_at, changed_by_user: A2, old_label: null, new_label: null },

@@ -9,7 +9,9 @@
 //! to `ticket_base`, and the caller replays the outbox on it (see `crate::outbox`).
 
 use crate::error::Result;
-use outpost_domain::model::{Conversation, HistoryEntry, Message, Tag, Team, Ticket, User};
+use outpost_domain::model::{
+    ChannelInfo, Conversation, HistoryEntry, Message, Tag, Team, Ticket, User,
+};
 use outpost_domain::sync::{Change, ChangeEntry, EntityKind};
 use outpost_domain::time::to_db;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -45,6 +47,7 @@ pub async fn apply_page(conn: &mut SqliteConnection, changes: &[ChangeEntry]) ->
     let mut teams: Vec<&Team> = Vec::new();
     let mut tags: Vec<&Tag> = Vec::new();
     let mut history: Vec<&HistoryEntry> = Vec::new();
+    let mut channels: Vec<&ChannelInfo> = Vec::new();
     let mut tombstones: Vec<(EntityKind, uuid::Uuid)> = Vec::new();
     for entry in changes {
         match &entry.change {
@@ -55,10 +58,16 @@ pub async fn apply_page(conn: &mut SqliteConnection, changes: &[ChangeEntry]) ->
             Change::Team(t) => teams.push(t),
             Change::Tag(t) => tags.push(t),
             Change::History(h) => history.push(h),
+            Change::Channel(c) => channels.push(c),
             Change::Tombstone(t) => tombstones.push((t.kind, t.id)),
         }
     }
-    out.other = conversations.len() + users.len() + teams.len() + tags.len() + history.len();
+    out.other = conversations.len()
+        + users.len()
+        + teams.len()
+        + tags.len()
+        + history.len()
+        + channels.len();
     out.tombstones = tombstones.len();
 
     // Tags first: ticket rows store tag names.
@@ -84,6 +93,17 @@ pub async fn apply_page(conn: &mut SqliteConnection, changes: &[ChangeEntry]) ->
             &teams
                 .iter()
                 .map(|t| (t.id.to_string(), t.name.clone(), serde_json::to_string(t)))
+                .collect::<Vec<_>>(),
+        )
+        .await?;
+    }
+    if !channels.is_empty() {
+        upsert_simple(
+            conn,
+            "channels",
+            &channels
+                .iter()
+                .map(|c| (c.id.to_string(), c.name.clone(), serde_json::to_string(c)))
                 .collect::<Vec<_>>(),
         )
         .await?;
@@ -585,6 +605,12 @@ async fn remove(
                 .execute(&mut *conn)
                 .await?;
         }
+        EntityKind::Channel => {
+            sqlx::query("DELETE FROM channels WHERE id = ?")
+                .bind(&id_s)
+                .execute(&mut *conn)
+                .await?;
+        }
         EntityKind::Tag => {
             let name: Option<String> = sqlx::query_scalar("SELECT name FROM tags WHERE id = ?")
                 .bind(&id_s)
@@ -625,6 +651,7 @@ pub async fn wipe_server_state(conn: &mut SqliteConnection) -> Result<()> {
         "DELETE FROM teams",
         "DELETE FROM tags",
         "DELETE FROM history",
+        "DELETE FROM channels",
     ] {
         sqlx::query(sql).execute(&mut *conn).await?;
     }

@@ -104,6 +104,7 @@ pub async fn ticket_detail(pool: &SqlitePool, _me: UserId, key: &str) -> Result<
     let mut ids: HashSet<UserId> = HashSet::new();
     ids.insert(ticket.requester_id);
     ids.extend(ticket.assignee_id);
+    ids.extend(ticket.responder_id);
     ids.extend(messages.iter().filter_map(|(m, _, _)| m.sender_id));
     ids.extend(history.iter().filter_map(|h| h.changed_by));
     let user_valued = |h: &HistoryEntry| {
@@ -123,12 +124,24 @@ pub async fn ticket_detail(pool: &SqlitePool, _me: UserId, key: &str) -> Result<
     let users = users_by_id(pool, &ids).await?;
     let user = |id: Option<UserId>| id.and_then(|id| users.get(&id).cloned());
 
+    let channel_name: Option<String> = match ticket.channel_id {
+        Some(c) => {
+            sqlx::query_scalar("SELECT name FROM channels WHERE id = ?")
+                .bind(c.to_string())
+                .fetch_optional(pool)
+                .await?
+        }
+        None => None,
+    };
+
     let draft = get_draft(pool, id).await?;
     Ok(TicketDetail {
         number,
         tags,
         requester: user(Some(ticket.requester_id)),
         assignee: user(ticket.assignee_id),
+        responder: user(ticket.responder_id),
+        channel_name,
         team,
         pending,
         conversation: messages

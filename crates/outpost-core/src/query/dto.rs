@@ -286,6 +286,11 @@ pub struct TicketDetail {
     pub tags: Vec<String>,
     pub requester: Option<UserRef>,
     pub assignee: Option<UserRef>,
+    /// Who answers the chat (a bot or a person; seed 002), with `ticket.responder_kind`,
+    /// `ticket.circumstance` and `ticket.responder_version` saying how.
+    pub responder: Option<UserRef>,
+    /// The name of the configured channel the ticket came through, if any.
+    pub channel_name: Option<String>,
     pub team: Option<TeamRef>,
     /// Local changes to this ticket still waiting for the server.
     pub pending: i64,

@@ -71,6 +71,7 @@ impl World {
             role,
             elevated: false,
             support: true,
+            blocked: false,
             version: 1,
         };
         self.exec(
@@ -107,12 +108,14 @@ impl World {
             priority,
             ticket_type: TicketType::parse("question").unwrap(),
             channel: Channel::parse("email").unwrap(),
+            channel_id: None,
             requester_id: self.other,
             assignee_id: assignee,
             team_id: team,
             responder_id: None,
             responder_kind: None,
             circumstance: None,
+            responder_version: None,
             related_order_id: None,
             related_delivery_id: None,
             products: vec![],
@@ -127,6 +130,7 @@ impl World {
             ongoing_at: None,
             solved_at: None,
             closed_at: None,
+            last_viewed_at: None,
             version: 1,
             field_versions: Default::default(),
         };

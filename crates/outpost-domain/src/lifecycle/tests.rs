@@ -1,5 +1,6 @@
 use super::*;
-use crate::ids::{TeamId, TicketId};
+use crate::ids::{ResponderVersionId, TeamId, TicketId};
+use crate::model::ResponderVersion;
 use chrono::{Duration, TimeZone, Utc};
 
 fn at(minute: i64) -> Timestamp {
@@ -458,4 +459,51 @@ fn message_to_closed_ticket_is_refused() {
 fn bots_answer_from_the_support_side() {
     assert_eq!(Side::of(Role::Bot), Side::Support);
     assert_eq!(Side::of(Role::Customer), Side::Customer);
+}
+
+#[test]
+fn a_bot_opening_a_ticket_hands_the_chat_over_and_answers_it() {
+    let bot = UserId::new();
+    let t = answered_by(&fresh(), bot, Role::Bot);
+    assert_eq!(t.responder_id, Some(bot));
+    assert_eq!(t.responder_kind, Some(ResponderKind::Bot));
+    assert_eq!(t.circumstance, Some(Circumstance::Handover));
+    assert_eq!(
+        t.status,
+        fresh().status,
+        "who answers is not a status change"
+    );
+}
+
+#[test]
+fn a_person_opening_a_ticket_takes_it_over_and_the_assignee_answers() {
+    let agent = UserId::new();
+    let mut assigned = fresh();
+    assigned.assignee_id = Some(agent);
+    assigned.responder_version = Some(ResponderVersion {
+        id: ResponderVersionId::new(),
+        number: 3,
+    });
+    let t = answered_by(&assigned, UserId::new(), Role::Admin);
+    assert_eq!(
+        t.responder_id,
+        Some(agent),
+        "the assignee answers, not the opener"
+    );
+    assert_eq!(t.responder_kind, Some(ResponderKind::Human));
+    assert_eq!(t.circumstance, Some(Circumstance::Takeover));
+    assert_eq!(t.responder_version, None, "people have no versions");
+}
+
+#[test]
+fn takeover_drops_the_bots_version() {
+    let mut by_bot = answered_by(&fresh(), UserId::new(), Role::Bot);
+    by_bot.responder_version = Some(ResponderVersion {
+        id: ResponderVersionId::new(),
+        number: 2,
+    });
+    let human = agent();
+    let t = takeover(&by_bot, human, at(3)).unwrap();
+    assert_eq!(t.responder_id, Some(human.user_id));
+    assert_eq!(t.responder_version, None);
 }

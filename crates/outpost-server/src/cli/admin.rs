@@ -12,7 +12,7 @@
 //! from the command line (where they would end up in shell history and `ps`).
 
 use anyhow::{Context, bail};
-use outpost_domain::{Role, Tag, Team, TenantId, User, UserId};
+use outpost_domain::{Channel, ChannelInfo, Role, Tag, Team, TenantId, TicketNumber, User, UserId};
 use outpost_server::auth::Scope;
 use outpost_server::db::Db;
 use outpost_server::service::{admin, auth};
@@ -36,6 +36,15 @@ pub enum AdminCommand {
     /// Ticket tags.
     #[command(subcommand)]
     Tag(TagCommand),
+    /// Channels tickets come through (a chat widget, an inbox; seed 002).
+    #[command(subcommand)]
+    Channel(ChannelCommand),
+    /// Versions of bot responders (seed 002).
+    #[command(subcommand)]
+    Responder(ResponderCommand),
+    /// Soft-remove a ticket's chat, or restore it.
+    #[command(subcommand)]
+    Ticket(TicketCommand),
     /// API keys (scoped bearer tokens that do not expire).
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
@@ -109,6 +118,20 @@ pub enum UserCommand {
         #[arg(long)]
         elevated: bool,
     },
+    /// Block a customer: an external chat owner whose chats are not answered.
+    Block {
+        #[command(flatten)]
+        tenant: TenantArg,
+        #[arg(long)]
+        email: String,
+    },
+    /// Lift a customer's block.
+    Unblock {
+        #[command(flatten)]
+        tenant: TenantArg,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(clap::Subcommand)]
@@ -164,6 +187,59 @@ pub enum TagCommand {
         tenant: TenantArg,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum ChannelCommand {
+    /// Add a channel: a name and its kind (chat, email, storefront, ...).
+    Create {
+        #[command(flatten)]
+        tenant: TenantArg,
+        #[arg(long)]
+        name: String,
+        /// The channel kind tickets from it carry (a-z, 0-9 and _).
+        #[arg(long = "type")]
+        kind: String,
+    },
+    /// List channels: id, type, name.
+    List {
+        #[command(flatten)]
+        tenant: TenantArg,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum ResponderCommand {
+    /// Publish a bot's next version; chats it takes from then on carry it.
+    Publish {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The bot user.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum TicketCommand {
+    /// Soft-remove a ticket's chat: it leaves every list (seed 002 shows it with
+    /// includeRemoved=true) and keeps its data.
+    Remove {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The ticket number (#1042 is 1042).
+        #[arg(long)]
+        number: i64,
+    },
+    /// Restore a soft-removed chat.
+    Restore {
+        #[command(flatten)]
+        tenant: TenantArg,
+        #[arg(long)]
+        number: i64,
     },
 }
 
@@ -291,6 +367,51 @@ pub async fn run(db: Db, cmd: AdminCommand) -> anyhow::Result<()> {
                 }
             }
         }
+        AdminCommand::Channel(ChannelCommand::Create { tenant, name, kind }) => {
+            let tenant = tenant.resolve(&db).await?;
+            let kind = Channel::parse(&kind).context("reading --type")?;
+            let channel = admin::create_channel(&db, tenant, &name, kind)
+                .await
+                .context("creating the channel")?;
+            writeln!(out, "{}", channel_line(&channel))?;
+        }
+        AdminCommand::Channel(ChannelCommand::List { tenant, json }) => {
+            let tenant = tenant.resolve(&db).await?;
+            let channels = admin::list_channels(&db, tenant)
+                .await
+                .context("listing channels")?;
+            if json {
+                write_json(&mut out, &channels)?;
+            } else {
+                for c in &channels {
+                    writeln!(out, "{}", channel_line(c))?;
+                }
+            }
+        }
+        AdminCommand::Ticket(TicketCommand::Remove { tenant, number }) => {
+            let tenant = tenant.resolve(&db).await?;
+            let t = admin::set_ticket_removed(&db, tenant, TicketNumber(number), true)
+                .await
+                .with_context(|| format!("removing #{number}"))?;
+            writeln!(out, "{}\t#{}\tremoved", t.id, t.number.0)?;
+        }
+        AdminCommand::Ticket(TicketCommand::Restore { tenant, number }) => {
+            let tenant = tenant.resolve(&db).await?;
+            let t = admin::set_ticket_removed(&db, tenant, TicketNumber(number), false)
+                .await
+                .with_context(|| format!("restoring #{number}"))?;
+            writeln!(out, "{}\t#{}\trestored", t.id, t.number.0)?;
+        }
+        AdminCommand::Responder(ResponderCommand::Publish { tenant, email }) => {
+            let tenant = tenant.resolve(&db).await?;
+            let bot = admin::user_by_email(&db, tenant, &email)
+                .await
+                .with_context(|| format!("finding user {email}"))?;
+            let v = admin::publish_responder_version(&db, tenant, bot.id)
+                .await
+                .context("publishing the version")?;
+            writeln!(out, "{}	{}	version {}", v.id, email, v.number)?;
+        }
         AdminCommand::ApiKey(ApiKeyCommand::Create {
             tenant,
             email,
@@ -401,7 +522,30 @@ async fn user(db: &Db, cmd: UserCommand, out: &mut impl Write) -> anyhow::Result
                 .with_context(|| format!("reading user {email}"))?;
             writeln!(out, "{}", user_line(&user))?;
         }
+        UserCommand::Block { tenant, email } => block(db, &tenant, &email, true, out).await?,
+        UserCommand::Unblock { tenant, email } => block(db, &tenant, &email, false, out).await?,
     }
+    Ok(())
+}
+
+async fn block(
+    db: &Db,
+    tenant: &TenantArg,
+    email: &str,
+    blocked: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let tenant = tenant.resolve(db).await?;
+    let user = admin::user_by_email(db, tenant, email)
+        .await
+        .with_context(|| format!("finding user {email}"))?;
+    admin::set_blocked(db, tenant, user.id, blocked)
+        .await
+        .context("setting the block")?;
+    let user = admin::user_by_email(db, tenant, email)
+        .await
+        .with_context(|| format!("reading user {email}"))?;
+    writeln!(out, "{}", user_line(&user))?;
     Ok(())
 }
 
@@ -450,6 +594,9 @@ fn user_line(u: &User) -> String {
     if u.elevated {
         flags.push("elevated");
     }
+    if u.blocked {
+        flags.push("blocked");
+    }
     let flags = if flags.is_empty() {
         "-".to_owned()
     } else {
@@ -470,6 +617,10 @@ fn team_line(t: &Team, users: &[User]) -> String {
         })
         .collect();
     format!("{}\t{}\t{}", t.id, t.name, members.join(","))
+}
+
+fn channel_line(c: &ChannelInfo) -> String {
+    format!("{}\t{}\t{}", c.id, c.channel_type, c.name)
 }
 
 fn tag_line(t: &Tag) -> String {

@@ -16,7 +16,7 @@ impl Batch {
     pub(super) async fn write(&self, tx: &mut WriteTx) -> Result<()> {
         let tenant = tx.tenant_id();
         tickets::insert_many(tx.conn(), tenant, &self.tickets).await?;
-        tickets::insert_tag_links(tx.conn(), &self.tag_links).await?;
+        tickets::insert_tag_links(tx.conn(), &self.tag_links, &time::now()).await?;
         conversations::insert_conversations_many(tx.conn(), tenant, &self.conversations).await?;
         conversations::insert_messages(tx.conn(), tenant, &self.messages).await?;
         history::insert(tx.conn(), tenant, &self.history).await?;
@@ -706,13 +706,27 @@ impl<'a> Generator<'a> {
         };
         let (ongoing_at, solved_at, closed_at) =
             (ticket.ongoing_at, ticket.solved_at, ticket.closed_at);
+        // The bot version live when the chat started; a few closed chats were removed
+        // from the workspace (soft-removed, seed 002). Neither draws from the RNG, so
+        // the rest of the data set is the same as without them.
+        let responder_version = (responder_kind == Some(ResponderKind::Bot))
+            .then(|| {
+                let n = people.bot_versions.len();
+                let era = (index * n / self.total).min(n.saturating_sub(1));
+                people.bot_versions.get(era).copied()
+            })
+            .flatten();
+        let removed = bot_channel && status == Status::Closed && number % 5 == 0;
         let rec = TicketRecord {
             assigned_at,
             ticket: Ticket {
                 summary,
+                channel_id: people.channels.get(channel).copied(),
                 responder_id: responder,
                 responder_kind,
                 circumstance,
+                responder_version,
+                removed,
                 products,
                 updated_at: updated,
                 ..ticket

@@ -1,5 +1,5 @@
-//! Demo data: two tenants (`demo`, `acme`) with staff, customers, teams, tags and any
-//! number of realistic tickets and conversations.
+//! Demo data: two tenants (`demo`, `acme`) with staff, customers, teams, tags,
+//! channels, bot versions and any number of realistic tickets and conversations.
 //!
 //! Accounts are created through [`service::admin`](crate::service::admin); tickets,
 //! conversations, messages and history are generated from templates with a seeded RNG
@@ -21,7 +21,11 @@
 //! | `agent5@<slug>.test` | agent | *not* a support user (the queue answers 403) |
 //! | `shared@example.test` | agent | support user in both tenants (login must name one) |
 //! | `bot@<slug>.test` | bot | AI responder, support user, no password |
-//! | `customer1@<slug>.test` … `customer20@<slug>.test` | customer | |
+//! | `customer1@<slug>.test` … `customer20@<slug>.test` | customer | customer19 and customer20 are blocked chat owners |
+//!
+//! Each tenant also has four configured channels (web chat, support inbox, help center,
+//! storefront form), three published versions of its bot (chats the bot answers carry
+//! the version live when they started), and a few soft-removed chats (closed ones).
 
 use crate::db::{Db, WriteTx};
 use crate::error::{Error, Result, StoreError};
@@ -202,6 +206,19 @@ const TENANTS: &[TenantSpec] = &[
 
 const SHARED_NAME: &str = "Sam Rivera";
 const TEAMS: [&str; 3] = ["Billing", "Technical", "Orders"];
+/// The tenant's configured channels (seed 002): a channel kind and its name. Tickets
+/// of the other kinds (api, dashboard, follow_up, ...) come through no configured one.
+const CHANNELS: &[(&str, &str)] = &[
+    ("chat", "Web chat"),
+    ("email", "Support inbox"),
+    ("customer_portal", "Help center"),
+    ("storefront", "Storefront contact form"),
+];
+/// Published versions of each tenant's bot; tickets the bot took carry the version
+/// that was live when they were created (evenly over the 90 days).
+const BOT_VERSIONS: usize = 3;
+/// Customers blocked as chat owners (by number: customer19 and customer20).
+const BLOCKED_CUSTOMERS: &[usize] = &[19, 20];
 const TAGS: &[&str] = &[
     "billing",
     "refund",
@@ -368,11 +385,26 @@ async fn new_tenant(
     for name in TAGS {
         tags.insert(*name, admin::create_tag(db, tenant.id, name).await?.id);
     }
+    let mut channels = HashMap::new();
+    for (kind, name) in CHANNELS {
+        let info = admin::create_channel(db, tenant.id, name, Channel::parse(kind)?).await?;
+        channels.insert(*kind, info.id);
+    }
+    let bot = want(format!("bot@{slug}.test"))?;
+    let mut bot_versions = Vec::with_capacity(BOT_VERSIONS);
+    for _ in 0..BOT_VERSIONS {
+        bot_versions.push(admin::publish_responder_version(db, tenant.id, bot.id).await?);
+    }
+    for n in BLOCKED_CUSTOMERS {
+        if let Some(c) = by_email(&format!("customer{n}@{slug}.test")) {
+            admin::set_blocked(db, tenant.id, c.id, true).await?;
+        }
+    }
     let people = People {
         slug: spec.slug,
         admin: want(format!("admin@{slug}.test"))?,
         workers,
-        bot: want(format!("bot@{slug}.test"))?,
+        bot,
         customers: users
             .iter()
             .filter(|u| u.role == Role::Customer)
@@ -380,11 +412,13 @@ async fn new_tenant(
             .collect(),
         teams,
         tags,
+        channels,
+        bot_versions,
     };
     tracing::info!(
         tenant = slug,
         users = users.len(),
-        "demo accounts, teams and tags created"
+        "demo accounts, teams, tags, channels and bot versions created"
     );
 
     let total = opts.tickets_per_tenant;
@@ -493,4 +527,8 @@ struct People {
     /// Ids of [`TEAMS`], in that order.
     teams: Vec<TeamId>,
     tags: HashMap<&'static str, TagId>,
+    /// Configured channels by kind ([`CHANNELS`]).
+    channels: HashMap<&'static str, ChannelId>,
+    /// The bot's versions, oldest first.
+    bot_versions: Vec<ResponderVersion>,
 }

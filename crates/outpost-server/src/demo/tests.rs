@@ -95,6 +95,65 @@ async fn demo_data_is_complete_and_consistent() {
         assert_eq!(tenant.users.len(), 8 + 20);
     }
 
+    // Seed 002's chat concepts: configured channels, bot versions, blocked owners and
+    // a few soft-removed chats, all consistent with the rest.
+    assert_eq!(scalar(db, "SELECT COUNT(*) FROM channels").await, 2 * 4);
+    assert!(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM tickets WHERE channel_id IS NOT NULL"
+        )
+        .await
+            > 0,
+        "tickets of configured channels point at them"
+    );
+    assert_eq!(
+        scalar(db, "SELECT COUNT(*) FROM tickets t JOIN channels c ON c.id = t.channel_id WHERE c.type <> t.channel").await,
+        0,
+        "a ticket's channel kind is its channel's type"
+    );
+    assert_eq!(
+        scalar(db, "SELECT COUNT(*) FROM responder_versions").await,
+        2 * 3
+    );
+    assert!(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM tickets WHERE responder_version_id IS NOT NULL"
+        )
+        .await
+            > 0,
+        "tickets the bot answers carry its version"
+    );
+    assert_eq!(
+        scalar(db, "SELECT COUNT(*) FROM tickets WHERE responder_version_id IS NOT NULL AND responder_kind <> 'bot'").await,
+        0,
+        "only bots have versions"
+    );
+    assert_eq!(
+        scalar(db, "SELECT COUNT(*) FROM users WHERE blocked = 1").await,
+        2 * 2
+    );
+    assert_eq!(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM users WHERE blocked = 1 AND role <> 'customer'"
+        )
+        .await,
+        0
+    );
+    let removed = scalar(db, "SELECT COUNT(*) FROM tickets WHERE removed = 1").await;
+    assert!(removed > 0, "a few chats are soft-removed");
+    assert_eq!(
+        scalar(
+            db,
+            "SELECT COUNT(*) FROM tickets WHERE removed = 1 AND status <> 'closed'"
+        )
+        .await,
+        0,
+        "only closed chats were removed"
+    );
+
     let statuses = distinct(db, "status").await;
     for s in Status::ALL {
         assert!(statuses.contains(s.as_str()), "status {s} present");

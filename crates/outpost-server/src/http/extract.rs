@@ -40,28 +40,77 @@ impl FromRequestParts<AppState> for Auth {
                     .or_else(|| h.strip_prefix("bearer "))
             })
             .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 256)
+            .filter(|t| token_shaped(t))
             .ok_or_else(|| {
                 ApiError::new(
                     ErrorCode::Unauthenticated,
                     "the Authorization header must be \"Bearer <token>\"",
                 )
             })?;
-        let hash = crate::auth::token_hash(token);
-        let actor = match state.actors.get(&hash) {
-            Some(actor) => actor,
-            None => {
-                let actor = service::auth::authenticate(&state.db, token).await?;
-                state.actors.put(&actor);
-                actor
-            }
-        };
-        if let Err(wait) = state.limits.check_token(&actor.token_hash) {
-            return Err(ApiError::rate_limited(wait));
-        }
-        TenantParam::check(parts, &actor)?;
-        Ok(Auth(actor))
+        actor_for(parts, state, token).await.map(Auth)
     }
+}
+
+/// Seed 002's authentication: the `authorization` header carries the API key itself
+/// (`authorization: <key>`), as the seed says; `Bearer <key>` works too.
+pub struct KeyAuth(pub Actor);
+
+impl FromRequestParts<AppState> for KeyAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "missing authorization header: send the API key (authorization: <key>)",
+            )
+        })?;
+        let token = header
+            .to_str()
+            .ok()
+            .map(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+                    .unwrap_or(h)
+                    .trim()
+            })
+            .filter(|t| token_shaped(t))
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Unauthenticated,
+                    "the authorization header must be the API key (or \"Bearer <key>\")",
+                )
+            })?;
+        actor_for(parts, state, token).await.map(KeyAuth)
+    }
+}
+
+/// A token is one word of printable characters, at most 256 long.
+fn token_shaped(t: &str) -> bool {
+    !t.is_empty() && t.len() <= 256 && t.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// The caller a token names: unknown, revoked and expired tokens are 401, callers over
+/// their rate limit 429, and, on routes of a family that takes a `tenant_id` parameter
+/// ([`TenantParam`]), another tenant's id is 403.
+async fn actor_for(parts: &Parts, state: &AppState, token: &str) -> Result<Actor, ApiError> {
+    let hash = crate::auth::token_hash(token);
+    let actor = match state.actors.get(&hash) {
+        Some(actor) => actor,
+        None => {
+            let actor = service::auth::authenticate(&state.db, token).await?;
+            state.actors.put(&actor);
+            actor
+        }
+    };
+    if let Err(wait) = state.limits.check_token(&actor.token_hash) {
+        return Err(ApiError::rate_limited(wait));
+    }
+    TenantParam::check(parts, &actor)?;
+    Ok(actor)
 }
 
 /// A JSON body: syntax errors are 400 `malformed_request`, unknown fields 400

@@ -2,8 +2,9 @@
 //! (`routes/`), each with its own router and OpenAPI part, merged in [`FAMILIES`]:
 //! `auth` (`/auth/v1`, every server), `sync` (`/sync/v1`, `--apis native`), `ondi`
 //! (seeds 000 and 003 under `/messaging`, `--apis ondi`), `sonzai` (seed 001 under
-//! `/api/v1/support/tickets`, `--apis sonzai`), plus `meta` (`/openapi.json`,
-//! `/healthz`, every server).
+//! `/api/v1/support/tickets`, `--apis sonzai`), `workspace` (seed 002 under
+//! `/api/v1/tickets`, `--apis workspace`), plus `meta` (`/openapi.json`, `/healthz`,
+//! every server).
 
 pub mod actors;
 pub mod error;
@@ -88,6 +89,12 @@ pub const FAMILIES: &[Family] = &[
         router: routes::sonzai::router,
         openapi: routes::sonzai::SonzaiApi::openapi,
         errors: ErrorFormat::Problem,
+    },
+    Family {
+        api: Some(Api::Workspace),
+        router: routes::workspace::router,
+        openapi: routes::workspace::WorkspaceApi::openapi,
+        errors: ErrorFormat::Json,
     },
 ];
 

@@ -106,7 +106,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "Outpost server API",
-        description = "Helpdesk seed APIs (000 support queue, 001 support tickets, 003 messages), the native sync protocol and authentication. Every error body is `ErrorBody` with a stable `code`, except under `/api/v1/support`, whose errors are `application/problem+json` `ErrorModel` documents with the code in `type`. Request bodies are limited to 1 MiB (413 payload_too_large); list `limit` values above their documented maximum are refused with 422."
+        description = "Helpdesk seed APIs (000 support queue, 001 support tickets, 002 workspace tickets, 003 messages), the native sync protocol and authentication. Every error body is `ErrorBody` with a stable `code`, except under `/api/v1/support`, whose errors are `application/problem+json` `ErrorModel` documents with the code in `type`. Request bodies are limited to 1 MiB (413 payload_too_large); list `limit` values above their documented maximum are refused with 422."
     ),
     components(schemas(outpost_domain::error::ErrorBody, outpost_domain::ErrorCode))
 )]

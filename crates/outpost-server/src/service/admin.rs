@@ -1,11 +1,12 @@
-//! Tenant administration: tenants, users, support settings, teams, tags. Used by the
-//! `outpost-server admin` and `demo` commands.
+//! Tenant administration: tenants, users, support settings, teams, tags, channels and
+//! bot versions. Used by the `outpost-server admin` and `demo` commands.
 
 use crate::auth;
 use crate::db::Db;
 use crate::error::{Error, Result, StoreError};
 use crate::store::directory::{self, NewUser};
 use crate::store::tokens;
+use crate::store::{chats, tickets};
 use outpost_domain::sync::EntityKind;
 use outpost_domain::time;
 use outpost_domain::*;
@@ -271,4 +272,118 @@ pub async fn create_tag(db: &Db, tenant: TenantId, name: &str) -> Result<Tag> {
 pub async fn list_tags(db: &Db, tenant: TenantId) -> Result<Vec<Tag>> {
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     Ok(directory::get_tags(&mut conn, tenant, None).await?)
+}
+
+/// Adds a channel tickets come through (a chat widget, an inbox), of a channel kind.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn create_channel(
+    db: &Db,
+    tenant: TenantId,
+    name: &str,
+    kind: Channel,
+) -> Result<ChannelInfo> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(Error::invalid("channel name must be 1-100 characters"));
+    }
+    let channel = ChannelInfo {
+        id: ChannelId::new(),
+        name: name.to_owned(),
+        channel_type: kind,
+        version: 1,
+    };
+    let mut tx = db.write(tenant).await?;
+    match chats::insert_channel(tx.conn(), tenant, &channel, &time::now()).await {
+        Err(e) if e.is_unique_violation() => {
+            return Err(Error::new(
+                ErrorCode::Conflict,
+                format!("channel {name:?} already exists"),
+            ));
+        }
+        r => r?,
+    }
+    tx.touch(EntityKind::Channel, channel.id.as_uuid());
+    tx.commit().await?;
+    Ok(channel)
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn list_channels(db: &Db, tenant: TenantId) -> Result<Vec<ChannelInfo>> {
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    Ok(chats::get_channels(&mut conn, tenant, None).await?)
+}
+
+/// Blocks (or unblocks) a customer: an external chat owner whose chats are not
+/// answered. Staff accounts are not blocked; they are signed out or demoted instead.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn set_blocked(db: &Db, tenant: TenantId, user: UserId, blocked: bool) -> Result<()> {
+    let mut tx = db.write(tenant).await?;
+    let u = directory::get_user(tx.conn(), tenant, user)
+        .await?
+        .ok_or_else(|| Error::not_found("user"))?;
+    if u.user.role != Role::Customer {
+        return Err(Error::invalid(format!(
+            "{} is not a customer; only external chat owners are blocked",
+            u.user.email
+        )));
+    }
+    if directory::set_blocked(tx.conn(), tenant, user, blocked, &time::now()).await? {
+        tx.touch(EntityKind::User, user.as_uuid());
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Publishes the next version of a bot responder (1, 2, …); chats the bot takes from
+/// then on carry it.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn publish_responder_version(
+    db: &Db,
+    tenant: TenantId,
+    bot: UserId,
+) -> Result<ResponderVersion> {
+    let mut tx = db.write(tenant).await?;
+    let u = directory::get_user(tx.conn(), tenant, bot)
+        .await?
+        .ok_or_else(|| Error::not_found("user"))?;
+    if u.user.role != Role::Bot {
+        return Err(Error::invalid(format!(
+            "{} is not a bot; only bot responders have versions",
+            u.user.email
+        )));
+    }
+    let latest = chats::latest_responder_version(tx.conn(), tenant, bot).await?;
+    let version = ResponderVersion {
+        id: ResponderVersionId::new(),
+        number: latest.map_or(1, |v| v.number + 1),
+    };
+    chats::insert_responder_version(tx.conn(), tenant, bot, version, &time::now()).await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// Soft-removes a ticket's chat (or restores it): removed tickets leave every list
+/// unless asked for (seed 002 `includeRemoved`) and keep all their data. Audited as a
+/// `removed` change.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn set_ticket_removed(
+    db: &Db,
+    tenant: TenantId,
+    number: TicketNumber,
+    removed: bool,
+) -> Result<Ticket> {
+    let mut tx = db.write(tenant).await?;
+    let id = tickets::id_by_number(tx.conn(), tenant, number)
+        .await?
+        .ok_or_else(|| Error::not_found("ticket"))?;
+    let pg = tx.is_postgres();
+    let mut rec = tickets::get_for_update(tx.conn(), tenant, id, pg)
+        .await?
+        .ok_or_else(|| Error::not_found("ticket"))?;
+    let before = rec.ticket.clone();
+    rec.ticket.removed = removed;
+    crate::service::tickets::save(&mut tx, None, &before, &mut rec, Vec::new(), &time::now())
+        .await?;
+    tx.commit().await?;
+    Ok(rec.ticket)
 }

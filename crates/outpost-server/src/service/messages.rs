@@ -150,7 +150,7 @@ pub async fn read_in(
     msg: MessageId,
 ) -> Result<()> {
     let tenant = tx.tenant_id();
-    readable_ticket(tx.conn(), actor, conv).await?;
+    let rec = readable_ticket(tx.conn(), actor, conv).await?;
     let m = conversations::get_message(tx.conn(), tenant, msg).await?;
     if m.is_none_or(|m| m.conversation_id != conv || (m.internal && !sees_internal(actor))) {
         return Err(Error::not_found("message"));
@@ -158,6 +158,11 @@ pub async fn read_in(
     if conversations::set_last_read(tx.conn(), conv, actor.user_id, msg).await? {
         conversations::touch(tx.conn(), tenant, conv, None).await?;
         tx.touch(EntityKind::Conversation, conv.as_uuid());
+        // The assignee reading the chat is what seed 002 calls viewing the ticket.
+        if rec.ticket.assignee_id == Some(actor.user_id) {
+            tickets::mark_viewed(tx.conn(), tenant, rec.ticket.id, &time::now()).await?;
+            tx.touch(EntityKind::Ticket, rec.ticket.id.as_uuid());
+        }
     }
     Ok(())
 }

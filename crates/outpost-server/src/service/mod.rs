@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod chat_tickets;
 pub mod messages;
 pub mod queue;
 pub mod support_tickets;

@@ -47,8 +47,7 @@ pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<QueuePage> {
         assignment: q.assignment_scope,
         assigned_to: q.assigned_to,
         statuses: q.statuses.clone(),
-        ticket_type: None,
-        include_removed: false,
+        ..TicketFilter::default()
     };
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     let (tickets, total) = counted_page(

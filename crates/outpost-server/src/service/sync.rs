@@ -4,7 +4,7 @@ use crate::auth::{Actor, Scope};
 use crate::db::Db;
 use crate::error::{Error, Result, StoreError};
 use crate::service::{messages, require_scope, tickets as ops};
-use crate::store::{changes, conversations, directory, history, sync_clients, tickets};
+use crate::store::{changes, chats, conversations, directory, history, sync_clients, tickets};
 use outpost_domain::sync::*;
 use outpost_domain::time;
 use outpost_domain::*;
@@ -132,7 +132,7 @@ pub async fn pull_mine(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Resu
         rows.extend(changes::rows_for(&mut conn, tenant, *kind, ids).await?);
     }
     if staff {
-        for kind in [EntityKind::Team, EntityKind::Tag] {
+        for kind in [EntityKind::Team, EntityKind::Tag, EntityKind::Channel] {
             rows.extend(changes::rows_of_kind(&mut conn, tenant, kind).await?);
         }
     }
@@ -222,6 +222,15 @@ async fn visible_entries(
                 .map(|t| (t.id.as_uuid(), t)),
         );
     }
+    let mut channels: HashMap<Uuid, ChannelInfo> = HashMap::new();
+    for c in ids(EntityKind::Channel).chunks(LOAD_CHUNK) {
+        channels.extend(
+            chats::get_channels(conn, tenant, Some(&to_ids(c)))
+                .await?
+                .into_iter()
+                .map(|ch| (ch.id.as_uuid(), ch)),
+        );
+    }
     let mut hist: HashMap<Uuid, HistoryEntry> = HashMap::new();
     for c in ids(EntityKind::History).chunks(LOAD_CHUNK) {
         hist.extend(
@@ -304,6 +313,10 @@ async fn visible_entries(
                     .get(&r.id)
                     .filter(|_| staff)
                     .map(|t| Change::Tag(t.clone())),
+                EntityKind::Channel => channels
+                    .get(&r.id)
+                    .filter(|_| staff)
+                    .map(|ch| Change::Channel(ch.clone())),
             }
         };
         // A customer never learns ids of tickets that are not theirs, not even as tombstones.

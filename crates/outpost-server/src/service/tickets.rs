@@ -606,7 +606,7 @@ pub async fn tag_in(
         return Ok(rec);
     };
     let changed = if add {
-        tickets::add_tag(tx.conn(), id, tag).await?
+        tickets::add_tag(tx.conn(), id, tag, &time::now()).await?
     } else {
         tickets::remove_tag(tx.conn(), id, tag).await?
     };
@@ -718,7 +718,7 @@ pub async fn create_in(
         .await
         .map_err(|e| Error::taken(e, "a ticket with this id already exists"))?;
     let links: Vec<(TicketId, TagId)> = tag_ids.iter().map(|t| (rec.ticket.id, *t)).collect();
-    tickets::insert_tag_links(tx.conn(), &links).await?;
+    tickets::insert_tag_links(tx.conn(), &links, &now).await?;
     let mut participants = vec![Participant {
         user_id: requester,
         role: ParticipantRole::Member,

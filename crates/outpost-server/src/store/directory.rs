@@ -195,7 +195,7 @@ pub async fn insert_user(
     Ok(())
 }
 
-const USER_COLUMNS: &str = "u.id, u.tenant_id, u.email, u.name, u.picture, u.role, u.elevated, u.password_hash, u.version, \
+const USER_COLUMNS: &str = "u.id, u.tenant_id, u.email, u.name, u.picture, u.role, u.elevated, u.blocked, u.password_hash, u.version, \
      (SELECT COUNT(*) FROM support_users s WHERE s.tenant_id = u.tenant_id AND s.user_id = u.id) AS support";
 
 fn user_from_row(row: &AnyRow) -> Result<UserRecord, sqlx::Error> {
@@ -209,6 +209,7 @@ fn user_from_row(row: &AnyRow) -> Result<UserRecord, sqlx::Error> {
             role: get_parsed(row, "role")?,
             elevated: get_bool(row, "elevated")?,
             support: support > 0,
+            blocked: get_bool(row, "blocked")?,
             version: row.try_get("version")?,
         },
         tenant_id: get_id(row, "tenant_id")?,
@@ -310,6 +311,28 @@ pub async fn list_users(
         .iter()
         .map(|r| user_from_row(r).map(|u| u.user))
         .collect::<Result<_, _>>()?)
+}
+
+/// Blocks or unblocks a user, bumping their version; true when the flag changed.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn set_blocked(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: UserId,
+    blocked: bool,
+    now: &Timestamp,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "UPDATE users SET blocked = $1, version = version + 1, updated_at = $2 \
+         WHERE tenant_id = $3 AND id = $4 AND blocked <> $1",
+    )
+    .bind(blocked)
+    .bind(time::to_db(now))
+    .bind(tenant.to_string())
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -2,6 +2,7 @@
 //! the service layer decides transaction boundaries and this layer only maps rows.
 
 pub mod changes;
+pub mod chats;
 pub mod conversations;
 pub mod directory;
 pub mod history;

@@ -16,7 +16,8 @@ const COLUMNS: &str = "t.id, t.number, t.subject, t.description, t.summary, t.st
      t.requester_id, t.assignee_id, t.assigned_at, t.team_id, t.responder_id, t.responder_kind, t.circumstance, \
      t.related_order_id, t.related_delivery_id, t.products, t.conversation_id, t.follow_up_of, t.message_count, \
      t.pending_message_count, t.removed, t.created_at, t.updated_at, t.ongoing_at, t.solved_at, t.closed_at, \
-     t.version, t.field_versions";
+     t.version, t.field_versions, t.channel_id, t.responder_version_id, t.responder_version_number, \
+     t.last_viewed_at";
 
 /// A ticket as stored plus columns the wire model does not carry.
 #[derive(Clone, Debug)]
@@ -60,8 +61,20 @@ fn from_row(row: &AnyRow) -> Result<TicketRecord, sqlx::Error> {
             closed_at: get_opt_time(row, "closed_at")?,
             version: row.try_get("version")?,
             field_versions: get_json(row, "field_versions")?,
+            channel_id: get_opt_id(row, "channel_id")?,
+            responder_version: responder_version(row)?,
+            last_viewed_at: get_opt_time(row, "last_viewed_at")?,
         },
     })
+}
+
+/// The version is stored as its id and (immutable) number side by side.
+fn responder_version(row: &AnyRow) -> Result<Option<ResponderVersion>, sqlx::Error> {
+    let id: Option<ResponderVersionId> = get_opt_id(row, "responder_version_id")?;
+    let number: Option<i64> = row.try_get("responder_version_number")?;
+    Ok(id
+        .zip(number)
+        .map(|(id, number)| ResponderVersion { id, number }))
 }
 
 /// Hands out the tenant's next ticket number inside the creating transaction, so a
@@ -113,7 +126,7 @@ pub async fn insert_many(
     tenant: TenantId,
     recs: &[TicketRecord],
 ) -> Result<(), StoreError> {
-    // 31 parameters a row; stay under SQLite's 32766 bound parameters per statement.
+    // 35 parameters a row; stay under SQLite's 32766 bound parameters per statement.
     for chunk in recs.chunks(500) {
         let mut qb = Sql::new(format!(
             "INSERT INTO tickets (tenant_id, {}) ",
@@ -152,9 +165,11 @@ pub async fn insert_many(
                 .push_bind(t.solved_at.as_ref().map(time::to_db))
                 .push_bind(t.closed_at.as_ref().map(time::to_db))
                 .push_bind(t.version)
-                .push_bind(
-                    serde_json::to_string(&t.field_versions).unwrap_or_else(|_| "{}".into()),
-                );
+                .push_bind(serde_json::to_string(&t.field_versions).unwrap_or_else(|_| "{}".into()))
+                .push_bind(t.channel_id.map(|v| v.to_string()))
+                .push_bind(t.responder_version.map(|v| v.id.to_string()))
+                .push_bind(t.responder_version.map(|v| v.number))
+                .push_bind(t.last_viewed_at.as_ref().map(time::to_db));
         });
         qb.execute(&mut *conn).await?;
     }
@@ -173,8 +188,9 @@ pub async fn update(
         "UPDATE tickets SET subject = $1, description = $2, summary = $3, status = $4, priority = $5, type = $6, \
          assignee_id = $7, assigned_at = $8, team_id = $9, responder_id = $10, responder_kind = $11, circumstance = $12, \
          message_count = $13, pending_message_count = $14, removed = $15, updated_at = $16, ongoing_at = $17, \
-         solved_at = $18, closed_at = $19, version = $20, field_versions = $21 \
-         WHERE tenant_id = $22 AND id = $23",
+         solved_at = $18, closed_at = $19, version = $20, field_versions = $21, responder_version_id = $22, \
+         responder_version_number = $23, last_viewed_at = $24 \
+         WHERE tenant_id = $25 AND id = $26",
     )
     .bind(t.subject.clone())
     .bind(t.description.clone())
@@ -197,8 +213,31 @@ pub async fn update(
     .bind(t.closed_at.as_ref().map(time::to_db))
     .bind(t.version)
     .bind(serde_json::to_string(&t.field_versions).unwrap_or_else(|_| "{}".into()))
+    .bind(t.responder_version.map(|v| v.id.to_string()))
+    .bind(t.responder_version.map(|v| v.number))
+    .bind(t.last_viewed_at.as_ref().map(time::to_db))
     .bind(tenant.to_string())
     .bind(t.id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records that the assignee viewed the ticket (seed 002 `lastViewedAt`). A new
+/// version, so the sync feed carries it, but not an update: queues keep their order.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn mark_viewed(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    id: TicketId,
+    at: &Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE tickets SET last_viewed_at = $1, version = version + 1 WHERE tenant_id = $2 AND id = $3",
+    )
+    .bind(time::to_db(at))
+    .bind(tenant.to_string())
+    .bind(id.to_string())
     .execute(conn)
     .await?;
     Ok(())
@@ -280,6 +319,21 @@ pub async fn get_many(
     Ok(recs)
 }
 
+/// The id of the ticket with a number.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn id_by_number(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    number: TicketNumber,
+) -> Result<Option<TicketId>, StoreError> {
+    let row = sqlx::query("SELECT id FROM tickets WHERE tenant_id = $1 AND number = $2")
+        .bind(tenant.to_string())
+        .bind(number.0)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.as_ref().map(|r| get_id(r, "id")).transpose()?)
+}
+
 /// The ticket a conversation belongs to.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_by_conversation(
@@ -326,21 +380,40 @@ async fn attach_tags(
     Ok(())
 }
 
-/// Adds a tag; false when the ticket already had it.
+/// Adds a tag at `at`; false when the ticket already had it.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_tag(
     conn: &mut AnyConnection,
     ticket: TicketId,
     tag: TagId,
+    at: &Timestamp,
 ) -> Result<bool, StoreError> {
     let r = sqlx::query(
-        "INSERT INTO ticket_tags (ticket_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        "INSERT INTO ticket_tags (ticket_id, tag_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
     .bind(ticket.to_string())
     .bind(tag.to_string())
+    .bind(time::to_db(at))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// Whether the ticket has the tag, and since when (`None` inside: a link older than
+/// the record of its time).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn tag_link(
+    conn: &mut AnyConnection,
+    ticket: TicketId,
+    tag: TagId,
+) -> Result<Option<Option<Timestamp>>, StoreError> {
+    let row =
+        sqlx::query("SELECT created_at FROM ticket_tags WHERE ticket_id = $1 AND tag_id = $2")
+            .bind(ticket.to_string())
+            .bind(tag.to_string())
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|r| get_opt_time(&r, "created_at")).transpose()?)
 }
 
 /// Removes a tag; false when the ticket did not have it.
@@ -358,16 +431,20 @@ pub async fn remove_tag(
     Ok(r.rows_affected() == 1)
 }
 
-/// Tag links in bulk (demo data, imports).
+/// Tag links in bulk (new tickets, demo data, imports), made at `at`.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_tag_links(
     conn: &mut AnyConnection,
     links: &[(TicketId, TagId)],
+    at: &Timestamp,
 ) -> Result<(), StoreError> {
+    let at = time::to_db(at);
     for chunk in links.chunks(1000) {
-        let mut qb = Sql::new("INSERT INTO ticket_tags (ticket_id, tag_id) ");
+        let mut qb = Sql::new("INSERT INTO ticket_tags (ticket_id, tag_id, created_at) ");
         qb.push_values(chunk, |mut b, (t, g)| {
-            b.push_bind(t.to_string()).push_bind(g.to_string());
+            b.push_bind(t.to_string())
+                .push_bind(g.to_string())
+                .push_bind(at.clone());
         });
         qb.execute(&mut *conn).await?;
     }
@@ -395,13 +472,21 @@ pub enum AssignmentScope {
 pub struct TicketFilter {
     pub channel: Option<String>,
     pub order_id: Option<String>,
-    /// Case-insensitive substring of the subject.
+    /// Case-insensitive substring of the subject (and of the summary with
+    /// `search_summary`).
     pub search: Option<String>,
+    pub search_summary: bool,
     pub assignment: Option<AssignmentScope>,
     pub assigned_to: Option<UserId>,
     pub statuses: Vec<Status>,
     pub ticket_type: Option<String>,
     pub include_removed: bool,
+    /// Each list, when not empty, keeps tickets matching any of its values (seed 002).
+    pub assignee_ids: Vec<UserId>,
+    pub conversation_ids: Vec<ConversationId>,
+    pub responder_ids: Vec<UserId>,
+    pub responder_version_ids: Vec<ResponderVersionId>,
+    pub tag_ids: Vec<TagId>,
 }
 
 /// The order of a list of tickets; ties are broken by id, so pages never overlap.
@@ -413,6 +498,17 @@ pub enum TicketOrder {
     /// Newest first by ticket number: a ticket's place does not move when it changes,
     /// so an offset walk sees every ticket once.
     NumberDesc,
+    /// Oldest first by ticket number: new tickets join at the end, so a page walk
+    /// that runs while tickets arrive neither repeats nor skips one.
+    NumberAsc,
+}
+
+/// `AND column IN (…)` when `ids` is not empty.
+fn push_any_of<T: ToString>(qb: &mut Sql, column: &str, ids: &[T]) {
+    if !ids.is_empty() {
+        qb.push(format!(" AND {column} IN "));
+        push_id_list(qb, ids);
+    }
 }
 
 fn push_filter(qb: &mut Sql, tenant: TenantId, vis: Visibility, f: &TicketFilter) {
@@ -446,9 +542,27 @@ fn push_filter(qb: &mut Sql, tenant: TenantId, vis: Visibility, f: &TicketFilter
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
-        qb.push(" AND LOWER(t.subject) LIKE ")
-            .push_bind(format!("%{escaped}%"))
+        let pattern = format!("%{escaped}%");
+        qb.push(" AND (LOWER(t.subject) LIKE ")
+            .push_bind(pattern.clone())
             .push(" ESCAPE '\\'");
+        if f.search_summary {
+            qb.push(" OR LOWER(t.summary) LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\'");
+        }
+        qb.push(")");
+    }
+    push_any_of(qb, "t.assignee_id", &f.assignee_ids);
+    push_any_of(qb, "t.conversation_id", &f.conversation_ids);
+    push_any_of(qb, "t.responder_id", &f.responder_ids);
+    push_any_of(qb, "t.responder_version_id", &f.responder_version_ids);
+    if !f.tag_ids.is_empty() {
+        qb.push(
+            " AND EXISTS (SELECT 1 FROM ticket_tags tt WHERE tt.ticket_id = t.id AND tt.tag_id IN ",
+        );
+        push_id_list(qb, &f.tag_ids);
+        qb.push(")");
     }
     match f.assignment {
         Some(AssignmentScope::Claimed) => {
@@ -501,6 +615,7 @@ pub async fn page(
     qb.push(match order {
         TicketOrder::UpdatedDesc => " ORDER BY t.updated_at DESC, t.id DESC LIMIT ",
         TicketOrder::NumberDesc => " ORDER BY t.number DESC LIMIT ",
+        TicketOrder::NumberAsc => " ORDER BY t.number LIMIT ",
     })
     .push_bind(limit)
     .push(" OFFSET ")

@@ -114,7 +114,7 @@ async fn native_only_server_serves_sync_and_404s_messaging() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn families_not_implemented_yet_serve_nothing_of_theirs() {
-    let apis = Apis::only([Api::Sonzai, Api::Workspace, Api::TwentyNineNext]);
+    let apis = Apis::only([Api::TwentyNineNext]);
     let server = TestServer::start_apis(Engine::Sqlite, apis).await;
     let srv = server.clone_handle();
     let token = srv.login("agent1@demo.test").await;
@@ -161,6 +161,42 @@ async fn sonzai_only_server_serves_support_tickets_and_404s_the_rest() {
         !paths
             .iter()
             .any(|p| p.starts_with("/messaging/") || p.starts_with("/sync/")),
+        "{paths:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_only_server_serves_chat_tickets_and_404s_the_rest() {
+    let server = TestServer::start_apis(Engine::Sqlite, Apis::only([Api::Workspace])).await;
+    let srv = server.clone_handle();
+    let token = srv.login("agent1@demo.test").await;
+    let list = srv
+        .get("/api/v1/tickets/details?status=ongoing", &token)
+        .await;
+    assert_eq!(
+        list.status,
+        StatusCode::OK,
+        "seed 002 is on: {:?}",
+        list.body
+    );
+    assert_eq!(list.body.as_array().map(Vec::len), Some(1));
+    for path in [
+        "/messaging/support/tickets",
+        "/api/v1/support/tickets",
+        "/sync/v1/changes?cursor=0",
+    ] {
+        assert_route_is_off(path, &srv.get(path, &token).await);
+    }
+    let paths = paths_served(&srv).await;
+    assert!(
+        paths.contains(&"/api/v1/tickets/{ticketId}/tags/{tagId}".to_owned()),
+        "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/messaging/")
+            || p.starts_with("/sync/")
+            || p.starts_with("/api/v1/support")),
         "{paths:?}"
     );
     server.stop().await;

@@ -11,6 +11,7 @@ mod openapi;
 mod security;
 mod seed000;
 mod seed001;
+mod seed002;
 mod seed003;
 mod sse;
 mod storage;

@@ -99,6 +99,9 @@ export type Attachment = {
 	mime: string,
 };
 
+/**  A configured channel of the tenant (a chat widget, an inbox) (seed 002). */
+export type ChannelId = string;
+
 /**  How the current responder got the ticket (seed 002). */
 export type Circumstance = "takeover" | "handover";
 
@@ -384,6 +387,19 @@ export type Priority = "low" | "medium" | "high" | "urgent";
 /**  Whether a ticket is being answered by a bot or a human. */
 export type ResponderKind = "bot" | "human";
 
+/**
+ *  The published version of a bot responder that answered a chat (seed 002
+ *  `responderVersionId`/`responderVersionNumber`). Versions are immutable: an id names
+ *  one number forever.
+ */
+export type ResponderVersion = {
+	id: ResponderVersionId,
+	number: number,
+};
+
+/**  One published version of a bot responder (seed 002). */
+export type ResponderVersionId = string;
+
 /**  A search kept in the sidebar. */
 export type SavedSearch = {
 	id: string,
@@ -495,12 +511,16 @@ export type Ticket = {
 	priority: Priority,
 	type: TicketType,
 	channel: string,
+	/**  The configured channel the ticket came through, when the tenant has one for it. */
+	channel_id?: ChannelId | null,
 	requester_id: UserId,
 	assignee_id: UserId | null,
 	team_id: TeamId | null,
 	responder_id: UserId | null,
 	responder_kind: ResponderKind | null,
 	circumstance: Circumstance | null,
+	/**  The bot version answering the chat (a bot responder only). */
+	responder_version?: ResponderVersion | null,
 	related_order_id: string | null,
 	related_delivery_id: string | null,
 	products: number[],
@@ -510,12 +530,15 @@ export type Ticket = {
 	follow_up_of: TicketId | null,
 	message_count: number,
 	pending_message_count: number,
+	/**  Soft-removed: the ticket's chat was removed; hidden from lists unless asked for. */
 	removed: boolean,
 	created_at: string,
 	updated_at: string,
 	ongoing_at: string | null,
 	solved_at: string | null,
 	closed_at: string | null,
+	/**  The last time the assignee read the ticket's conversation (seed 002). */
+	last_viewed_at?: string | null,
 	/**  Bumped by every change; the sync cursor orders changes, this names a state. */
 	version: number,
 	/**  For each field in [`VERSIONED_FIELDS`], the ticket version that last changed it. */
@@ -535,6 +558,13 @@ export type TicketDetail = {
 	tags: string[],
 	requester: UserRef | null,
 	assignee: UserRef | null,
+	/**
+	 *  Who answers the chat (a bot or a person; seed 002), with `ticket.responder_kind`,
+	 *  `ticket.circumstance` and `ticket.responder_version` saying how.
+	 */
+	responder: UserRef | null,
+	/**  The name of the configured channel the ticket came through, if any. */
+	channel_name: string | null,
 	team: TeamRef | null,
 	/**  Local changes to this ticket still waiting for the server. */
 	pending: number,

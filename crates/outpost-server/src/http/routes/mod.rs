@@ -7,3 +7,4 @@ pub mod meta;
 pub mod ondi;
 pub mod sonzai;
 pub mod sync;
+pub mod workspace;

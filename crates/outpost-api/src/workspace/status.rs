@@ -1,6 +1,6 @@
-//! Seed 002 (`/api/v1/tickets`, not served yet): how it names ticket statuses
-//! (docs/STATUS_MAPPING.md, "Seed 002"). The seed's enum lists no values; its
-//! timestamps and operations name two lifecycle states, `ongoing` and `completed`.
+//! How seed 002 names ticket statuses (docs/STATUS_MAPPING.md, "Seed 002"). The
+//! seed's enum lists no values; its timestamps and operations name two lifecycle
+//! states, `ongoing` and `completed`.
 
 use outpost_domain::Status;
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,20 @@ pub enum WorkspaceStatus {
 }
 
 impl WorkspaceStatus {
+    pub const ALL: [WorkspaceStatus; 2] = [Self::Ongoing, Self::Completed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ongoing => "ongoing",
+            Self::Completed => "completed",
+        }
+    }
+
+    /// The value a wire name names, if any.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
     /// How a stored status is shown.
     pub fn of(status: Status) -> Self {
         match status {
