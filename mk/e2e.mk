@@ -6,7 +6,7 @@
 
 e2e-tools: ## tauri-driver from crates.io (WebKitWebDriver comes from Debian's webkit2gtk-driver)
 	@command -v tauri-driver >/dev/null || test -x "$(HOME)/.cargo/bin/tauri-driver" || \
-		$(CARGO) install tauri-driver --locked
+		env -u RUSTC_WORKSPACE_WRAPPER -u CLIPPY_ARGS $(CARGO) install tauri-driver --locked
 	@command -v WebKitWebDriver >/dev/null || { echo "WebKitWebDriver missing: sudo apt-get install webkit2gtk-driver" >&2; exit 1; }
 
 # The debug server and app come from the workspace test build (RUST_BUILD), the same
