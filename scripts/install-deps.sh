@@ -34,10 +34,10 @@ install_deps() {
         librsvg2-dev
         libxdo-dev
         gnome-keyring     # the Secret Service the app keeps its token in
+        dbus-x11          # dbus-run-session: a private session bus when there is none
     )
     if [[ "$group" == all ]]; then
         packages+=(
-            dbus-x11      # dbus-run-session: private session buses for the keychain tests
             file          # used by the deb/rpm bundlers
             rpm           # rpmbuild for `make package`
             # UI tests: Playwright drives Debian's Chromium; the end-to-end test drives
