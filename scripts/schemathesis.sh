@@ -107,27 +107,39 @@ token="$(printf '%s' "$login" | "$venv/bin/python" -c 'import json, sys; print(j
 # their route, and schemathesis 4.32 infers stateful links from them that point at
 # another operation and then refuses its own links as invalid (the files are tested in
 # tests/api/seed001.rs).
-log "running schemathesis (max $max_examples examples per operation, seed $seed)"
-set +e
-(
-    cd "$work"
-    timeout --signal=INT --kill-after=30 "$st_timeout" \
-        "$venv/bin/st" run "$base/openapi.json" \
-        --url "$base" \
-        --header "Authorization: Bearer $token" \
-        --checks "$checks" \
-        --exclude-path /auth/v1/logout \
-        --exclude-path /sync/v1/events \
-        --exclude-path '/api/v1/schemas/{file}' \
-        --max-examples "$max_examples" \
-        --seed "$seed" \
-        --workers 2 \
-        --request-timeout 10 \
-        --generation-database none \
-        --no-color
-) 2>&1 | tee "$work/st.log"
-status=${PIPESTATUS[0]}
-set -e
+run_st() {
+    log "running schemathesis (max $max_examples examples per operation, seed $seed)"
+    set +e
+    (
+        cd "$work"
+        timeout --signal=INT --kill-after=30 "$st_timeout" \
+            "$venv/bin/st" run "$base/openapi.json" \
+            --url "$base" \
+            --header "Authorization: Bearer $token" \
+            --checks "$checks" \
+            --exclude-path /auth/v1/logout \
+            --exclude-path /sync/v1/events \
+            --exclude-path '/api/v1/schemas/{file}' \
+            --max-examples "$max_examples" \
+            --seed "$seed" \
+            --workers 2 \
+            --request-timeout 10 \
+            --generation-database none \
+            --no-color
+    ) 2>&1 | tee "$work/st.log"
+    status=${PIPESTATUS[0]}
+    set -e
+}
+run_st
+# A crash inside schemathesis itself (a "Runtime Error" such as Hypothesis reporting
+# its own flaky failure or a CPython error while it builds a strategy) is not a finding
+# about the server. With errors of that kind and no failed check, run it once more; a
+# failed check is never retried.
+if [[ $status -ne 0 && $status -ne 124 ]] && grep -q "Runtime Error" "$work/st.log" &&
+    ! grep -q "= FAILURES =" "$work/st.log"; then
+    log "schemathesis crashed inside itself (no check failed); running it once more"
+    run_st
+fi
 
 if [[ $status -ne 0 ]]; then
     if [[ $status -eq 124 ]]; then log "schemathesis did not finish within ${st_timeout}s"; fi
