@@ -343,6 +343,13 @@ pub fn answered_by(t: &Ticket, opener: UserId, opener_role: Role) -> Ticket {
     next
 }
 
+/// When the ticket was finished: solved, or closed without being solved first (rule 5
+/// clears both on reopening, so an open ticket has none). Seed 001 shows it as
+/// `resolved_at`, seed 002 as `completedAt`.
+pub fn finished_at(t: &Ticket) -> Option<Timestamp> {
+    t.solved_at.or(t.closed_at)
+}
+
 /// Closes the ticket (rule 4); closing a closed ticket changes nothing. The caller
 /// closes the conversation ([`conversation_status`]) and posts the system message.
 pub fn close(t: &Ticket, now: Timestamp) -> Ticket {

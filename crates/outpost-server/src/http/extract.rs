@@ -26,27 +26,12 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Unauthenticated,
-                "missing Authorization: Bearer <token> header",
-            )
-        })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| token_shaped(t))
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::Unauthenticated,
-                    "the Authorization header must be \"Bearer <token>\"",
-                )
-            })?;
+        let token = header_token(
+            parts,
+            false,
+            "missing Authorization: Bearer <token> header",
+            "the Authorization header must be \"Bearer <token>\"",
+        )?;
         actor_for(parts, state, token).await.map(Auth)
     }
 }
@@ -62,30 +47,44 @@ impl FromRequestParts<AppState> for KeyAuth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Unauthenticated,
-                "missing authorization header: send the API key (authorization: <key>)",
-            )
-        })?;
-        let token = header
-            .to_str()
-            .ok()
-            .map(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-                    .unwrap_or(h)
-                    .trim()
-            })
-            .filter(|t| token_shaped(t))
-            .ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::Unauthenticated,
-                    "the authorization header must be the API key (or \"Bearer <key>\")",
-                )
-            })?;
+        let token = header_token(
+            parts,
+            true,
+            "missing authorization header: send the API key (authorization: <key>)",
+            "the authorization header must be the API key (or \"Bearer <key>\")",
+        )?;
         actor_for(parts, state, token).await.map(KeyAuth)
     }
+}
+
+/// The token of the `Authorization` header: after `Bearer `, or (`bare_ok`) the whole
+/// value. A missing header or a malformed value is 401 with the given message.
+fn header_token<'a>(
+    parts: &'a Parts,
+    bare_ok: bool,
+    missing: &'static str,
+    malformed: &'static str,
+) -> Result<&'a str, ApiError> {
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, missing))?;
+    header
+        .to_str()
+        .ok()
+        .and_then(|h| {
+            match h
+                .strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+            {
+                Some(t) => Some(t),
+                None if bare_ok => Some(h),
+                None => None,
+            }
+        })
+        .map(str::trim)
+        .filter(|t| token_shaped(t))
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, malformed))
 }
 
 /// A token is one word of printable characters, at most 256 long.

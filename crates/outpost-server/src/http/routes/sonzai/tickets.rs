@@ -15,17 +15,12 @@ use outpost_api::sonzai::tickets::{
     TicketDetailResponse, TicketHistoryEntry, TicketListItem, TicketListQuery, TicketListResponse,
 };
 use outpost_api::sonzai::{SonzaiStatus, schema_url};
+use outpost_domain::lifecycle;
 use outpost_domain::*;
 use std::collections::HashMap;
 
 fn email(users: &HashMap<UserId, User>, id: Option<UserId>) -> Option<EmailAddress> {
     id.and_then(|u| users.get(&u)).map(|u| u.email.clone())
-}
-
-/// STATUS_MAPPING: `resolved_at` is when the ticket was solved, or closed without
-/// being solved first.
-fn resolved_at(t: &Ticket) -> Option<time::Timestamp> {
-    t.solved_at.or(t.closed_at)
 }
 
 fn comment_view(m: Message, users: &HashMap<UserId, User>) -> Option<SupportTicketComment> {
@@ -70,7 +65,7 @@ fn ticket_view(tenant: TenantId, t: TicketComments) -> SupportTicket {
         schema: schema_url("SupportTicket"),
         ticket_id: t.id,
         tenant_id: tenant,
-        resolved_at: resolved_at(&t),
+        resolved_at: lifecycle::finished_at(&t),
         title: t.subject,
         description: t.description,
         status: SonzaiStatus::of(t.status),

@@ -14,17 +14,8 @@ use outpost_api::workspace::tickets::{
     QueryErrorKind, ResponderEntity, TagRequest, Ticket as TicketBody, TicketDetails,
     TicketDetailsQuery, TicketTag,
 };
+use outpost_domain::lifecycle;
 use outpost_domain::*;
-
-/// STATUS_MAPPING: `completedAt` is when the ticket was solved, or closed without
-/// being solved first; an ongoing ticket has none.
-fn completed_at(t: &Ticket) -> Option<time::Timestamp> {
-    if t.status.is_open() {
-        None
-    } else {
-        t.solved_at.or(t.closed_at)
-    }
-}
 
 /// The chat's short summary; the subject stands in when nobody summarised it.
 fn summary(t: &Ticket) -> String {
@@ -62,7 +53,7 @@ fn details_view(tenant: TenantId, rec: &TicketRecord, page: &ChatTickets) -> Tic
         chat_id: t.conversation_id,
         chat_is_removed: t.removed,
         chat_owner_id: t.requester_id,
-        completed_at: completed_at(t),
+        completed_at: lifecycle::finished_at(t),
         created_at: t.created_at,
         id: t.id,
         is_owner_blocked: external.then(|| owner.is_some_and(|u| u.blocked)),
@@ -90,7 +81,7 @@ fn details_view(tenant: TenantId, rec: &TicketRecord, page: &ChatTickets) -> Tic
 fn ticket_view(rec: TicketRecord) -> TicketBody {
     let t = rec.ticket;
     TicketBody {
-        completed_at: completed_at(&t),
+        completed_at: lifecycle::finished_at(&t),
         summary: summary(&t),
         status: WorkspaceStatus::of(t.status),
         created_at: t.created_at,
