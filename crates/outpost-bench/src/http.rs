@@ -52,6 +52,10 @@ impl Conn {
         if let Some(t) = token {
             req = req.header(AUTHORIZATION, format!("Bearer {t}"));
         }
+        // Seed 004 requires its version header on every request.
+        if path_and_query.starts_with("/api/admin/") {
+            req = req.header("X-29next-API-Version", "unstable");
+        }
         let body = match json_body {
             Some(b) => {
                 req = req.header(CONTENT_TYPE, "application/json");

@@ -28,6 +28,10 @@ pub enum Scenario {
     /// `GET /api/v1/tickets/details` (seed 002), the same pages by `pageNumber`, ongoing
     /// tickets, sometimes `status=completed` or `search=refund` (subject or summary).
     List002,
+    /// `GET /api/admin/tickets/` (seed 004), first pages with comments: mostly the
+    /// filtered list `status=open&priority=high&tags=billing`, sometimes unfiltered or
+    /// `filter_text=refund`.
+    List004,
     /// `GET /sync/v1/changes` from a random cursor `EPOCH:SEQ`, `0 <= SEQ <= head`.
     Sync {
         epoch: String,
@@ -75,6 +79,14 @@ impl Scenario {
                     path.push_str("&search=refund");
                 }
                 (Method::GET, path, None)
+            }
+            Scenario::List004 => {
+                let path = match rng.random_range(0..10) {
+                    0..=6 => "/api/admin/tickets/?status=open&priority=high&tags=billing",
+                    7 | 8 => "/api/admin/tickets/",
+                    _ => "/api/admin/tickets/?filter_text=refund",
+                };
+                (Method::GET, path.to_owned(), None)
             }
             Scenario::Sync { epoch, head, limit } => {
                 let seq = rng.random_range(0..=*head);

@@ -60,7 +60,7 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     client_threads: usize,
     /// Workloads to run, comma-separated.
-    #[arg(long, value_delimiter = ',', default_values = ["list", "list001", "list002", "sync", "send"])]
+    #[arg(long, value_delimiter = ',', default_values = ["list", "list001", "list002", "list004", "sync", "send"])]
     only: Vec<Workload>,
     /// Page size of the sync pull workload.
     #[arg(long, default_value_t = 500)]
@@ -96,6 +96,8 @@ enum Workload {
     /// The seed 002 details list: the same data, load and page size as `list`.
     #[value(name = "list002")]
     List002,
+    #[value(name = "list004")]
+    List004,
     Sync,
     Send,
 }
@@ -106,6 +108,7 @@ impl Workload {
             Workload::List => "list",
             Workload::List001 => "list001",
             Workload::List002 => "list002",
+            Workload::List004 => "list004",
             Workload::Sync => "sync",
             Workload::Send => "send",
         }
@@ -114,7 +117,9 @@ impl Workload {
     /// (minimum req/s, maximum p99 in ms) from issue 2.
     fn target(self) -> Option<(f64, f64)> {
         match self {
-            Workload::List | Workload::List001 | Workload::List002 => Some((3000.0, 50.0)),
+            Workload::List | Workload::List001 | Workload::List002 | Workload::List004 => {
+                Some((3000.0, 50.0))
+            }
             Workload::Sync => None,
             Workload::Send => Some((500.0, 100.0)),
         }
@@ -358,6 +363,7 @@ async fn load_all(
             Workload::List => (Scenario::List, StatusCode::OK),
             Workload::List001 => (Scenario::List001, StatusCode::OK),
             Workload::List002 => (Scenario::List002, StatusCode::OK),
+            Workload::List004 => (Scenario::List004, StatusCode::OK),
             Workload::Sync => {
                 let (epoch, head) = sync_head(&mut conn, &token).await?;
                 say(&format!(
@@ -394,6 +400,10 @@ async fn load_all(
             }
             Workload::List002 => {
                 "GET /api/v1/tickets/details?status=ongoing&pageNumber=1..50&pageSize=20 (20% status=completed, 10% search=refund)"
+                    .to_string()
+            }
+            Workload::List004 => {
+                "GET /api/admin/tickets/ (70% ?status=open&priority=high&tags=billing, 20% unfiltered, 10% ?filter_text=refund; first pages of 50 with comments)"
                     .to_string()
             }
             Workload::Sync => format!("GET /sync/v1/changes?cursor=EPOCH:SEQ&limit={}", args.sync_limit),

@@ -278,6 +278,8 @@ pub mod limits {
     pub const TAG_MAX_CHARS: usize = 64;
     /// Largest request body the server reads, in bytes.
     pub const BODY_MAX_BYTES: usize = 1024 * 1024;
+    /// Largest uploaded file, in bytes.
+    pub const FILE_MAX_BYTES: usize = 25 * 1024 * 1024;
     /// Largest page of a list endpoint; larger `limit` values are refused with 422.
     pub const PAGE_MAX: i64 = 100;
     /// Largest page of the sync change feed.

@@ -15,7 +15,7 @@ pub enum Api {
     Sonzai,
     /// `workspace`: seed 002 (`/api/v1/tickets`).
     Workspace,
-    /// `29next`: seed 004 (`/api/admin/tickets/`); not served yet.
+    /// `29next`: seed 004 (`/api/admin/tickets/`).
     TwentyNineNext,
 }
 

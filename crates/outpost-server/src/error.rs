@@ -13,6 +13,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database configuration: {0}")]
     Config(String),
+    /// A write that lost a race the caller checked for (e.g. an upload another message
+    /// took first); reaches clients as `conflict`.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl StoreError {
@@ -33,7 +37,16 @@ pub enum Error {
         details: Option<serde_json::Value>,
     },
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(message) => Error::new(ErrorCode::Conflict, message),
+            e => Error::Store(e),
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -7,6 +7,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod files;
 pub mod http;
 pub mod service;
 pub mod store;
@@ -25,6 +26,8 @@ use tokio::net::TcpListener;
 pub struct Config {
     /// `sqlite://PATH?mode=rwc` or `postgres://…`.
     pub database_url: String,
+    /// Keep attachment files in this directory instead of the default store.
+    pub files_dir: Option<std::path::PathBuf>,
     /// The route families to serve (`--apis`); every one by default.
     pub apis: Apis,
 }
@@ -48,7 +51,10 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let db = Db::connect(&config.database_url).await?;
+    let mut db = Db::connect(&config.database_url).await?;
+    if let Some(dir) = config.files_dir {
+        db.use_files_dir(dir);
+    }
     if db.engine() == Engine::Postgres {
         events::spawn_pg_listener(db.clone(), config.database_url.clone());
     }
@@ -71,7 +77,7 @@ pub async fn serve_db(
         shutdown: stop_rx,
     };
     let app = http::router(state, apis);
-    tracing::info!(addr = %listener.local_addr()?, engine = ?db.engine(), %apis, "outpost-server listening");
+    tracing::info!(addr = %listener.local_addr()?, engine = ?db.engine(), files = %db.blobs().describe(), %apis, "outpost-server listening");
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -2,8 +2,8 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use outpost_server::Config;
 use outpost_server::apis::Apis;
-use outpost_server::{Config, db::Db};
 use std::net::SocketAddr;
 
 mod cli;
@@ -68,6 +68,7 @@ async fn run() -> anyhow::Result<()> {
                 .with_context(|| format!("binding {bind}"))?;
             let config = Config {
                 database_url: url,
+                files_dir: db.files_dir,
                 apis,
             };
             outpost_server::serve(config, listener, shutdown_signal())
@@ -75,15 +76,11 @@ async fn run() -> anyhow::Result<()> {
                 .context("serving")
         }
         Command::Demo(args) => {
-            let db = Db::connect(&args.db.url()?)
-                .await
-                .context("opening the database")?;
+            let db = args.db.open().await?;
             cli::demo::run(&db, &args).await
         }
         Command::Admin { db, command } => {
-            let db = Db::connect(&db.url()?)
-                .await
-                .context("opening the database")?;
+            let db = db.open().await?;
             cli::admin::run(db, command).await
         }
         Command::Openapi => {

@@ -234,36 +234,7 @@ pub struct TicketDetailsQuery {
     pub page_size: i64,
 }
 
-/// Why a details-list query was refused: the parameter, the value given, and what is
-/// wrong with it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QueryError {
-    pub param: String,
-    pub value: Option<String>,
-    pub kind: QueryErrorKind,
-    pub message: String,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum QueryErrorKind {
-    /// A parameter the route does not take.
-    Unknown,
-    /// A required parameter is missing.
-    Missing,
-    /// A value of the wrong form or out of range.
-    Invalid,
-}
-
-impl QueryError {
-    fn invalid(param: &str, value: &str, message: String) -> Self {
-        QueryError {
-            param: param.to_owned(),
-            value: Some(value.to_owned()),
-            kind: QueryErrorKind::Invalid,
-            message,
-        }
-    }
-}
+pub use crate::query::{QueryError, QueryErrorKind};
 
 fn uuid_of<T: From<uuid::Uuid>>(param: &str, value: &str) -> Result<T, QueryError> {
     uuid::Uuid::parse_str(value).map(T::from).map_err(|_| {

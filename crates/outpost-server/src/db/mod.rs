@@ -15,10 +15,13 @@ pub use totals::Totals;
 pub use write::WriteTx;
 
 use crate::error::StoreError;
+use crate::files::{BlobStore, DatabaseBlobs, DiskBlobs};
 use outpost_domain::{TenantId, time};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Transaction};
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
 use uuid::Uuid;
@@ -52,6 +55,8 @@ pub struct Db {
     write: AnyPool,
     committed: broadcast::Sender<Committed>,
     totals: std::sync::Arc<Totals>,
+    /// Attachment bytes (see [`crate::files`]).
+    blobs: Arc<dyn BlobStore>,
 }
 
 impl Db {
@@ -100,12 +105,17 @@ impl Db {
             }
         };
         let (committed, _) = broadcast::channel(1024);
+        let blobs: Arc<dyn BlobStore> = match sqlite_files_dir(url) {
+            Some(dir) if engine == Engine::Sqlite => Arc::new(DiskBlobs::new(dir)),
+            _ => Arc::new(DatabaseBlobs::new(write.clone())),
+        };
         let db = Db {
             engine,
             read,
             write,
             committed,
             totals: Default::default(),
+            blobs,
         };
         db.epoch().await?;
         Ok(db)
@@ -113,6 +123,17 @@ impl Db {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// Keeps attachment bytes in `dir` instead of the default store (a directory
+    /// beside an SQLite file; the database itself on PostgreSQL).
+    pub fn use_files_dir(&mut self, dir: impl Into<PathBuf>) {
+        self.blobs = Arc::new(DiskBlobs::new(dir));
+    }
+
+    /// Where attachment bytes are kept.
+    pub fn blobs(&self) -> &dyn BlobStore {
+        &*self.blobs
     }
 
     /// Memoized list totals (see [`Totals`]).
@@ -182,6 +203,17 @@ impl Db {
         self.read.close().await;
         self.write.close().await;
     }
+}
+
+/// `PATH.files` beside the database file of an `sqlite://PATH?…` URL; none for an
+/// in-memory database.
+fn sqlite_files_dir(url: &str) -> Option<PathBuf> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?
+        .split('?')
+        .next()?;
+    (!path.is_empty() && !path.contains(":memory:")).then(|| PathBuf::from(format!("{path}.files")))
 }
 
 fn sqlite_pool(max: u32) -> AnyPoolOptions {

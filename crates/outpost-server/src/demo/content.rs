@@ -424,7 +424,7 @@ pub(super) const CLOSE_NOTES: &[&str] = &[
 
 pub(super) const CUSTOMER_FILES: &[(&str, &str, i64)] = &[
     ("screenshot.png", "image/png", 240_000),
-    ("photo.jpg", "image/jpeg", 1_800_000),
+    ("photo.png", "image/png", 1_800_000),
     ("receipt.pdf", "application/pdf", 90_000),
 ];
 

@@ -810,6 +810,7 @@ pub(super) fn attach(rng: &mut StdRng, slug: &str, msg: &mut Message, files: &[(
     let Some(&(name, mime, size)) = files.choose(rng) else {
         return;
     };
+    // A stand-in until the batch is written (`files::as_uploads`).
     let url = format!("https://files.outpost.test/{slug}/{}/{name}", msg.id);
     let size = size + rng.random_range(0..size / 4 + 1);
     if rng.random_bool(0.5) {

@@ -47,6 +47,7 @@ use std::time::Instant;
 use uuid::Uuid;
 
 mod content;
+mod files;
 mod generator;
 #[cfg(test)]
 mod tests;
@@ -421,6 +422,7 @@ async fn new_tenant(
         "demo accounts, teams, tags, channels and bot versions created"
     );
 
+    files::store(db, tenant.id).await?;
     let total = opts.tickets_per_tenant;
     let per_batch = batch_size(opts.messages_per_ticket);
     let mut generator = Generator::new(
@@ -434,7 +436,8 @@ async fn new_tenant(
         let count = per_batch.min(total - done);
         let mut tx = db.write(tenant.id).await?;
         let first = tickets::reserve_numbers(tx.conn(), tenant.id, count as i64).await?;
-        let batch = generator.batch(done, first, count);
+        let mut batch = generator.batch(done, first, count);
+        files::as_uploads(&mut tx, &mut batch.messages).await?;
         batch.write(&mut tx).await?;
         tx.commit().await?;
         done += count;

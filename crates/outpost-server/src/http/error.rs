@@ -55,6 +55,20 @@ impl ApiError {
     }
 }
 
+/// A refused query string: an unknown parameter is `unknown_field`, a missing or bad
+/// value `invalid_input`, each naming `query.<parameter>` and the value given.
+impl From<outpost_api::query::QueryError> for ApiError {
+    fn from(e: outpost_api::query::QueryError) -> Self {
+        use outpost_api::query::QueryErrorKind;
+        let code = match e.kind {
+            QueryErrorKind::Unknown => ErrorCode::UnknownField,
+            QueryErrorKind::Missing | QueryErrorKind::Invalid => ErrorCode::InvalidInput,
+        };
+        let value = e.value.map_or(serde_json::Value::Null, Into::into);
+        ApiError::new(code, e.message).at(format!("query.{}", e.param), value)
+    }
+}
+
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         match e {

@@ -1,12 +1,15 @@
 //! HTTP adapters: extract, call one service function, return. Routes come in families
 //! (`routes/`), each with its own router and OpenAPI part, merged in [`FAMILIES`]:
-//! `auth` (`/auth/v1`, every server), `sync` (`/sync/v1`, `--apis native`), `ondi`
+//! `auth` (`/auth/v1`, every server), file downloads (`/files/v1/{id}`, every
+//! server), file uploads and `sync` (`POST /files/v1`, `/sync/v1`, `--apis native`), `ondi`
 //! (seeds 000 and 003 under `/messaging`, `--apis ondi`), `sonzai` (seed 001 under
 //! `/api/v1/support/tickets`, `--apis sonzai`), `workspace` (seed 002 under
-//! `/api/v1/tickets`, `--apis workspace`), plus `meta` (`/openapi.json`, `/healthz`,
+//! `/api/v1/tickets`, `--apis workspace`), `twenty_nine_next` (seed 004 under
+//! `/api/admin/tickets/`, `--apis 29next`), plus `meta` (`/openapi.json`, `/healthz`,
 //! every server).
 
 pub mod actors;
+pub mod base_url;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -73,6 +76,18 @@ pub const FAMILIES: &[Family] = &[
         errors: ErrorFormat::Json,
     },
     Family {
+        api: None,
+        router: routes::files::download_router,
+        openapi: routes::files::DownloadApi::openapi,
+        errors: ErrorFormat::Json,
+    },
+    Family {
+        api: Some(Api::Native),
+        router: routes::files::upload_router,
+        openapi: routes::files::UploadApi::openapi,
+        errors: ErrorFormat::Json,
+    },
+    Family {
         api: Some(Api::Native),
         router: routes::sync::router,
         openapi: routes::sync::SyncApi::openapi,
@@ -94,6 +109,12 @@ pub const FAMILIES: &[Family] = &[
         api: Some(Api::Workspace),
         router: routes::workspace::router,
         openapi: routes::workspace::WorkspaceApi::openapi,
+        errors: ErrorFormat::Json,
+    },
+    Family {
+        api: Some(Api::TwentyNineNext),
+        router: routes::twenty_nine_next::router,
+        openapi: routes::twenty_nine_next::TwentyNineNextApi::openapi,
         errors: ErrorFormat::Json,
     },
 ];

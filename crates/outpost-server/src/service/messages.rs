@@ -3,6 +3,7 @@
 use crate::auth::Actor;
 use crate::db::{Db, WriteTx};
 use crate::error::{Error, Result, StoreError};
+use crate::service::files;
 use crate::service::tickets::{can_see, load_visible, save};
 use crate::store::conversations::{self, MessageFilter};
 use crate::store::tickets::TicketRecord;
@@ -199,10 +200,13 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
         )));
     }
     if let Some(u) = &args.content_url
-        && (!(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2048)
+        && (!(u.starts_with("https://")
+            || u.starts_with("http://")
+            || outpost_api::files::file_number(u).is_some())
+            || u.len() > 2048)
     {
         return Err(Error::invalid(
-            "content_url must be an http(s) URL of at most 2048 characters",
+            "content_url must be an http(s) URL or an uploaded file's /files/v1/ path, of at most 2048 characters",
         ));
     }
     if args.internal && !actor.is_support() {
@@ -254,16 +258,7 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
             ));
         }
     }
-    for a in &args.attachments {
-        if a.name.is_empty()
-            || a.size < 0
-            || !(a.url.starts_with("https://") || a.url.starts_with("http://"))
-        {
-            return Err(Error::invalid(
-                "attachments need a name, a size >= 0 and an http(s) url",
-            ));
-        }
-    }
+    let attachments = files::resolve_attachments(tx.conn(), actor, &args.attachments).await?;
     let msg = Message {
         id: args.message_id,
         conversation_id: conv_id,
@@ -275,7 +270,7 @@ pub async fn send_in(tx: &mut WriteTx, actor: &Actor, args: &MessageSendArgs) ->
         metadata: args.metadata.clone(),
         parent_message_id: args.parent_message_id,
         internal: args.internal,
-        attachments: args.attachments.clone(),
+        attachments,
         created_at: now,
     };
     conversations::insert_message(tx.conn(), tenant, &msg)

@@ -2,8 +2,10 @@
 //! calls these functions; they own transaction boundaries and permission checks.
 
 pub mod admin;
+pub mod admin_tickets;
 pub mod auth;
 pub mod chat_tickets;
+pub mod files;
 pub mod messages;
 pub mod queue;
 pub mod support_tickets;

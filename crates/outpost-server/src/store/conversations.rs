@@ -2,8 +2,10 @@
 
 use crate::db::{get_bool, get_id, get_json, get_opt_id, get_opt_time, get_parsed, get_time};
 use crate::error::StoreError;
+use crate::store::attachments::{self, AttachmentRow};
 use crate::store::push_id_list;
 use crate::store::sql::Sql;
+use outpost_api::files::file_number;
 use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
 use sqlx::any::AnyRow;
@@ -277,18 +279,36 @@ pub async fn insert_message(
     insert_messages(conn, tenant, std::slice::from_ref(m)).await
 }
 
+/// Inserts messages with the tenant's next message numbers, and records their
+/// attachments: an uploaded file (a `/files/v1/…` URL) is linked to its message, a
+/// link to a file kept elsewhere gets a row of its own. An upload that is no longer
+/// unsent is a [`StoreError::Conflict`].
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_messages(
     conn: &mut AnyConnection,
     tenant: TenantId,
     ms: &[Message],
 ) -> Result<(), StoreError> {
-    for chunk in ms.chunks(1000) {
+    if ms.is_empty() {
+        return Ok(());
+    }
+    let len = i64::try_from(ms.len()).unwrap_or(i64::MAX);
+    let first: i64 = sqlx::query_scalar(
+        "UPDATE tenants SET message_seq = message_seq + $1 WHERE id = $2 RETURNING message_seq",
+    )
+    .bind(len)
+    .bind(tenant.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    let first = first - len + 1;
+    for (c, chunk) in ms.chunks(1000).enumerate() {
+        let base = first + (c * 1000) as i64;
         let mut qb = Sql::new(format!(
-            "INSERT INTO messages (tenant_id, {MESSAGE_COLUMNS}) "
+            "INSERT INTO messages (tenant_id, number, {MESSAGE_COLUMNS}) "
         ));
-        qb.push_values(chunk, |mut b, m| {
+        qb.push_values(chunk.iter().enumerate(), |mut b, (i, m)| {
             b.push_bind(tenant.to_string())
+                .push_bind(base + i as i64)
                 .push_bind(m.id.to_string())
                 .push_bind(m.conversation_id.to_string())
                 .push_bind(m.ticket_id.to_string())
@@ -304,7 +324,51 @@ pub async fn insert_messages(
         });
         qb.execute(&mut *conn).await?;
     }
-    Ok(())
+    record_attachments(conn, tenant, ms).await
+}
+
+async fn record_attachments(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ms: &[Message],
+) -> Result<(), StoreError> {
+    let mut links = Vec::new();
+    for m in ms {
+        for (position, a) in m.attachments.iter().enumerate() {
+            let position = position as i64;
+            match file_number(&a.url) {
+                Some(number) => {
+                    if !attachments::link(conn, tenant, number, m.id, position).await? {
+                        return Err(StoreError::Conflict(format!(
+                            "file {number} is not an unsent upload of this tenant"
+                        )));
+                    }
+                }
+                None => links.push((m, position, a)),
+            }
+        }
+    }
+    if links.is_empty() {
+        return Ok(());
+    }
+    let first = attachments::reserve_numbers(conn, tenant, links.len() as i64).await?;
+    let rows: Vec<AttachmentRow> = links
+        .into_iter()
+        .zip(first..)
+        .map(|((m, position, a), number)| AttachmentRow {
+            number,
+            message_id: Some(m.id),
+            position,
+            name: a.name.clone(),
+            mime: a.mime.clone(),
+            size: a.size,
+            sha256: None,
+            link: Some(a.url.clone()),
+            uploaded_by: m.sender_id,
+            created_at: m.created_at,
+        })
+        .collect();
+    attachments::insert(conn, tenant, &rows).await
 }
 
 /// A message by id, in any conversation of the tenant.
@@ -489,4 +553,33 @@ pub async fn comments(
         .iter()
         .map(message_from_row)
         .collect::<Result<_, _>>()?)
+}
+
+/// The comments seed 004 shows of some conversations (text, image and file messages,
+/// internal notes included) with the tenant's message numbers, oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn numbered_comments(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    convs: &[ConversationId],
+) -> Result<Vec<(i64, Message)>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in convs.chunks(500) {
+        let mut qb = Sql::new(format!(
+            "SELECT number, {MESSAGE_COLUMNS} FROM messages WHERE conversation_id IN "
+        ));
+        push_id_list(&mut qb, chunk);
+        qb.push(" AND tenant_id = ")
+            .push_bind(tenant.to_string())
+            .push(" AND message_type IN (");
+        let mut sep = qb.separated(", ");
+        for t in [MessageType::Text, MessageType::Image, MessageType::File] {
+            sep.push_bind(t.as_str());
+        }
+        sep.push_unseparated(") ORDER BY conversation_id, created_at, id");
+        for r in qb.fetch_all(&mut *conn).await? {
+            out.push((r.try_get::<i64, _>("number")?, message_from_row(&r)?));
+        }
+    }
+    Ok(out)
 }

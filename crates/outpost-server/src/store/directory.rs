@@ -9,6 +9,7 @@ use outpost_domain::*;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_tenant(
@@ -177,9 +178,16 @@ pub async fn insert_user(
     u: &NewUser<'_>,
     now: &Timestamp,
 ) -> Result<(), StoreError> {
+    // The tenant's next user number (seed 004 names users by integer).
+    let number: i64 = sqlx::query_scalar(
+        "UPDATE tenants SET user_seq = user_seq + 1 WHERE id = $1 RETURNING user_seq",
+    )
+    .bind(u.tenant_id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
     sqlx::query(
-        "INSERT INTO users (id, tenant_id, email, name, picture, role, elevated, password_hash, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+        "INSERT INTO users (id, tenant_id, email, name, picture, role, elevated, password_hash, created_at, updated_at, number) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
     )
     .bind(u.id.to_string())
     .bind(u.tenant_id.to_string())
@@ -190,6 +198,7 @@ pub async fn insert_user(
     .bind(u.elevated)
     .bind(u.password_hash)
     .bind(time::to_db(now))
+    .bind(number)
     .execute(conn)
     .await?;
     Ok(())
@@ -551,4 +560,83 @@ pub async fn user_ids_with_role(
         .iter()
         .map(|r| get_id(r, "id"))
         .collect::<Result<_, _>>()?)
+}
+
+/// The tenant's integer ids (seed 004) and emails of some users.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn user_numbers(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ids: &[UserId],
+) -> Result<HashMap<UserId, (i64, EmailAddress)>, StoreError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut qb = Sql::new("SELECT id, number, email FROM users WHERE tenant_id = ");
+        qb.push_bind(tenant.to_string()).push(" AND id IN ");
+        push_id_list(&mut qb, chunk);
+        for r in qb.fetch_all(&mut *conn).await? {
+            out.insert(
+                get_id(&r, "id")?,
+                (
+                    r.try_get::<i64, _>("number")?,
+                    get_parsed::<EmailAddressText>(&r, "email")?.0,
+                ),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The user the tenant numbers `number` (seed 004's integer user id).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn user_by_number(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    number: i64,
+) -> Result<Option<UserId>, StoreError> {
+    let row = sqlx::query("SELECT id FROM users WHERE tenant_id = $1 AND number = $2")
+        .bind(tenant.to_string())
+        .bind(number)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.as_ref().map(|r| get_id(r, "id")).transpose()?)
+}
+
+/// The ids of the tenant's tags with these (lowercase) names; unknown names are
+/// skipped.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn tag_ids_named(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    names: &[String],
+) -> Result<Vec<TagId>, StoreError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = Sql::new("SELECT id FROM tags WHERE tenant_id = ");
+    qb.push_bind(tenant.to_string()).push(" AND name IN (");
+    let mut sep = qb.separated(", ");
+    for n in names {
+        sep.push_bind(n.clone());
+    }
+    sep.push_unseparated(")");
+    let rows = qb.fetch_all(conn).await?;
+    Ok(rows
+        .iter()
+        .map(|r| get_id(r, "id"))
+        .collect::<Result<_, _>>()?)
+}
+
+/// The distinct ticket types the tenant's tickets use.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn ticket_types_in_use(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+) -> Result<Vec<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT DISTINCT type FROM tickets WHERE tenant_id = $1")
+            .bind(tenant.to_string())
+            .fetch_all(conn)
+            .await?,
+    )
 }

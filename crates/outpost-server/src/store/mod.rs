@@ -1,6 +1,7 @@
 //! All SQL lives here. Functions take a connection (a pooled one or a transaction), so
 //! the service layer decides transaction boundaries and this layer only maps rows.
 
+pub mod attachments;
 pub mod changes;
 pub mod chats;
 pub mod conversations;

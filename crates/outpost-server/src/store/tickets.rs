@@ -5,7 +5,7 @@ use crate::db::{
 };
 use crate::error::StoreError;
 use crate::store::push_id_list;
-use crate::store::sql::Sql;
+use crate::store::sql::{Bind, Sql};
 use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
 use sqlx::any::AnyRow;
@@ -487,6 +487,23 @@ pub struct TicketFilter {
     pub responder_ids: Vec<UserId>,
     pub responder_version_ids: Vec<ResponderVersionId>,
     pub tag_ids: Vec<TagId>,
+    /// Seed 004: ticket numbers, requesters, products (any of), priorities.
+    pub numbers: Vec<i64>,
+    pub requester_ids: Vec<UserId>,
+    pub products: Vec<i64>,
+    pub priorities: Vec<Priority>,
+    /// Channels among these / not among these.
+    pub channels: Vec<String>,
+    pub channels_excluded: Vec<String>,
+    /// Seed 004's generic search: the number, or text in the subject or the
+    /// requester's email.
+    pub text: Option<String>,
+    /// Created at or after / before (exclusive) these instants.
+    pub created_from: Option<Timestamp>,
+    pub created_before: Option<Timestamp>,
+    /// Keyset bounds on the number (cursor pages).
+    pub number_below: Option<i64>,
+    pub number_above: Option<i64>,
 }
 
 /// The order of a list of tickets; ties are broken by id, so pages never overlap.
@@ -508,6 +525,81 @@ fn push_any_of<T: ToString>(qb: &mut Sql, column: &str, ids: &[T]) {
     if !ids.is_empty() {
         qb.push(format!(" AND {column} IN "));
         push_id_list(qb, ids);
+    }
+}
+
+/// `LIKE` pattern of a case-insensitive substring.
+fn contains_pattern(s: &str) -> String {
+    let escaped = s
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// `AND column IN (…)` over any values, when there are some.
+fn push_in<T: Clone + Into<Bind>>(qb: &mut Sql, column: &str, values: &[T], negate: bool) {
+    if values.is_empty() {
+        return;
+    }
+    qb.push(format!(
+        " AND {column} {}IN (",
+        if negate { "NOT " } else { "" }
+    ));
+    let mut sep = qb.separated(", ");
+    for v in values {
+        sep.push_bind(v.clone());
+    }
+    sep.push_unseparated(")");
+}
+
+/// The seed 004 filters.
+fn push_admin_filter(qb: &mut Sql, f: &TicketFilter) {
+    push_in(qb, "t.number", &f.numbers, false);
+    push_any_of(qb, "t.requester_id", &f.requester_ids);
+    let priorities: Vec<String> = f.priorities.iter().map(|p| p.as_str().to_owned()).collect();
+    push_in(qb, "t.priority", &priorities, false);
+    push_in(qb, "t.channel", &f.channels, false);
+    push_in(qb, "t.channel", &f.channels_excluded, true);
+    if !f.products.is_empty() {
+        // products is a JSON array of integers written without spaces ("[1,23]"):
+        // ",1,23," holds ",23," exactly when 23 is one of them.
+        qb.push(" AND (");
+        for (i, p) in f.products.iter().enumerate() {
+            if i > 0 {
+                qb.push(" OR ");
+            }
+            qb.push("(',' || REPLACE(REPLACE(t.products, '[', ''), ']', '') || ',') LIKE ")
+                .push_bind(format!("%,{p},%"));
+        }
+        qb.push(")");
+    }
+    if let Some(text) = &f.text {
+        let pattern = contains_pattern(text);
+        qb.push(" AND (LOWER(t.subject) LIKE ")
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\' OR EXISTS (SELECT 1 FROM users ru WHERE ru.id = t.requester_id AND ru.email LIKE ")
+            .push_bind(pattern)
+            .push(" ESCAPE '\\')");
+        if let Ok(n) = text.trim().trim_start_matches('#').parse::<i64>() {
+            qb.push(" OR t.number = ").push_bind(n);
+        }
+        qb.push(")");
+    }
+    if let Some(from) = &f.created_from {
+        qb.push(" AND t.created_at >= ")
+            .push_bind(time::to_db(from));
+    }
+    if let Some(before) = &f.created_before {
+        qb.push(" AND t.created_at < ")
+            .push_bind(time::to_db(before));
+    }
+    if let Some(n) = f.number_below {
+        qb.push(" AND t.number < ").push_bind(n);
+    }
+    if let Some(n) = f.number_above {
+        qb.push(" AND t.number > ").push_bind(n);
     }
 }
 
@@ -537,12 +629,7 @@ fn push_filter(qb: &mut Sql, tenant: TenantId, vis: Visibility, f: &TicketFilter
         qb.push(" AND t.related_order_id = ").push_bind(o.as_str());
     }
     if let Some(s) = &f.search {
-        let escaped = s
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
+        let pattern = contains_pattern(s);
         qb.push(" AND (LOWER(t.subject) LIKE ")
             .push_bind(pattern.clone())
             .push(" ESCAPE '\\'");
@@ -584,6 +671,7 @@ fn push_filter(qb: &mut Sql, tenant: TenantId, vis: Visibility, f: &TicketFilter
         }
         sep.push_unseparated(")");
     }
+    push_admin_filter(qb, f);
 }
 
 /// How many tickets match a filter.

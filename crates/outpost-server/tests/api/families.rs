@@ -113,11 +113,22 @@ async fn native_only_server_serves_sync_and_404s_messaging() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn families_not_implemented_yet_serve_nothing_of_theirs() {
+async fn twenty_nine_next_only_server_serves_the_admin_list_and_files_and_404s_the_rest() {
     let apis = Apis::only([Api::TwentyNineNext]);
     let server = TestServer::start_apis(Engine::Sqlite, apis).await;
     let srv = server.clone_handle();
-    let token = srv.login("agent1@demo.test").await;
+    let token = srv.login("admin@demo.test").await;
+    let list = srv
+        .http
+        .get(srv.url("/api/admin/tickets/"))
+        .bearer_auth(&token)
+        .header("X-29next-API-Version", "unstable")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), StatusCode::OK, "seed 004 is on");
+    let body: serde_json::Value = list.json().await.unwrap();
+    assert_eq!(body["results"][0]["id"], srv.world.ticket.number.0);
     assert_route_is_off(
         "GET /messaging/support/tickets",
         &srv.get("/messaging/support/tickets", &token).await,
@@ -126,8 +137,30 @@ async fn families_not_implemented_yet_serve_nothing_of_theirs() {
         "GET /sync/v1/changes",
         &srv.get("/sync/v1/changes", &token).await,
     );
+    assert_route_is_off(
+        "POST /files/v1 (uploads are the native API's)",
+        &srv.post("/files/v1", &token, serde_json::json!({})).await,
+    );
+    let file = srv.get("/files/v1/1", &token).await;
+    assert_eq!(
+        file.code(),
+        "not_found",
+        "downloads are on (no such file here): {:?}",
+        file.body
+    );
+    assert!(
+        file.body["message"].as_str().unwrap().contains("file"),
+        "{:?}",
+        file.body
+    );
     let health = srv.http.get(srv.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK, "meta routes are always on");
+    let paths = paths_served(&srv).await;
+    assert!(
+        paths.contains(&"/api/admin/tickets/".to_owned()),
+        "{paths:?}"
+    );
+    assert!(!paths.iter().any(|p| p.starts_with("/sync/")), "{paths:?}");
     server.stop().await;
 }
 

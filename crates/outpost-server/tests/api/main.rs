@@ -13,6 +13,7 @@ mod seed000;
 mod seed001;
 mod seed002;
 mod seed003;
+mod seed004;
 mod sse;
 mod storage;
 mod sync;

@@ -3,8 +3,10 @@
 //! the `outpost-api` crate, module of the same name.
 
 pub mod auth;
+pub mod files;
 pub mod meta;
 pub mod ondi;
 pub mod sonzai;
 pub mod sync;
+pub mod twenty_nine_next;
 pub mod workspace;

@@ -1,6 +1,7 @@
 //! Seed 003: conversation messages under `/messaging/conversations/:id/messages`.
 
 use crate::http::AppState;
+use crate::http::base_url::BaseUrl;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{ApiJson, ApiQuery, Auth, parse_id};
 use crate::http::paging::Paging;
@@ -16,7 +17,8 @@ use outpost_domain::sync::MessageSendArgs;
 use outpost_domain::*;
 use std::collections::HashMap;
 
-fn view(m: Message, users: &HashMap<UserId, User>) -> MessageView {
+/// A message as seed 003 shows it; files stored by this server get absolute URLs.
+fn view(m: Message, users: &HashMap<UserId, User>, base: &BaseUrl) -> MessageView {
     MessageView {
         sender: m
             .sender_id
@@ -27,11 +29,18 @@ fn view(m: Message, users: &HashMap<UserId, User>) -> MessageView {
         ticket_id: m.ticket_id,
         message_type: m.message_type,
         content: m.content,
-        content_url: m.content_url,
+        content_url: m.content_url.map(|u| base.absolute(&u)),
         metadata: m.metadata,
         parent_message_id: m.parent_message_id,
         internal: m.internal,
-        attachments: m.attachments,
+        attachments: m
+            .attachments
+            .into_iter()
+            .map(|a| Attachment {
+                url: base.absolute(&a.url),
+                ..a
+            })
+            .collect(),
         created_at: m.created_at,
         sender_id: m.sender_id,
     }
@@ -82,6 +91,7 @@ fn parse_range(s: Option<&str>) -> Result<Range, ApiError> {
 pub async fn list(
     State(state): State<AppState>,
     Auth(actor): Auth,
+    base: BaseUrl,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
     // Taken as a result so a bad id is reported before a bad page, as the seed does.
@@ -95,7 +105,11 @@ pub async fn list(
     let users: HashMap<UserId, User> = out.senders.into_iter().map(|u| (u.id, u)).collect();
     Ok(Json(MessageList {
         has_more: page * limit < out.total,
-        messages: out.messages.into_iter().map(|m| view(m, &users)).collect(),
+        messages: out
+            .messages
+            .into_iter()
+            .map(|m| view(m, &users, &base))
+            .collect(),
         page,
         limit,
         total: out.total,
@@ -116,6 +130,7 @@ pub async fn list(
 pub async fn send(
     State(state): State<AppState>,
     Auth(actor): Auth,
+    base: BaseUrl,
     Path(id): Path<String>,
     ApiQuery(_q): ApiQuery<TenantQuery>,
     ApiJson(req): ApiJson<SendRequest>,
@@ -134,7 +149,7 @@ pub async fn send(
         attachments: req.attachments.unwrap_or_default(),
     };
     let msg = messages::send(&state.db, &actor, &args).await?;
-    let mut v = view(msg, &HashMap::new());
+    let mut v = view(msg, &HashMap::new(), &base);
     v.sender = Some(UserSummary {
         id: actor.user_id,
         email: actor.email.clone(),

@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use outpost_api::workspace::WorkspaceStatus;
 use outpost_api::workspace::tickets::{
     AssigneeRequest, CompleteRequest, CreateTicketRequest, MessageBody, OwnerEntity,
-    QueryErrorKind, ResponderEntity, TagRequest, Ticket as TicketBody, TicketDetails,
-    TicketDetailsQuery, TicketTag,
+    ResponderEntity, TagRequest, Ticket as TicketBody, TicketDetails, TicketDetailsQuery,
+    TicketTag,
 };
 use outpost_domain::lifecycle;
 use outpost_domain::*;
@@ -147,14 +147,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> ApiResult<(HeaderMap, Json<Vec<TicketDetails>>)> {
     let raw = raw.unwrap_or_default();
-    let q = TicketDetailsQuery::parse(form_urlencoded::parse(raw.as_bytes())).map_err(|e| {
-        let code = match e.kind {
-            QueryErrorKind::Unknown => ErrorCode::UnknownField,
-            QueryErrorKind::Missing | QueryErrorKind::Invalid => ErrorCode::InvalidInput,
-        };
-        let value = e.value.map_or(serde_json::Value::Null, Into::into);
-        ApiError::new(code, e.message).at(format!("query.{}", e.param), value)
-    })?;
+    let q = TicketDetailsQuery::parse(form_urlencoded::parse(raw.as_bytes()))?;
     let query = ChatTicketsQuery {
         statuses: q.status.matches().to_vec(),
         assignee_ids: q.assignee_ids.clone(),

@@ -1,6 +1,5 @@
-//! Seed 004 (29next, `/api/admin/tickets/`, not served yet): how it names ticket
-//! statuses (docs/STATUS_MAPPING.md, "Seed 004"). It has no on-hold status; on-hold
-//! tickets show as `open`, as Zendesk shows them to requesters.
+//! How seed 004 names ticket statuses (docs/STATUS_MAPPING.md, "Seed 004"). It has no
+//! on-hold status; on-hold tickets show as `open`, as Zendesk shows them to requesters.
 
 use outpost_domain::Status;
 use serde::{Deserialize, Serialize};
@@ -18,6 +17,28 @@ pub enum TwentyNineNextStatus {
 }
 
 impl TwentyNineNextStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Open => "open",
+            Self::Pending => "pending",
+            Self::Solved => "solved",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::New,
+            Self::Open,
+            Self::Pending,
+            Self::Solved,
+            Self::Closed,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+
     /// How a stored status is shown.
     pub fn of(status: Status) -> Self {
         match status {

@@ -1,0 +1,32 @@
+//! What the query parsers of the seed families answer when a query string is refused.
+
+/// Why a list query was refused: the parameter, the value given, and what is wrong
+/// with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryError {
+    pub param: String,
+    pub value: Option<String>,
+    pub kind: QueryErrorKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QueryErrorKind {
+    /// A parameter the route does not take.
+    Unknown,
+    /// A required parameter is missing.
+    Missing,
+    /// A value of the wrong form or out of range.
+    Invalid,
+}
+
+impl QueryError {
+    pub fn invalid(param: &str, value: &str, message: String) -> Self {
+        QueryError {
+            param: param.to_owned(),
+            value: Some(value.to_owned()),
+            kind: QueryErrorKind::Invalid,
+            message,
+        }
+    }
+}
