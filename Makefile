@@ -110,6 +110,7 @@ openapi: ## Regenerate docs/openapi.json from the code
 	mv docs/openapi.json.tmp docs/openapi.json
 	@echo "wrote docs/openapi.json"
 
-clean-db: ## Delete the demo database used by `make run`
+clean-db: ## Delete the demo database used by `make run` (and its attachment files)
 	rm -f "$(OUTPOST_DEMO_DB)" "$(OUTPOST_DEMO_DB)-wal" "$(OUTPOST_DEMO_DB)-shm"
+	rm -rf "$(OUTPOST_DEMO_DB).files"
 	@echo "removed $(OUTPOST_DEMO_DB)"

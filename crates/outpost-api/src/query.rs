@@ -30,3 +30,22 @@ impl QueryError {
         }
     }
 }
+
+/// Parameters that may be given once: remembers which were seen.
+#[derive(Debug, Default)]
+pub struct Once(Vec<String>);
+
+impl Once {
+    /// Refuses `key` the second time it comes.
+    pub fn check(&mut self, key: &str, value: &str) -> Result<(), QueryError> {
+        if self.0.iter().any(|k| k == key) {
+            return Err(QueryError::invalid(
+                key,
+                value,
+                format!("{key} may be given once"),
+            ));
+        }
+        self.0.push(key.to_owned());
+        Ok(())
+    }
+}

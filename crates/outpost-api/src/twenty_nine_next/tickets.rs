@@ -8,7 +8,7 @@
 //! checksum of itself and the filters it was made for: an edited cursor, or one used
 //! with other filters, is refused. It is an integrity check, not a secret.
 
-use crate::query::{QueryError, QueryErrorKind};
+use crate::query::{Once, QueryError, QueryErrorKind};
 use crate::twenty_nine_next::{
     TwentyNineNextChannel, TwentyNineNextPriority, TwentyNineNextStatus,
 };
@@ -205,19 +205,12 @@ impl TicketsQuery {
         pairs: impl IntoIterator<Item = (Cow<'a, str>, Cow<'a, str>)>,
     ) -> Result<Self, QueryError> {
         let mut q = TicketsQuery::default();
-        let mut seen: Vec<String> = Vec::new();
+        let mut once = Once::default();
         for (key, value) in pairs {
             let key = key.strip_suffix("[]").unwrap_or(&key);
             let value = value.as_ref();
             if SINGLE.contains(&key) {
-                if seen.iter().any(|k| k == key) {
-                    return Err(QueryError::invalid(
-                        key,
-                        value,
-                        format!("{key} may be given once"),
-                    ));
-                }
-                seen.push(key.to_owned());
+                once.check(key, value)?;
             }
             match key {
                 "filter_text" => q.filter_text = text(key, value, 200)?,

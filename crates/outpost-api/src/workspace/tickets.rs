@@ -280,7 +280,7 @@ impl TicketDetailsQuery {
     ) -> Result<Self, QueryError> {
         let mut q = TicketDetailsQuery::new(WorkspaceStatus::Ongoing);
         let mut status = None;
-        let mut seen_single: Vec<String> = Vec::new();
+        let mut once = crate::query::Once::default();
         for (key, value) in pairs {
             let (key, value) = (key.as_ref(), value.as_ref());
             let single = matches!(
@@ -288,14 +288,7 @@ impl TicketDetailsQuery {
                 "status" | "search" | "includeRemoved" | "pageNumber" | "pageSize"
             );
             if single {
-                if seen_single.iter().any(|k| k == key) {
-                    return Err(QueryError::invalid(
-                        key,
-                        value,
-                        format!("{key} may be given once"),
-                    ));
-                }
-                seen_single.push(key.to_owned());
+                once.check(key, value)?;
             }
             match key {
                 "status" => {

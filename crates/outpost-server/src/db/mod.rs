@@ -128,7 +128,12 @@ impl Db {
     /// Keeps attachment bytes in `dir` instead of the default store (a directory
     /// beside an SQLite file; the database itself on PostgreSQL).
     pub fn use_files_dir(&mut self, dir: impl Into<PathBuf>) {
-        self.blobs = Arc::new(DiskBlobs::new(dir));
+        self.use_blobs(Arc::new(DiskBlobs::new(dir)));
+    }
+
+    /// Keeps attachment bytes in `blobs` (any [`BlobStore`], e.g. an object store).
+    pub fn use_blobs(&mut self, blobs: Arc<dyn BlobStore>) {
+        self.blobs = blobs;
     }
 
     /// Where attachment bytes are kept.

@@ -5,6 +5,7 @@
 
 use crate::db::{get_opt_id, get_time};
 use crate::error::StoreError;
+use crate::store::counters::{self, Counter};
 use crate::store::push_id_list;
 use crate::store::sql::Sql;
 use outpost_api::files::file_path;
@@ -72,20 +73,12 @@ fn from_row(r: &AnyRow) -> Result<AttachmentRow, sqlx::Error> {
 
 /// Hands out `count` consecutive attachment numbers of `tenant` inside the caller's
 /// transaction; the first is returned.
-#[tracing::instrument(level = "debug", skip_all)]
 pub async fn reserve_numbers(
     conn: &mut AnyConnection,
     tenant: TenantId,
     count: i64,
 ) -> Result<i64, StoreError> {
-    let last: i64 = sqlx::query_scalar(
-        "UPDATE tenants SET attachment_seq = attachment_seq + $1 WHERE id = $2 RETURNING attachment_seq",
-    )
-    .bind(count)
-    .bind(tenant.to_string())
-    .fetch_one(conn)
-    .await?;
-    Ok(last - count + 1)
+    counters::reserve(conn, tenant, Counter::Attachment, count).await
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

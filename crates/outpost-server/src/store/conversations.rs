@@ -3,6 +3,7 @@
 use crate::db::{get_bool, get_id, get_json, get_opt_id, get_opt_time, get_parsed, get_time};
 use crate::error::StoreError;
 use crate::store::attachments::{self, AttachmentRow};
+use crate::store::counters::{self, Counter};
 use crate::store::push_id_list;
 use crate::store::sql::Sql;
 use outpost_api::files::file_number;
@@ -293,14 +294,7 @@ pub async fn insert_messages(
         return Ok(());
     }
     let len = i64::try_from(ms.len()).unwrap_or(i64::MAX);
-    let first: i64 = sqlx::query_scalar(
-        "UPDATE tenants SET message_seq = message_seq + $1 WHERE id = $2 RETURNING message_seq",
-    )
-    .bind(len)
-    .bind(tenant.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
-    let first = first - len + 1;
+    let first = counters::reserve(conn, tenant, Counter::Message, len).await?;
     for (c, chunk) in ms.chunks(1000).enumerate() {
         let base = first + (c * 1000) as i64;
         let mut qb = Sql::new(format!(

@@ -2,6 +2,7 @@
 
 use crate::db::{get_bool, get_id, get_parsed, get_time};
 use crate::error::StoreError;
+use crate::store::counters::{self, Counter};
 use crate::store::push_id_list;
 use crate::store::sql::Sql;
 use outpost_domain::time::{self, Timestamp};
@@ -179,12 +180,7 @@ pub async fn insert_user(
     now: &Timestamp,
 ) -> Result<(), StoreError> {
     // The tenant's next user number (seed 004 names users by integer).
-    let number: i64 = sqlx::query_scalar(
-        "UPDATE tenants SET user_seq = user_seq + 1 WHERE id = $1 RETURNING user_seq",
-    )
-    .bind(u.tenant_id.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
+    let number = counters::reserve(conn, u.tenant_id, Counter::User, 1).await?;
     sqlx::query(
         "INSERT INTO users (id, tenant_id, email, name, picture, role, elevated, password_hash, created_at, updated_at, number) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod changes;
 pub mod chats;
 pub mod conversations;
+pub mod counters;
 pub mod directory;
 pub mod history;
 pub mod sql;

@@ -4,6 +4,7 @@ use crate::db::{
     get_bool, get_id, get_json, get_opt_id, get_opt_parsed, get_opt_time, get_parsed, get_time,
 };
 use crate::error::StoreError;
+use crate::store::counters::{self, Counter};
 use crate::store::push_id_list;
 use crate::store::sql::{Bind, Sql};
 use outpost_domain::time::{self, Timestamp};
@@ -79,35 +80,22 @@ fn responder_version(row: &AnyRow) -> Result<Option<ResponderVersion>, sqlx::Err
 
 /// Hands out the tenant's next ticket number inside the creating transaction, so a
 /// rolled-back creation leaves no gap.
-#[tracing::instrument(level = "debug", skip_all)]
 pub async fn next_number(
     conn: &mut AnyConnection,
     tenant: TenantId,
 ) -> Result<TicketNumber, StoreError> {
-    let n: i64 = sqlx::query_scalar(
-        "UPDATE tenants SET ticket_seq = ticket_seq + 1 WHERE id = $1 RETURNING ticket_seq",
-    )
-    .bind(tenant.to_string())
-    .fetch_one(conn)
-    .await?;
-    Ok(TicketNumber(n))
+    counters::reserve(conn, tenant, Counter::Ticket, 1)
+        .await
+        .map(TicketNumber)
 }
 
 /// Reserves `count` consecutive numbers at once (bulk import, demo data).
-#[tracing::instrument(level = "debug", skip_all)]
 pub async fn reserve_numbers(
     conn: &mut AnyConnection,
     tenant: TenantId,
     count: i64,
 ) -> Result<i64, StoreError> {
-    let last: i64 = sqlx::query_scalar(
-        "UPDATE tenants SET ticket_seq = ticket_seq + $1 WHERE id = $2 RETURNING ticket_seq",
-    )
-    .bind(count)
-    .bind(tenant.to_string())
-    .fetch_one(conn)
-    .await?;
-    Ok(last - count + 1)
+    counters::reserve(conn, tenant, Counter::Ticket, count).await
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

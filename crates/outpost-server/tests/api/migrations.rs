@@ -53,3 +53,163 @@ async fn sqlite_and_postgres_migrations_define_the_same_tables_and_columns() {
         "every (table, column, nullable) must exist on both engines; only on SQLite: {only_sqlite:?}; only on PostgreSQL: {only_postgres:?}"
     );
 }
+
+/// The migration that numbers users, messages and attachments (seed 004) on a database
+/// written before it: existing rows are numbered in creation order, existing message
+/// attachments become numbered link rows, and numbering goes on from there.
+async fn upgrade_numbers_existing_rows(engine: Engine) {
+    use outpost_server::db::Db;
+    let (url, cleanup_pg) = match engine {
+        Engine::Sqlite => {
+            let dir = std::env::temp_dir()
+                .join(format!("outpost-upgrade-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir).unwrap();
+            (
+                format!("sqlite://{}?mode=rwc", dir.join("o.db").display()),
+                None,
+            )
+        }
+        Engine::Postgres => {
+            let name = format!("outpost_upgrade_{}", uuid::Uuid::new_v4().simple());
+            admin_pg(&format!("CREATE DATABASE {name}")).await;
+            (format!("{}/{name}", pg_base()), Some(name))
+        }
+    };
+    sqlx::any::install_default_drivers();
+    let mut before = match engine {
+        Engine::Sqlite => sqlx::migrate!("../../migrations/server-sqlite"),
+        Engine::Postgres => sqlx::migrate!("../../migrations/server-postgres"),
+    };
+    before.migrations = std::borrow::Cow::Owned(
+        before
+            .migrations
+            .iter()
+            .filter(|m| m.version < 20261203200001)
+            .cloned()
+            .collect(),
+    );
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    before.run(&pool).await.unwrap();
+    let (t, u1, u2, tk, cv) = (
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+        uuid::Uuid::now_v7().to_string(),
+    );
+    let at = |s: u32| format!("2026-11-0{s}T10:00:00.000000Z");
+    let exec = |sql: &'static str, binds: Vec<String>| {
+        let pool = pool.clone();
+        async move {
+            let mut q = sqlx::query(sql);
+            for b in binds {
+                q = q.bind(b);
+            }
+            q.execute(&pool).await.unwrap();
+        }
+    };
+    exec(
+        "INSERT INTO tenants (id, slug, name, created_at) VALUES ($1, 'old', 'Old', $2)",
+        vec![t.clone(), at(1)],
+    )
+    .await;
+    // Created second but listed first: numbers follow creation, not insertion order.
+    exec("INSERT INTO users (id, tenant_id, email, name, role, created_at, updated_at) VALUES ($1, $2, 'agent@old.test', 'Agent', 'agent', $3, $3)", vec![u2.clone(), t.clone(), at(3)]).await;
+    exec("INSERT INTO users (id, tenant_id, email, name, role, created_at, updated_at) VALUES ($1, $2, 'customer@old.test', 'Customer', 'customer', $3, $3)", vec![u1.clone(), t.clone(), at(2)]).await;
+    exec("INSERT INTO tickets (id, tenant_id, number, subject, description, status, priority, type, channel, requester_id, conversation_id, created_at, updated_at) \
+          VALUES ($1, $2, 1, 'Old ticket', 'd', 'open', 'low', 'question', 'email', $3, $4, $5, $5)", vec![tk.clone(), t.clone(), u1.clone(), cv.clone(), at(4)]).await;
+    exec("INSERT INTO conversations (id, tenant_id, ticket_id, status, created_at) VALUES ($1, $2, $3, 'active', $4)", vec![cv.clone(), t.clone(), tk.clone(), at(4)]).await;
+    let files = r#"[{"name":"a.pdf","url":"https://cdn.example.com/a.pdf","size":10,"mime":"application/pdf"},{"name":"b.png","url":"https://cdn.example.com/b.png","size":20,"mime":"image/png"}]"#;
+    for (i, (sender, attachments)) in [(&u1, "[]"), (&u2, files), (&u1, "[]")]
+        .into_iter()
+        .enumerate()
+    {
+        exec("INSERT INTO messages (id, tenant_id, conversation_id, ticket_id, sender_id, message_type, content, attachments, created_at) \
+              VALUES ($1, $2, $3, $4, $5, 'text', 'hello', $6, $7)",
+            vec![uuid::Uuid::now_v7().to_string(), t.clone(), cv.clone(), tk.clone(), sender.clone(), attachments.to_owned(), at(5 + i as u32)]).await;
+    }
+    pool.close().await;
+
+    let db = Db::connect(&url).await.expect("the upgrade applies");
+    let numbers = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query(sql)
+                .fetch_all(db.reader())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r.try_get::<String, _>(0).unwrap(),
+                        r.try_get::<i64, _>(1).unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        numbers("SELECT email, number FROM users ORDER BY number").await,
+        [
+            ("customer@old.test".to_owned(), 1),
+            ("agent@old.test".to_owned(), 2)
+        ]
+    );
+    let msgs = numbers("SELECT attachments, number FROM messages ORDER BY number").await;
+    assert_eq!(msgs.iter().map(|m| m.1).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(msgs[1].0, files, "the message keeps its attachments");
+    assert_eq!(
+        numbers("SELECT url, number FROM attachments ORDER BY number").await,
+        [
+            ("https://cdn.example.com/a.pdf".to_owned(), 1),
+            ("https://cdn.example.com/b.png".to_owned(), 2)
+        ]
+    );
+    let seqs: (i64, i64, i64) = {
+        let r = sqlx::query("SELECT user_seq, message_seq, attachment_seq FROM tenants")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+        (
+            r.try_get(0).unwrap(),
+            r.try_get(1).unwrap(),
+            r.try_get(2).unwrap(),
+        )
+    };
+    assert_eq!(seqs, (2, 3, 2), "numbering goes on after the existing rows");
+    let tenant: outpost_domain::TenantId = t.parse::<uuid::Uuid>().unwrap().into();
+    let new = outpost_server::service::admin::create_user(
+        &db,
+        tenant,
+        &outpost_server::service::admin::UserSpec {
+            email: "new@old.test",
+            name: "New",
+            role: outpost_domain::Role::Agent,
+            password: None,
+            elevated: false,
+            support: false,
+        },
+    )
+    .await
+    .expect("a new user after the upgrade");
+    let n: i64 = sqlx::query_scalar("SELECT number FROM users WHERE id = $1")
+        .bind(new.id.to_string())
+        .fetch_one(db.reader())
+        .await
+        .unwrap();
+    assert_eq!(n, 3);
+    db.close().await;
+    if let Some(name) = cleanup_pg {
+        admin_pg(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+    }
+}
+
+#[tokio::test]
+async fn upgrade_numbers_existing_rows_sqlite() {
+    upgrade_numbers_existing_rows(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn upgrade_numbers_existing_rows_postgres() {
+    upgrade_numbers_existing_rows(Engine::Postgres).await;
+}

@@ -781,3 +781,51 @@ both_engines!(same_tickets_through_every_api, |srv: Srv| async move {
         "{p}"
     );
 });
+
+/// A file store whose disk is full (ENOSPC on every write).
+struct FullDisk;
+
+impl outpost_server::files::BlobStore for FullDisk {
+    fn put<'a>(
+        &'a self,
+        _: TenantId,
+        _: &'a str,
+        _: &'a [u8],
+    ) -> futures::future::BoxFuture<'a, std::io::Result<()>> {
+        Box::pin(async {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "No space left on device",
+            ))
+        })
+    }
+
+    fn get<'a>(
+        &'a self,
+        _: TenantId,
+        _: &'a str,
+    ) -> futures::future::BoxFuture<'a, std::io::Result<Option<Vec<u8>>>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn describe(&self) -> String {
+        "a full disk".into()
+    }
+}
+
+both_engines!(a_full_file_store_keeps_nothing, |srv: Srv| async move {
+    let w = &srv.world;
+    let mut full = srv.db.clone();
+    full.use_blobs(std::sync::Arc::new(FullDisk));
+    let actor = actor_for(&srv.db, w.tenant.id, &w.agent1).await;
+    let err = outpost_server::service::files::upload(&full, &actor, "a.txt", b"hello")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unavailable, "{err}");
+    assert!(err.to_string().contains("full"), "{err}");
+    // Nothing was kept: the first real upload is file 1.
+    let agent = srv.login("agent1@demo.test").await;
+    let r = upload(&srv, &agent, "b.txt", b"x").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["id"], 1);
+});

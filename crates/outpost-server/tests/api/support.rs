@@ -42,7 +42,7 @@ macro_rules! both_engines {
     };
 }
 
-fn pg_base() -> String {
+pub fn pg_base() -> String {
     std::env::var("OUTPOST_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 
@@ -179,7 +179,7 @@ impl TestServer {
     }
 }
 
-async fn admin_pg(sql: &str) {
+pub async fn admin_pg(sql: &str) {
     use sqlx::Connection;
     let mut conn = sqlx::postgres::PgConnection::connect(&format!("{}/postgres", pg_base()))
         .await

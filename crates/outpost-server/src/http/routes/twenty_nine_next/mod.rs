@@ -13,7 +13,10 @@ use utoipa::OpenApi;
 
 /// This family's part of the OpenAPI document.
 #[derive(OpenApi)]
-#[openapi(paths(tickets::list))]
+#[openapi(
+    paths(tickets::list),
+    components(schemas(outpost_api::twenty_nine_next::ApiVersion))
+)]
 pub struct TwentyNineNextApi;
 
 /// `GET /api/admin/tickets/` (and without the trailing slash).
