@@ -763,6 +763,26 @@ both_engines!(same_tickets_through_every_api, |srv: Srv| async move {
         })
         .collect();
     assert!(bodies.contains(&("Looking into it", false)), "{bodies:?}");
+    // The desktop app's way: a sync `ticket.create`, then a reply.
+    let agent = srv.login("agent1@demo.test").await;
+    let app_ticket = uuid::Uuid::now_v7();
+    let r = srv
+        .post(
+            "/sync/v1/mutations",
+            &agent,
+            batch(&[
+                ("ticket.create", json!({"ticket_id": app_ticket, "subject": "Typed on a plane", "description": "offline", "requester_id": w.customer2.id})),
+                ("message.send", json!({"message_id": uuid::Uuid::now_v7(), "ticket_id": app_ticket, "content": "We are on it"})),
+            ]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let p = page(&srv, &format!("{LIST}?filter_text=plane"), &admin_token).await;
+    let t = &p["results"][0];
+    assert_eq!(t["subject"], "Typed on a plane", "{p}");
+    assert_eq!(t["from_email"], "customer2@demo.test");
+    assert_eq!(t["comments"][0]["body"], "We are on it");
+    assert_eq!(t["comments"][0]["from_email"], "agent1@demo.test");
     // Another tenant's tickets never show.
     let foreign = walk(&srv, "", &admin_token).await;
     assert!(!foreign.is_empty());
