@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 #[command(
     name = "outpost-bench",
     version,
-    about = "Loopback load benchmark of outpost-server (seed-000 and seed-001 lists, sync pull, send message) on SQLite and PostgreSQL"
+    about = "Loopback load benchmark of outpost-server (the seed 000, 001, 002 and 004 lists, sync pull, send message) on SQLite and PostgreSQL"
 )]
 struct Args {
     /// Which storage engines to measure.

@@ -37,6 +37,14 @@ pub fn locate_binary(explicit: Option<&Path>) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// Where an SQLite benchmark database keeps its attachment files: one directory for
+/// every cached and working copy (files are keyed by content, so copies share them and
+/// a copied or renamed database still finds its files). PostgreSQL keeps them itself.
+fn files_dir(url: &str) -> Option<PathBuf> {
+    url.starts_with("sqlite:")
+        .then(|| Path::new(WORK_DIR).join("files"))
+}
+
 /// Runs `outpost-server demo` and returns how long it took.
 pub async fn generate_demo(bin: &Path, url: &str, tickets: u64, messages: u64) -> Result<Duration> {
     let started = Instant::now();
@@ -44,6 +52,7 @@ pub async fn generate_demo(bin: &Path, url: &str, tickets: u64, messages: u64) -
         .args(["demo", "--database-url", url])
         .args(["--tickets", &tickets.to_string()])
         .args(["--messages-per-ticket", &messages.to_string()])
+        .args(files_dir(url).map(|d| format!("--files-dir={}", d.display())))
         .env(
             "OUTPOST_LOG",
             std::env::var("OUTPOST_LOG").unwrap_or_else(|_| "warn".into()),
@@ -278,6 +287,7 @@ impl Server {
             std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let child = Command::new(bin)
             .args(["serve", "--database-url", url, "--bind", &addr.to_string()])
+            .args(files_dir(url).map(|d| format!("--files-dir={}", d.display())))
             .env("OUTPOST_RATE_LIMIT", "0")
             .env(
                 "OUTPOST_LOG",

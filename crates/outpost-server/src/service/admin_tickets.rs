@@ -80,16 +80,19 @@ async fn filter_of(
         }
     }
     if let Some(n) = q.ticket_type {
-        let in_use = directory::ticket_types_in_use(conn, tenant).await?;
-        let name = in_use
-            .into_iter()
-            .filter_map(|t| TicketType::parse(&t).ok())
-            .chain(
-                TicketType::KNOWN
-                    .iter()
-                    .filter_map(|k| TicketType::parse(k).ok()),
-            )
+        let known = TicketType::KNOWN
+            .iter()
+            .filter_map(|k| TicketType::parse(k).ok())
             .find(|t| ticket_type_number(t) == n);
+        // A tenant's own type: look among the types its tickets use.
+        let name = match known {
+            Some(t) => Some(t),
+            None => directory::ticket_types_in_use(conn, tenant)
+                .await?
+                .into_iter()
+                .filter_map(|t| TicketType::parse(&t).ok())
+                .find(|t| ticket_type_number(t) == n),
+        };
         match name {
             Some(t) => f.ticket_type = Some(t.as_str().to_owned()),
             None => return Ok(None),
