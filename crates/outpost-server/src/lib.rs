@@ -70,10 +70,12 @@ pub async fn serve_db(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let actors = Arc::new(http::actors::ActorCache::default());
+    actors.clone().follow(&db);
     let state = http::AppState {
         db: db.clone(),
         limits: Arc::new(Limits::new(token_rate())),
-        actors: Arc::new(http::actors::ActorCache::default()),
+        actors,
         shutdown: stop_rx,
     };
     let app = http::router(state, apis);

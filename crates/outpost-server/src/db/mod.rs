@@ -16,7 +16,7 @@ pub use write::WriteTx;
 
 use crate::error::StoreError;
 use crate::files::{BlobStore, DatabaseBlobs, DiskBlobs};
-use outpost_domain::{TenantId, time};
+use outpost_domain::{TenantId, UserId, time};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Transaction};
 use std::path::PathBuf;
@@ -44,6 +44,34 @@ pub struct Committed {
     pub seq: i64,
 }
 
+/// A revocation every server process must honour at once, not when its token cache
+/// (see `http::actors`) expires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Revoked {
+    /// One token, by hash (logout).
+    Token(String),
+    /// Every token of a user (password change).
+    User(UserId),
+}
+
+impl Revoked {
+    fn payload(&self) -> String {
+        match self {
+            Revoked::Token(hash) => format!("token:{hash}"),
+            Revoked::User(u) => format!("user:{u}"),
+        }
+    }
+
+    /// Reads a NOTIFY payload made by [`Revoked::payload`].
+    pub fn parse(payload: &str) -> Option<Revoked> {
+        match payload.split_once(':')? {
+            ("token", hash) => Some(Revoked::Token(hash.to_owned())),
+            ("user", id) => id.parse::<Uuid>().ok().map(|u| Revoked::User(u.into())),
+            _ => None,
+        }
+    }
+}
+
 /// Database handle shared by every request.
 #[derive(Clone)]
 pub struct Db {
@@ -54,6 +82,7 @@ pub struct Db {
     /// On PostgreSQL this is the same pool as `read`.
     write: AnyPool,
     committed: broadcast::Sender<Committed>,
+    revoked: broadcast::Sender<Revoked>,
     totals: std::sync::Arc<Totals>,
     /// Attachment bytes (see [`crate::files`]).
     blobs: Arc<dyn BlobStore>,
@@ -105,6 +134,7 @@ impl Db {
             }
         };
         let (committed, _) = broadcast::channel(1024);
+        let (revoked, _) = broadcast::channel(1024);
         let blobs: Arc<dyn BlobStore> = match sqlite_files_dir(url) {
             Some(dir) if engine == Engine::Sqlite => Arc::new(DiskBlobs::new(dir)),
             _ => Arc::new(DatabaseBlobs::new(write.clone())),
@@ -114,6 +144,7 @@ impl Db {
             read,
             write,
             committed,
+            revoked,
             totals: Default::default(),
             blobs,
         };
@@ -169,6 +200,29 @@ impl Db {
     /// Announces a commit made by another server process (PostgreSQL NOTIFY).
     pub fn announce(&self, c: Committed) {
         let _ = self.committed.send(c);
+    }
+
+    /// Tells every server process on this database (this one at once, the others
+    /// through PostgreSQL NOTIFY) that tokens were revoked; call after the commit.
+    pub async fn revoked(&self, r: Revoked) -> Result<(), StoreError> {
+        self.announce_revoked(r.clone());
+        if self.engine == Engine::Postgres {
+            sqlx::query("SELECT pg_notify('outpost_tokens', $1)")
+                .bind(r.payload())
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Subscribes to revocations, for the token cache.
+    pub fn subscribe_revoked(&self) -> broadcast::Receiver<Revoked> {
+        self.revoked.subscribe()
+    }
+
+    /// Announces a revocation in this process (also made by another process: NOTIFY).
+    pub fn announce_revoked(&self, r: Revoked) {
+        let _ = self.revoked.send(r);
     }
 
     /// Starts a new epoch: every client cursor issued so far becomes invalid and

@@ -2,7 +2,7 @@
 //! bot versions. Used by the `outpost-server admin` and `demo` commands.
 
 use crate::auth;
-use crate::db::Db;
+use crate::db::{Db, Revoked};
 use crate::error::{Error, Result, StoreError};
 use crate::store::directory::{self, NewUser};
 use crate::store::tokens;
@@ -161,6 +161,7 @@ pub async fn set_password(db: &Db, tenant: TenantId, user: UserId, password: &st
     }
     tokens::revoke_all_for_user(&mut tx, tenant, user, &now).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    db.revoked(Revoked::User(user)).await?;
     Ok(())
 }
 

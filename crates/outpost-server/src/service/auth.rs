@@ -1,7 +1,7 @@
 //! Login, logout, token resolution and API keys.
 
 use crate::auth::{self, Actor, Scope};
-use crate::db::Db;
+use crate::db::{Db, Revoked};
 use crate::error::{Error, Result, StoreError};
 use crate::store::directory;
 use crate::store::tokens::{self, NewToken, TokenKind};
@@ -119,6 +119,7 @@ pub async fn logout(db: &Db, actor: &Actor) -> Result<()> {
     let mut tx = db.write_untracked().await?;
     tokens::revoke(&mut tx, &actor.token_hash, &time::now()).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    db.revoked(Revoked::Token(actor.token_hash.clone())).await?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ mod errors;
 mod families;
 mod migrations;
 mod openapi;
+mod scale_out;
 mod security;
 mod seed000;
 mod seed001;

@@ -71,6 +71,8 @@ pub struct World {
 
 pub struct TestServer {
     pub base: String,
+    /// The database URL, for a second server process on the same database.
+    pub url: String,
     pub db: Db,
     pub world: World,
     pub http: reqwest::Client,
@@ -139,6 +141,7 @@ impl TestServer {
         });
         TestServer {
             base,
+            url,
             db,
             world,
             http: reqwest::Client::new(),
@@ -146,6 +149,34 @@ impl TestServer {
             stop: Some(tx),
             task: Some(task),
             cleanup,
+        }
+    }
+
+    /// Another server process on the same database: its own pools, token cache and
+    /// PostgreSQL listener, as behind a load balancer.
+    pub async fn second_process(&self) -> OtherProcess {
+        let db = Db::connect(&self.url)
+            .await
+            .expect("connect the second process");
+        if self.engine == Engine::Postgres {
+            outpost_server::events::spawn_pg_listener(db.clone(), self.url.clone());
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            outpost_server::serve_db(db, Apis::all(), listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("second server ran");
+        });
+        OtherProcess {
+            base,
+            stop: Some(tx),
+            task: Some(task),
         }
     }
 
@@ -175,6 +206,24 @@ impl TestServer {
                 admin_pg(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await
             }
             Cleanup::None => {}
+        }
+    }
+}
+
+/// A second server process (see [`TestServer::second_process`]).
+pub struct OtherProcess {
+    pub base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl OtherProcess {
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), task).await;
         }
     }
 }
