@@ -76,3 +76,100 @@ async fn a_revocation_through_one_process_is_refused_by_the_other_at_once() {
     b.stop().await;
     a.stop().await;
 }
+
+/// Counts `event: changes` blocks in a server-sent event stream.
+async fn next_changes_event(
+    stream: &mut futures::stream::BoxStream<'static, reqwest::Result<axum::body::Bytes>>,
+    buf: &mut String,
+) {
+    use futures::StreamExt;
+    loop {
+        if let Some(at) = buf.find("event: changes") {
+            buf.drain(..at + "event: changes".len());
+            return;
+        }
+        let chunk = stream.next().await.expect("the stream stays open").unwrap();
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_through_one_process_reaches_a_live_client_of_the_other() {
+    use futures::StreamExt;
+    let a = TestServer::start(Engine::Postgres).await;
+    let b = a.second_process().await;
+    let srv = a.clone_handle();
+    let token = srv.login("agent1@demo.test").await;
+    let resp = srv
+        .http
+        .get(format!("{}/sync/v1/events", b.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut stream = resp.bytes_stream().boxed();
+    let mut buf = String::new();
+    next_changes_event(&mut stream, &mut buf).await; // the head at connect
+    let conv = srv.world.ticket.conversation_id;
+    let started = Instant::now();
+    let r = srv
+        .post(
+            &format!("/messaging/conversations/{conv}/messages"),
+            &token,
+            serde_json::json!({"content": "through process A"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    tokio::time::timeout(
+        Duration::from_secs(1),
+        next_changes_event(&mut stream, &mut buf),
+    )
+    .await
+    .expect("B's live client hears of A's commit within a second");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    drop(stream);
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_raced_through_both_processes_is_granted_once() {
+    let a = TestServer::start(Engine::Postgres).await;
+    let b = a.second_process().await;
+    let srv = a.clone_handle();
+    for round in 0..5 {
+        let ticket = create_ticket(
+            &srv.db,
+            srv.world.tenant.id,
+            &srv.world.customer,
+            &format!("race {round}"),
+            None,
+        )
+        .await;
+        let (t1, t2) = (
+            srv.login("agent1@demo.test").await,
+            srv.login("agent2@demo.test").await,
+        );
+        let claim = |base: String, token: String| {
+            let http = srv.http.clone();
+            let id = ticket.id;
+            async move {
+                http.post(format!(
+                    "{base}/messaging/support/tickets/{id}/assign-to-me"
+                ))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+            }
+        };
+        let (x, y) = tokio::join!(claim(srv.base.clone(), t1), claim(b.base.clone(), t2));
+        let mut got = [x.as_u16(), y.as_u16()];
+        got.sort();
+        assert_eq!(got, [200, 409], "round {round}: exactly one claim wins");
+    }
+    b.stop().await;
+    a.stop().await;
+}
