@@ -259,6 +259,17 @@ pub enum ApiKeyCommand {
         #[arg(long, value_delimiter = ',', required = true)]
         scopes: Vec<String>,
     },
+    /// Revoke a user's API keys with this name; every server process refuses them at once.
+    Revoke {
+        #[command(flatten)]
+        tenant: TenantArg,
+        /// The user the key acts as.
+        #[arg(long)]
+        email: String,
+        /// The key's label, as given at creation.
+        #[arg(long)]
+        name: String,
+    },
 }
 
 /// The tenant a verb acts on.
@@ -440,6 +451,20 @@ pub async fn run(db: Db, cmd: AdminCommand) -> anyhow::Result<()> {
                 .context("creating the API key")?;
             writeln!(out, "{key}")?;
             eprintln!("This key is shown only once; store it now.");
+        }
+        AdminCommand::ApiKey(ApiKeyCommand::Revoke {
+            tenant,
+            email,
+            name,
+        }) => {
+            let tenant = tenant.resolve(&db).await?;
+            let user = admin::user_by_email(&db, tenant, &email)
+                .await
+                .with_context(|| format!("finding user {email}"))?;
+            let n = auth::revoke_api_keys(&db, tenant, user.id, &name)
+                .await
+                .context("revoking the API key")?;
+            writeln!(out, "revoked {n} API key(s) named {name:?} of {email}")?;
         }
         AdminCommand::RotateEpoch => {
             let epoch = db

@@ -123,6 +123,22 @@ pub async fn logout(db: &Db, actor: &Actor) -> Result<()> {
     Ok(())
 }
 
+/// Revokes a user's live API keys named `name`; every server process on the database
+/// refuses them at once. Returns how many were revoked; none is `not_found`.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn revoke_api_keys(db: &Db, tenant: TenantId, user: UserId, name: &str) -> Result<usize> {
+    let mut tx = db.write_untracked().await?;
+    let hashes = tokens::revoke_api_keys_named(&mut tx, tenant, user, name, &time::now()).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    if hashes.is_empty() {
+        return Err(Error::not_found(&format!("live API key named {name:?}")));
+    }
+    for hash in &hashes {
+        db.revoked(Revoked::Token(hash.clone())).await?;
+    }
+    Ok(hashes.len())
+}
+
 /// The actor's own profile.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn me(db: &Db, actor: &Actor) -> Result<(User, Tenant)> {

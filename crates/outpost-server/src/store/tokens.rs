@@ -125,3 +125,28 @@ pub async fn revoke_all_for_user(
         .await?;
     Ok(r.rows_affected())
 }
+
+/// Revokes a user's live API keys with this name; the hashes of those revoked.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn revoke_api_keys_named(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    user: UserId,
+    name: &str,
+    now: &Timestamp,
+) -> Result<Vec<String>, StoreError> {
+    let hashes: Vec<String> = sqlx::query_scalar(
+        "SELECT token_hash FROM tokens WHERE tenant_id = $1 AND user_id = $2 AND kind = $3 \
+         AND name = $4 AND revoked_at IS NULL",
+    )
+    .bind(tenant.to_string())
+    .bind(user.to_string())
+    .bind(TokenKind::ApiKey.as_str())
+    .bind(name)
+    .fetch_all(&mut *conn)
+    .await?;
+    for hash in &hashes {
+        revoke(conn, hash, now).await?;
+    }
+    Ok(hashes)
+}

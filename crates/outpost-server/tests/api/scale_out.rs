@@ -73,6 +73,35 @@ async fn a_revocation_through_one_process_is_refused_by_the_other_at_once() {
         .expect("B refuses the sessions of a user whose password changed");
     assert!(took < Duration::from_secs(1), "B refused it after {took:?}");
 
+    // An API key revoked (as `outpost-server admin api-key revoke` does).
+    let key = outpost_server::service::auth::create_api_key(
+        &srv.db,
+        srv.world.tenant.id,
+        srv.world.admin.id,
+        "store tool",
+        &outpost_server::auth::Scope::ALL,
+    )
+    .await
+    .unwrap();
+    assert_eq!(me_status(&srv.http, &b.base, &key).await, StatusCode::OK);
+    let n = outpost_server::service::auth::revoke_api_keys(
+        &srv.db,
+        srv.world.tenant.id,
+        srv.world.admin.id,
+        "store tool",
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+    let took = refused_within(&srv.http, &b.base, &key)
+        .await
+        .expect("B refuses the revoked key");
+    assert!(took < Duration::from_secs(1), "B refused it after {took:?}");
+    assert_eq!(
+        me_status(&srv.http, &srv.base, &key).await,
+        StatusCode::UNAUTHORIZED
+    );
+
     b.stop().await;
     a.stop().await;
 }
