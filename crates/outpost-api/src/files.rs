@@ -25,8 +25,9 @@ pub struct UploadedFile {
     pub url: String,
 }
 
-/// The server-relative path of file `number` named `name`.
-pub fn file_path(number: i64, name: &str) -> String {
+/// `name` percent-encoded but for unreserved characters (`A-Z a-z 0-9 - . _ ~`): safe
+/// in a URL path and as an RFC 5987 `filename*` value.
+pub fn percent_encode(name: &str) -> String {
     let mut encoded = String::with_capacity(name.len());
     for b in name.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
@@ -35,7 +36,12 @@ pub fn file_path(number: i64, name: &str) -> String {
             encoded.push_str(&format!("%{b:02X}"));
         }
     }
-    format!("{FILES_PREFIX}{number}/{encoded}")
+    encoded
+}
+
+/// The server-relative path of file `number` named `name`.
+pub fn file_path(number: i64, name: &str) -> String {
+    format!("{FILES_PREFIX}{number}/{}", percent_encode(name))
 }
 
 /// The file number a URL names, when it is a path of this server's file store

@@ -22,3 +22,24 @@ pub const VERSION: &str = "unstable";
 pub enum ApiVersion {
     Unstable,
 }
+
+/// 64-bit FNV-1a: the family's stable hash (ticket type numbers, cursor checksums),
+/// the same on every server and in every client.
+pub(crate) struct Fnv1a(u64);
+
+impl Fnv1a {
+    pub(crate) fn new() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    pub(crate) fn finish(&self) -> u64 {
+        self.0
+    }
+}

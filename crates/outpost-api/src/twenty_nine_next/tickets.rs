@@ -371,16 +371,12 @@ fn cursor_body(c: Cursor) -> String {
     }
 }
 
-/// FNV-1a over the cursor and the filters.
+/// FNV-1a over the cursor and the filters, each part closed by a 0xff byte.
 fn checksum(body: &str, filters: &[(&'static str, String)]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = super::Fnv1a::new();
     let mut eat = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        h ^= 0xff;
-        h = h.wrapping_mul(0x0100_0000_01b3);
+        h.write(bytes);
+        h.write(&[0xff]);
     };
     eat(b"outpost-29next-cursor-1");
     eat(body.as_bytes());
@@ -388,7 +384,7 @@ fn checksum(body: &str, filters: &[(&'static str, String)]) -> u64 {
         eat(k.as_bytes());
         eat(v.as_bytes());
     }
-    h
+    h.finish()
 }
 
 #[cfg(test)]

@@ -142,11 +142,9 @@ pub fn ticket_type_number(t: &TicketType) -> i64 {
     if let Some(i) = TicketType::KNOWN.iter().position(|k| *k == t.as_str()) {
         return i as i64 + 1;
     }
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in t.as_str().bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    let mut hash = super::Fnv1a::new();
+    hash.write(t.as_str().as_bytes());
+    let h = hash.finish();
     CUSTOM_TYPE_BASE + (h % (i32::MAX as u64 - CUSTOM_TYPE_BASE as u64)) as i64
 }
 

@@ -13,7 +13,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use outpost_api::files::UploadedFile;
+use outpost_api::files::{UploadedFile, percent_encode};
 use outpost_domain::ErrorCode;
 use outpost_domain::values::limits;
 use utoipa::OpenApi;
@@ -51,29 +51,26 @@ fn too_large() -> ApiError {
     )
 }
 
+/// A form that ends too soon, is malformed or is too large.
+fn field_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        ApiError::new(ErrorCode::MalformedRequest, e.body_text())
+    }
+}
+
 /// The file of a `multipart/form-data` body: its `file` part and that part's name.
 async fn multipart_file(req: Request, state: &AppState) -> Result<(String, Vec<u8>), ApiError> {
     let mut form = Multipart::from_request(req, state)
         .await
         .map_err(|e| ApiError::new(ErrorCode::MalformedRequest, e.body_text()))?;
-    while let Some(field) = form.next_field().await.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            ApiError::new(ErrorCode::MalformedRequest, e.body_text())
-        }
-    })? {
+    while let Some(field) = form.next_field().await.map_err(field_error)? {
         if field.name() != Some("file") {
             continue;
         }
         let name = field.file_name().unwrap_or_default().to_owned();
-        let bytes = field.bytes().await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                too_large()
-            } else {
-                ApiError::new(ErrorCode::MalformedRequest, e.body_text())
-            }
-        })?;
+        let bytes = field.bytes().await.map_err(field_error)?;
         return Ok((name, bytes.to_vec()));
     }
     Err(
@@ -175,17 +172,7 @@ fn file_response(d: Download) -> Response {
         })
         .filter(|c| *c != '"' && *c != '\\')
         .collect();
-    let encoded: String = d
-        .name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = percent_encode(&d.name);
     let disposition = if shown_inline(&d.mime) {
         "inline"
     } else {
@@ -257,6 +244,5 @@ pub async fn download_named(
     KeyAuth(actor): KeyAuth,
     Path((id, _name)): Path<(String, String)>,
 ) -> ApiResult<Response> {
-    let d = files::download(&state.db, &actor, file_id(&id)?).await?;
-    Ok(file_response(d))
+    download(State(state), KeyAuth(actor), Path(id)).await
 }
