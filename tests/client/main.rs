@@ -2,6 +2,7 @@
 //! signed-in desks, offline and online, through a fault-injecting proxy (one test
 //! binary).
 
+mod connectors;
 mod faults;
 mod faults_selftest;
 mod optimistic;

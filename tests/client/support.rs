@@ -6,9 +6,10 @@
 
 use outpost_core::credentials::{Credentials, MemoryStore};
 use outpost_core::profile::Profile;
-use outpost_core::{Desk, Result};
+use outpost_core::{Api, Desk, Result};
 use outpost_domain::sync;
 use outpost_domain::*;
+pub use outpost_server::apis::Apis;
 use outpost_server::db::Db;
 use outpost_server::service::admin::{self, UserSpec};
 use outpost_server::testing::{self, Served};
@@ -51,8 +52,31 @@ impl TestServer {
         TestServer { world, served }
     }
 
+    /// Like [`TestServer::start`], serving only the route families `apis` (a
+    /// helpdesk that offers one seed API).
+    pub async fn start_apis(tickets: usize, messages: usize, apis: Apis) -> TestServer {
+        let (served, world) = Served::start_apis("core-server", apis, async |db| {
+            seed(db, tickets, messages).await
+        })
+        .await;
+        TestServer { world, served }
+    }
+
     pub async fn stop(self) {
         self.served.stop().await;
+    }
+
+    /// A new API key of `user` (what an administrator hands an integrator).
+    pub async fn api_key(&self, user: &User) -> String {
+        outpost_server::service::auth::create_api_key(
+            &self.db,
+            self.world.tenant.id,
+            user.id,
+            "connector test",
+            &outpost_server::auth::Scope::ALL,
+        )
+        .await
+        .expect("api key")
     }
 
     /// Sign `email` in at `base` (the server or a proxy in front of it) in a fresh
@@ -137,6 +161,14 @@ pub async fn login(base: &str, email: &str) -> Result<Desk> {
     let profile = Profile::at(temp_dir("profile"));
     let creds = Credentials::with_env_token(Arc::new(MemoryStore::new()), None);
     Desk::login(profile, creds, base, email, Some(PASSWORD), None).await
+}
+
+/// Sign in at `base` through the connector for `api` with an API token, into a fresh
+/// temporary profile with an in-memory keychain.
+pub async fn login_api(base: &str, api: Api, email: &str, token: &str) -> Result<Desk> {
+    let profile = Profile::at(temp_dir("profile"));
+    let creds = Credentials::with_env_token(Arc::new(MemoryStore::new()), None);
+    Desk::login_with_token(profile, creds, base, api, email, Some(token)).await
 }
 
 pub async fn actor_for(db: &Db, tenant: TenantId, u: &User) -> outpost_server::auth::Actor {

@@ -12,6 +12,7 @@
 //! With the `openapi` feature every type also describes itself to utoipa.
 
 pub mod auth;
+pub mod family;
 pub mod files;
 pub mod ondi;
 pub mod query;

@@ -2,6 +2,7 @@
 //! pairs, tag edits) are parsed by the verbs, which report bad ones as usage errors.
 
 use clap::{Args, Parser, Subcommand};
+use outpost_core::Api;
 use std::path::PathBuf;
 
 /// Outpost: the helpdesk from a terminal. Works offline; changes are sent on the next
@@ -110,11 +111,19 @@ pub struct LoginArgs {
     /// Server base URL, e.g. https://desk.example.com.
     #[arg(long, value_name = "URL")]
     pub server: String,
+    /// Your email address. With a seed API it also names you: those APIs have no call
+    /// that says whose token it is.
     #[arg(long, value_name = "EMAIL")]
     pub email: String,
-    /// Tenant slug, when the account belongs to several.
+    /// Tenant slug, when the account belongs to several (native protocol only).
     #[arg(long, value_name = "SLUG")]
     pub tenant: Option<String>,
+    /// The API the server offers: native (the Outpost sync protocol: password sign-in),
+    /// or one seed API through a connector, signed in with an API token: ondi, sonzai,
+    /// workspace, 29next. The token is read from OUTPOST_TOKEN, a prompt, or standard
+    /// input when it is not a terminal.
+    #[arg(long, value_name = "API", default_value = "native")]
+    pub api: Api,
 }
 
 #[derive(Debug, Args)]

@@ -226,6 +226,7 @@ fn indent(text: &str, prefix: &str) -> String {
 pub fn status(s: &Status) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "account:    {} on {}", s.email, s.server);
+    let _ = writeln!(out, "api:        {} ({})", s.api, s.api_title);
     let last = s
         .last_sync_at
         .as_deref()

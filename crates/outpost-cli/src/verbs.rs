@@ -10,7 +10,7 @@ use outpost_core::SyncReport;
 use outpost_core::credentials::Credentials;
 use outpost_core::profile::{Profile, ProfileConfig};
 use outpost_core::search::SearchQuery;
-use outpost_core::{ActionResult, NewTicket, SyncStatus as Status, TicketEdit};
+use outpost_core::{ActionResult, Api, NewTicket, SyncStatus as Status, TicketEdit};
 use outpost_core::{CoreError, Desk, DeskEvent};
 use outpost_core::{Delivery, OutboxState};
 use outpost_core::{ListQuery, Sort, TicketPage, View};
@@ -122,20 +122,49 @@ async fn login(ctx: Ctx, profile: Profile, creds: Credentials, args: LoginArgs) 
         // `--offline` promises no network at all, and signing in is nothing but network.
         return Err(CoreError::Offline).context("signing in");
     }
-    let password = if creds.is_headless() {
-        None
+    let desk = if args.api == Api::Native {
+        let password = if creds.is_headless() {
+            None
+        } else {
+            Some(read_secret(
+                &format!("Password for {}: ", args.email),
+                "OUTPOST_PASSWORD",
+            )?)
+        };
+        Desk::login(
+            profile,
+            creds,
+            &args.server,
+            &args.email,
+            password.as_deref(),
+            args.tenant.as_deref(),
+        )
+        .await?
     } else {
-        Some(read_password(&args.email)?)
+        if args.tenant.is_some() {
+            return Err(usage(
+                "--tenant is for the native protocol; an API token belongs to one tenant",
+            ));
+        }
+        // OUTPOST_TOKEN is read by the credential store itself (headless: not stored).
+        let token = if creds.is_headless() {
+            None
+        } else {
+            Some(read_secret(
+                &format!("API token for {} ({}): ", args.email, args.api.title()),
+                "",
+            )?)
+        };
+        Desk::login_with_token(
+            profile,
+            creds,
+            &args.server,
+            args.api,
+            &args.email,
+            token.as_deref(),
+        )
+        .await?
     };
-    let desk = Desk::login(
-        profile,
-        creds,
-        &args.server,
-        &args.email,
-        password.as_deref(),
-        args.tenant.as_deref(),
-    )
-    .await?;
     if !ctx.json {
         let c = desk.config();
         say!(
@@ -163,29 +192,31 @@ async fn login(ctx: Ctx, profile: Profile, creds: Credentials, args: LoginArgs) 
     }
 }
 
-/// `OUTPOST_PASSWORD`, else a prompt without echo on a terminal, else one line of stdin.
-fn read_password(email: &str) -> Result<String> {
-    if let Ok(pw) = std::env::var("OUTPOST_PASSWORD")
-        && !pw.is_empty()
+/// A secret: from the environment variable `env` (when named and set), else a prompt
+/// without echo on a terminal, else one line of stdin.
+fn read_secret(prompt: &str, env: &str) -> Result<String> {
+    if !env.is_empty()
+        && let Ok(secret) = std::env::var(env)
+        && !secret.is_empty()
     {
-        return Ok(pw);
+        return Ok(secret);
     }
-    let pw = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(format!("Password for {email}: "))
-            .context("reading the password")?
+    let secret = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt).context("reading it from the terminal")?
     } else {
         let mut line = String::new();
         std::io::stdin()
             .read_line(&mut line)
-            .context("reading the password from stdin")?;
+            .context("reading it from stdin")?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     };
-    if pw.is_empty() {
-        return Err(usage(
-            "no password given (set OUTPOST_PASSWORD, type it at the prompt, or pipe it on stdin)",
-        ));
+    if secret.trim().is_empty() {
+        let env = if env.is_empty() { "OUTPOST_TOKEN" } else { env };
+        return Err(usage(format!(
+            "nothing was given (set {env}, type it at the prompt, or pipe it on stdin)"
+        )));
     }
-    Ok(pw)
+    Ok(secret)
 }
 
 /// One sync pass, printing first-sync progress on stderr for people.

@@ -176,7 +176,9 @@ fn kind_of(op: &MutationOp, rej: &Rejected) -> ConflictKind {
             ConflictKind::Fields
         }
         MutationOp::MessageSend(_) if closed => ConflictKind::ClosedReply,
-        MutationOp::TicketUpdate(_) if closed => ConflictKind::TicketClosed,
+        MutationOp::TicketUpdate(_) | MutationOp::TicketClose(_) if closed => {
+            ConflictKind::TicketClosed
+        }
         _ => ConflictKind::Rejected,
     }
 }

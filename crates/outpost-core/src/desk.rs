@@ -11,7 +11,7 @@ use crate::query::{
     self, Directory, ListQuery, ListRequest, SavedSearch, SearchHit, TicketDetail, TicketPage,
     ViewCount,
 };
-use crate::remote::{self, Remote};
+use crate::remote::{self, Api, Remote};
 use crate::search::SearchQuery;
 use crate::sync::{self, Engine, SyncReport};
 use outpost_domain::ids::{ClientId, MessageId, TeamId, TicketId, UserId};
@@ -59,6 +59,13 @@ pub enum DeskEvent {
 #[serde(rename = "SyncStatus")]
 pub struct Status {
     pub server: String,
+    /// The API spoken with the server (`native`, `ondi`, …; see [`Api`]).
+    pub api: String,
+    /// The same for people ("the OnDi support API").
+    pub api_title: String,
+    /// The actions the server takes through that API (mutation names); the others
+    /// are refused with `not_supported`, so the UI disables them.
+    pub actions: Vec<String>,
     pub email: String,
     pub user_id: UserId,
     pub online: bool,
@@ -161,38 +168,77 @@ impl Desk {
         password: Option<&str>,
         tenant: Option<&str>,
     ) -> Result<Desk> {
-        let email =
-            EmailAddress::parse(email).map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+        let email = parse_email(email)?;
         // As typed into a form: a blank tenant is none (the server URL and the email
         // are trimmed by their own parsers).
         let tenant = tenant.map(str::trim).filter(|t| !t.is_empty());
-        let remote = remote::open(server)?;
+        let remote = remote::open(server, Api::Native, None)?;
+        let key = crate::credentials::CredentialKey::new(remote.server(), email.clone())?;
         let (token, user, tenant_id) = if creds.is_headless() {
-            let key = crate::credentials::CredentialKey::new(remote.server(), email.clone())?;
             let token = creds.require_token(&key)?;
-            let me = remote.me(&token).await?;
+            let me = remote.me(&token, &email).await?;
             (token, me.user, me.tenant.id)
         } else {
             // Make sure the token can be kept before asking the server for one, so a
             // missing keychain never leaves a session behind on the server.
-            let key = crate::credentials::CredentialKey::new(remote.server(), email.clone())?;
             creds.token(&key)?;
             let password = password
                 .ok_or_else(|| CoreError::InvalidInput("a password is needed to sign in".into()))?;
             let resp = remote.login(email.as_str(), password, tenant).await?;
             (resp.access_token, resp.user, resp.tenant_id)
         };
+        Self::signed_in(profile, creds, remote, Api::Native, token, user, tenant_id).await
+    }
+
+    /// Sign in with an API token (a key the server's administrator issued): through a
+    /// connector for a server that offers one seed API, or the native protocol. The
+    /// token is checked with one read call, then kept in the keychain. `token` `None`:
+    /// `OUTPOST_TOKEN` (headless). `email` names the agent: a seed API may have no call
+    /// that tells whose token it is.
+    pub async fn login_with_token(
+        profile: Profile,
+        creds: Credentials,
+        server: &str,
+        api: Api,
+        email: &str,
+        token: Option<&str>,
+    ) -> Result<Desk> {
+        let email = parse_email(email)?;
+        let remote = remote::open(server, api, Some(&email))?;
+        let key = crate::credentials::CredentialKey::new(remote.server(), email.clone())?;
+        let token = match token.map(str::trim) {
+            Some("") => return Err(CoreError::InvalidInput("the API token is empty".into())),
+            Some(t) => t.to_owned(),
+            None => creds.require_token(&key)?,
+        };
+        // The keychain must be able to keep it before it is worth checking.
+        creds.token(&key)?;
+        let me = remote.me(&token, &email).await?;
+        Self::signed_in(profile, creds, remote, api, token, me.user, me.tenant.id).await
+    }
+
+    /// Keep the token and the account, and open the desk.
+    async fn signed_in(
+        profile: Profile,
+        creds: Credentials,
+        remote: Arc<dyn Remote>,
+        api: Api,
+        token: String,
+        user: outpost_domain::User,
+        tenant_id: outpost_domain::TenantId,
+    ) -> Result<Desk> {
         let config = ProfileConfig {
             server: remote.server().to_owned(),
             email: user.email.clone(),
             user_id: user.id,
             tenant_id,
             display_name: user.name.clone(),
+            api,
         };
-        // A different account or server in this profile: start from an empty cache so
-        // nobody sees another account's data or pushes its outbox.
+        // A different account, server or API in this profile: start from an empty
+        // cache so nobody sees another account's data or pushes its outbox.
         if let Some(old) = profile.config()?
-            && (old.server != config.server || old.user_id != config.user_id)
+            && (old.server != config.server || old.user_id != config.user_id || old.api != api)
         {
             profile.wipe()?;
         }
@@ -209,7 +255,7 @@ impl Desk {
     /// Open the signed-in profile (works offline).
     pub async fn open(profile: Profile, creds: Credentials, offline: bool) -> Result<Desk> {
         let config = profile.config()?.ok_or(CoreError::NotSignedIn)?;
-        let remote = remote::open(&config.server)?;
+        let remote = remote::open(&config.server, config.api, Some(&config.email))?;
         Self::open_with(profile, config, creds, remote, offline).await
     }
 
@@ -379,8 +425,12 @@ impl Desk {
         let bootstrapped = state_get(&mut conn, keys::BOOTSTRAP).await?.as_deref() == Some("done");
         let cache_bytes = self.cache_bytes();
         let s = self.sync_state();
+        let caps = self.inner.remote.capabilities();
         Ok(Status {
             server: self.inner.config.server.clone(),
+            api: caps.api.name().to_owned(),
+            api_title: caps.api.title().to_owned(),
+            actions: caps.actions.iter().map(|a| (*a).to_owned()).collect(),
             email: self.inner.config.email.to_string(),
             user_id: self.me(),
             online: s.online && !self.is_offline(),
@@ -710,6 +760,16 @@ impl Desk {
 
     /// Mark the ticket's conversation read up to its newest message.
     pub async fn mark_read(&self, ticket: &str) -> Result<Option<ActionResult>> {
+        // Opening a ticket calls this; a remote without read markers is not an error.
+        if !self
+            .inner
+            .remote
+            .capabilities()
+            .actions
+            .contains(&"conversation.read")
+        {
+            return Ok(None);
+        }
         let detail = self.ticket(ticket).await?;
         let Some(last) = detail
             .conversation
@@ -841,4 +901,8 @@ impl Desk {
 
 fn need(t: Option<TicketId>) -> Result<TicketId> {
     t.ok_or_else(|| CoreError::InvalidInput("a ticket is needed".into()))
+}
+
+fn parse_email(email: &str) -> Result<EmailAddress> {
+    EmailAddress::parse(email).map_err(|e| CoreError::InvalidInput(e.to_string()))
 }

@@ -33,4 +33,5 @@ pub use query::{
     SearchHit, SnippetPart, Sort, TeamRef, TicketDetail, TicketPage, TicketSummary, UserRef, View,
     ViewCount,
 };
+pub use remote::Api;
 pub use sync::SyncReport;

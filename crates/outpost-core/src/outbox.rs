@@ -441,6 +441,25 @@ pub async fn record_results(
                     OutboxState::Applied
                 };
                 store::mark_applied(conn, r.seq, state, a.version, &result_json).await?;
+                // An API without client ids answers with its own: the local copy
+                // takes it, so the server's copy replaces it when pulled.
+                match parse_op(&row.name, &row.args)? {
+                    MutationOp::MessageSend(sent) => {
+                        if let Some(server) = a.message_id.filter(|s| *s != sent.message_id) {
+                            store::adopt_message_id(conn, r.seq, &server.to_string()).await?;
+                        }
+                    }
+                    MutationOp::TicketCreate(created) => {
+                        if let Some(server) = a.ticket_id.filter(|s| *s != created.ticket_id) {
+                            let local = created.ticket_id.to_string();
+                            store::adopt_ticket_id(conn, &local, &server.to_string()).await?;
+                            if !out.tickets.contains(&server) {
+                                out.tickets.push(server);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
                 out.applied += 1;
             }
             Outcome::Rejected(rej) => {

@@ -9,6 +9,7 @@
 
 use crate::credentials::CredentialKey;
 use crate::error::{CoreError, Result};
+use crate::remote::Api;
 use outpost_domain::{EmailAddress, TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
@@ -33,6 +34,11 @@ pub struct ProfileConfig {
     pub tenant_id: TenantId,
     /// The agent's name as the server knows it, for the UI.
     pub display_name: String,
+    /// The API the server is spoken to with: the native sync protocol unless the agent
+    /// signed in through a connector (`outpost login --api ondi`). Older profiles have
+    /// no such field and are native.
+    #[serde(default)]
+    pub api: Api,
 }
 
 impl ProfileConfig {
@@ -237,6 +243,7 @@ mod tests {
             user_id: UserId::new(),
             tenant_id: TenantId::new(),
             display_name: "Ada Agent".into(),
+            api: Api::Native,
         }
     }
 
@@ -347,7 +354,14 @@ mod tests {
         fields.sort_unstable();
         assert_eq!(
             fields,
-            ["display_name", "email", "server", "tenant_id", "user_id"],
+            [
+                "api",
+                "display_name",
+                "email",
+                "server",
+                "tenant_id",
+                "user_id"
+            ],
             "profile.json holds who and where, never a token"
         );
     }

@@ -5,13 +5,13 @@
 //! code runs. The engine talks to the server only through the desk's
 //! [`Remote`](crate::remote::Remote) and keeps its own state in [`Engine`].
 
-use crate::cache::{apply, keys, state_get, state_set};
+use crate::cache::{apply, keys, state_get, state_set, sweep};
 use crate::desk::{Desk, DeskEvent};
 use crate::error::{CoreError, Result};
 use crate::outbox;
-use crate::remote::{PullMode, Remote};
+use crate::remote::{PullMode, Pulled, Remote, Sweep};
 use outpost_domain::ids::TicketId;
-use outpost_domain::sync::{ChangesPage, PushRequest};
+use outpost_domain::sync::{Change, ChangeEntry, EntityKind, PushRequest, Tombstone};
 use outpost_domain::values::limits;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -229,7 +229,7 @@ async fn pull_all(desk: &Desk, srv: &Link, report: &mut SyncReport) -> Result<()
     bootstrap_mine_first(desk, srv).await?;
     // While one page is applied locally the server already builds the next one: the
     // two sides work in parallel instead of taking turns.
-    let mut prefetch: Option<(String, tokio::task::JoinHandle<Result<ChangesPage>>)> = None;
+    let mut prefetch: Option<(String, tokio::task::JoinHandle<Result<Pulled>>)> = None;
     loop {
         let (cursor, bootstrapped) = {
             let mut conn = desk.cache().reader().acquire().await?;
@@ -250,7 +250,7 @@ async fn pull_all(desk: &Desk, srv: &Link, report: &mut SyncReport) -> Result<()
             }
             None => srv.remote.pull(&srv.token, &from, limit).await,
         };
-        let page = match fetched {
+        let Pulled { page, sweep } = match fetched {
             Ok(p) => p,
             Err(CoreError::CursorExpired) if cursor.is_some() => {
                 tracing::warn!("the server refused the cursor; rebuilding the cache");
@@ -267,8 +267,12 @@ async fn pull_all(desk: &Desk, srv: &Link, report: &mut SyncReport) -> Result<()
             prefetch = Some((page.cursor.clone(), handle));
         }
         let mut tx = desk.cache().write().await?;
-        let assigned = newly_assigned(&mut tx, &page.changes, me, !bootstrapped).await?;
-        let applied = apply::apply_page(&mut tx, &page.changes).await?;
+        let mut changes = page.changes;
+        if let Some(mark) = sweep {
+            changes.extend(sweep_step(&mut tx, mark, &changes).await?);
+        }
+        let assigned = newly_assigned(&mut tx, &changes, me, !bootstrapped).await?;
+        let applied = apply::apply_page(&mut tx, &changes).await?;
         // Replay pending changes on the new base of every ticket that has them, and
         // settle applied ones whose effect just arrived.
         let mut rebase: Vec<TicketId> = applied.rebase.iter().map(|u| TicketId(*u)).collect();
@@ -292,7 +296,7 @@ async fn pull_all(desk: &Desk, srv: &Link, report: &mut SyncReport) -> Result<()
         report.pages += 1;
         report.tickets += applied.tickets as u64;
         report.messages += applied.messages as u64;
-        if !applied.changed_tickets.is_empty() || !page.changes.is_empty() {
+        if !applied.changed_tickets.is_empty() || !changes.is_empty() {
             desk.emit(DeskEvent::Changed {
                 tickets: applied
                     .changed_tickets
@@ -315,6 +319,46 @@ async fn pull_all(desk: &Desk, srv: &Link, report: &mut SyncReport) -> Result<()
             return Ok(());
         }
     }
+}
+
+/// Note the tickets of one reconcile page; on its last page, the removals of the cached
+/// tickets the reconcile did not carry (see [`Sweep`]).
+async fn sweep_step(
+    conn: &mut sqlx::SqliteConnection,
+    mark: Sweep,
+    changes: &[ChangeEntry],
+) -> Result<Vec<ChangeEntry>> {
+    if mark.first {
+        sweep::clear(conn).await?;
+    }
+    let carried: Vec<String> = changes
+        .iter()
+        .filter_map(|c| match &c.change {
+            Change::Ticket(t) => Some(t.id.to_string()),
+            _ => None,
+        })
+        .collect();
+    sweep::saw(conn, &carried).await?;
+    if !mark.last {
+        return Ok(Vec::new());
+    }
+    let gone = if mark.complete {
+        sweep::unseen(conn).await?
+    } else {
+        Vec::new()
+    };
+    sweep::clear(conn).await?;
+    Ok(gone
+        .into_iter()
+        .filter_map(|id| id.parse().ok())
+        .map(|id| ChangeEntry {
+            seq: 0,
+            change: Change::Tombstone(Tombstone {
+                kind: EntityKind::Ticket,
+                id,
+            }),
+        })
+        .collect())
 }
 
 /// Before the first full pull: the agent's own open tickets (with their conversations),

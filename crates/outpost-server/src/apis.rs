@@ -4,73 +4,11 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// A route family, by its `--apis` name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Api {
-    /// `native`: the sync protocol (`/sync/v1`) the desktop app and CLI use.
-    Native,
-    /// `ondi`: seeds 000 (support queue) and 003 (messages) under `/messaging`.
-    Ondi,
-    /// `sonzai`: seed 001 (`/api/v1/support/tickets`).
-    Sonzai,
-    /// `workspace`: seed 002 (`/api/v1/tickets`).
-    Workspace,
-    /// `29next`: seed 004 (`/api/admin/tickets/`).
-    TwentyNineNext,
-}
+pub use outpost_api::family::{Api, UnknownApi};
 
-impl Api {
-    /// Every family, in the order `--apis` help lists them.
-    pub const ALL: [Api; 5] = [
-        Api::Native,
-        Api::Ondi,
-        Api::Sonzai,
-        Api::Workspace,
-        Api::TwentyNineNext,
-    ];
-
-    /// The `--apis` name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Api::Native => "native",
-            Api::Ondi => "ondi",
-            Api::Sonzai => "sonzai",
-            Api::Workspace => "workspace",
-            Api::TwentyNineNext => "29next",
-        }
-    }
-
-    fn bit(self) -> u8 {
-        1 << (self as u8)
-    }
-}
-
-impl fmt::Display for Api {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A name that is not one of [`Api::ALL`].
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown API family {name:?}; expected one of {}", valid_names())]
-pub struct UnknownApi {
-    pub name: String,
-}
-
-fn valid_names() -> String {
-    Api::ALL.map(Api::name).join(", ")
-}
-
-impl FromStr for Api {
-    type Err = UnknownApi;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Api::ALL
-            .into_iter()
-            .find(|a| a.name() == s)
-            .ok_or_else(|| UnknownApi { name: s.to_owned() })
-    }
+/// The bit of `api` in an [`Apis`] set.
+fn bit(api: Api) -> u8 {
+    1 << (api as u8)
 }
 
 /// A set of route families; [`Apis::default`] is all of them.
@@ -89,7 +27,7 @@ impl Apis {
     }
 
     pub fn contains(self, api: Api) -> bool {
-        self.0 & api.bit() != 0
+        self.0 & bit(api) != 0
     }
 
     /// The families in the set, in [`Api::ALL`] order.
@@ -106,7 +44,7 @@ impl Default for Apis {
 
 impl FromIterator<Api> for Apis {
     fn from_iter<I: IntoIterator<Item = Api>>(iter: I) -> Self {
-        Apis(iter.into_iter().fold(0, |bits, a| bits | a.bit()))
+        Apis(iter.into_iter().fold(0, |bits, a| bits | bit(a)))
     }
 }
 
@@ -128,7 +66,10 @@ impl fmt::Debug for Apis {
 pub enum ApisError {
     #[error(transparent)]
     Unknown(#[from] UnknownApi),
-    #[error("no API family named; expected one or more of {}", valid_names())]
+    #[error(
+        "no API family named; expected one or more of {}",
+        outpost_api::family::valid_names()
+    )]
     Empty,
 }
 

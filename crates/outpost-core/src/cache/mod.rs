@@ -13,6 +13,7 @@ use std::time::Duration;
 pub mod apply;
 pub(crate) mod conflicts;
 pub(crate) mod outbox;
+pub(crate) mod sweep;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/client-cache");
 

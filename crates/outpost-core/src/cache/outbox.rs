@@ -342,6 +342,67 @@ pub(crate) async fn local_messages(conn: &mut SqliteConnection, seq: i64) -> Res
     )
 }
 
+/// The server gave the message entry `seq` sent an id of its own (an API without
+/// client ids): the local copy takes that id, so the server's row replaces it when it
+/// is pulled, or leaves if the server's row is here already.
+pub(crate) async fn adopt_message_id(
+    conn: &mut SqliteConnection,
+    seq: i64,
+    server_id: &str,
+) -> Result<()> {
+    let pulled: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM messages WHERE id = ? AND local_seq IS NULL")
+            .bind(server_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    if pulled > 0 {
+        sqlx::query("DELETE FROM messages WHERE local_seq = ?")
+            .bind(seq)
+            .execute(&mut *conn)
+            .await?;
+    } else {
+        sqlx::query(
+            "UPDATE messages SET id = ?1, data = json_set(data, '$.id', ?1) WHERE local_seq = ?2",
+        )
+        .bind(server_id)
+        .bind(seq)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The server gave a ticket created here an id of its own (an API without client
+/// ids): every pending change, draft, conflict and unconfirmed message of the local id
+/// moves to the server's, and the local rows built from the old id go (the caller
+/// rebuilds the ticket from its base and outbox under the new id).
+pub(crate) async fn adopt_ticket_id(
+    conn: &mut SqliteConnection,
+    local: &str,
+    server: &str,
+) -> Result<()> {
+    let statements = [
+        "UPDATE outbox SET ticket_id = ?2, args = replace(args, ?1, ?2) WHERE ticket_id = ?1",
+        "UPDATE conflicts SET ticket_id = ?2 WHERE ticket_id = ?1",
+        "UPDATE OR REPLACE drafts SET ticket_id = ?2 WHERE ticket_id = ?1",
+        "UPDATE messages SET ticket_id = ?2, data = json_set(data, '$.ticket_id', ?2) \
+         WHERE ticket_id = ?1 AND local_seq IS NOT NULL",
+        "UPDATE OR IGNORE ticket_base SET id = ?2 WHERE id = ?1",
+        "DELETE FROM ticket_base WHERE id = ?1",
+        "DELETE FROM ticket_tags WHERE ticket_id = ?1",
+        "DELETE FROM conversations WHERE ticket_id = ?1",
+        "DELETE FROM tickets WHERE id = ?1",
+    ];
+    for sql in statements {
+        sqlx::query(sql)
+            .bind(local)
+            .bind(server)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The unconfirmed local copy of a message leaves the conversation.
 pub(crate) async fn drop_local_message(conn: &mut SqliteConnection, id: &str) -> Result<()> {
     sqlx::query("DELETE FROM messages WHERE id = ? AND local_seq IS NOT NULL")

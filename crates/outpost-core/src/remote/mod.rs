@@ -1,8 +1,8 @@
 //! The other side of sync: a [`Remote`] is what the engine pushes the outbox to and
-//! pulls server state from. The native Outpost sync protocol ([`native`]) is the only
-//! one today; a connector to another helpdesk's API is a second implementation in this
-//! folder that declares honestly what it can do ([`Capabilities`]), so the engine never
-//! relies on what the other side cannot deliver.
+//! pulls server state from. The native Outpost sync protocol ([`native`]) has a change
+//! feed, idempotent mutations and field conflicts; a connector ([`connector`]) speaks
+//! one seed API that has none of these, and declares honestly what it can do
+//! ([`Capabilities`]), so the engine never relies on what the other side cannot deliver.
 //!
 //! The trait is object-safe (methods return boxed futures) so a desk holds one
 //! `Arc<dyn Remote>` chosen when it opens and the engine stays the same for every
@@ -10,11 +10,15 @@
 //! would only write the same boxes for us; one allocation per HTTP request is nothing
 //! next to the request.
 
+pub mod connector;
+pub(crate) mod http;
 pub mod native;
 
 use crate::client::{LoginResponse, MeResponse};
 use crate::error::{CoreError, Result};
 use futures::future::BoxFuture;
+pub use outpost_api::family::Api;
+use outpost_domain::EmailAddress;
 use outpost_domain::sync::{ChangesPage, MutationOp, PushRequest, PushResponse};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -26,18 +30,14 @@ pub enum PullMode {
     /// something new is there ([`Remote::events`]).
     ChangeFeed,
     /// No feed and no signal: the engine asks again every `every`.
-    #[allow(
-        dead_code,
-        reason = "the live loop handles it; the first polling connector constructs it"
-    )]
     Poll { every: Duration },
 }
 
 /// What a remote can do; the engine and the desk ask before relying on any of it.
 #[derive(Clone, Debug)]
 pub struct Capabilities {
-    /// The API's name for people ("the Outpost sync API"), used in refusals.
-    pub api: &'static str,
+    /// Which API; its [`Api::title`] names it in refusals.
+    pub api: Api,
     pub pull: PullMode,
     /// The actions ([`MutationOp::name`]) the remote accepts; any other is refused
     /// before it reaches the outbox.
@@ -46,18 +46,32 @@ pub struct Capabilities {
     /// fields someone else changed. Without it an edit carries no base and the last
     /// writer wins, so no "theirs / mine" conflict is ever promised.
     pub field_conflicts: bool,
+    /// What an accepted action cannot carry through this API (a close note where the
+    /// API's close takes none, a priority on a new ticket): named, and refused like an
+    /// action the API lacks. [`vet_nothing`] for an API that takes every argument.
+    pub vet: fn(&MutationOp) -> Option<&'static str>,
+}
+
+/// A [`Capabilities::vet`] that refuses nothing.
+pub fn vet_nothing(_: &MutationOp) -> Option<&'static str> {
+    None
 }
 
 impl Capabilities {
     /// Refuse `op` up front (`not_supported`) when the remote does not accept it.
     pub fn check(&self, op: &MutationOp) -> Result<()> {
-        if self.actions.contains(&op.name()) {
-            Ok(())
-        } else {
-            Err(CoreError::NotSupported {
-                api: self.api,
+        if !self.actions.contains(&op.name()) {
+            return Err(CoreError::NotSupported {
+                api: self.api.title(),
                 action: op.name(),
-            })
+            });
+        }
+        match (self.vet)(op) {
+            None => Ok(()),
+            Some(part) => Err(CoreError::NotSupported {
+                api: self.api.title(),
+                action: part,
+            }),
         }
     }
 }
@@ -79,8 +93,13 @@ pub trait Remote: Send + Sync {
         tenant: Option<&'a str>,
     ) -> BoxFuture<'a, Result<LoginResponse>>;
 
-    /// Who `token` belongs to.
-    fn me<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<MeResponse>>;
+    /// Who `token` belongs to; `email` is who the agent says they are (a seed API
+    /// may have no call that tells, and then the email names the agent).
+    fn me<'a>(
+        &'a self,
+        token: &'a str,
+        email: &'a EmailAddress,
+    ) -> BoxFuture<'a, Result<MeResponse>>;
 
     /// End the session on the remote.
     fn logout<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<()>>;
@@ -92,7 +111,7 @@ pub trait Remote: Send + Sync {
         token: &'a str,
         cursor: &'a str,
         limit: u32,
-    ) -> BoxFuture<'a, Result<ChangesPage>>;
+    ) -> BoxFuture<'a, Result<Pulled>>;
 
     /// The agent's own open work, ahead of the first full pull; `None` when the remote
     /// cannot narrow a pull that way (the full pull alone does the job).
@@ -110,10 +129,51 @@ pub trait Remote: Send + Sync {
     fn events<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<mpsc::Receiver<()>>>;
 }
 
-/// The remote at `server` with its one HTTP client (one connection pool per desk).
-/// Every profile speaks the native protocol today; a connector is chosen here.
-pub(crate) fn open(server: &str) -> Result<std::sync::Arc<dyn Remote>> {
-    Ok(std::sync::Arc::new(native::NativeRemote::new(server)?))
+/// One page of a pull, and where it sits in a full reconcile.
+#[derive(Clone, Debug)]
+pub struct Pulled {
+    pub page: ChangesPage,
+    /// Set on the pages of a connector's full reconcile (a walk of every ticket the API
+    /// lists), so the engine can tell which cached tickets the server no longer has.
+    pub sweep: Option<Sweep>,
+}
+
+impl From<ChangesPage> for Pulled {
+    fn from(page: ChangesPage) -> Self {
+        Self { page, sweep: None }
+    }
+}
+
+/// A page's place in a full reconcile. Every ticket a reconcile carries is noted; at
+/// its last page the cached tickets it did not carry are gone from the server, unless
+/// the walk may have missed some (`complete` false: the list shrank under it), when
+/// nothing is removed and the next reconcile decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sweep {
+    pub first: bool,
+    pub last: bool,
+    pub complete: bool,
+}
+
+/// The remote at `server` speaking `api`, with its one HTTP client (one connection
+/// pool per desk). `me` is the signed-in agent's email (a connector looks for their
+/// replies before sending one again).
+pub(crate) fn open(
+    server: &str,
+    api: Api,
+    me: Option<&EmailAddress>,
+) -> Result<std::sync::Arc<dyn Remote>> {
+    Ok(match api {
+        Api::Native => std::sync::Arc::new(native::NativeRemote::new(server)?),
+        Api::Ondi => std::sync::Arc::new(connector::ondi::Ondi::new(server, me.cloned())?),
+        Api::Sonzai => std::sync::Arc::new(connector::sonzai::Sonzai::new(server, me.cloned())?),
+        other => {
+            return Err(CoreError::InvalidInput(format!(
+                "{} has no connector yet; sign in with --api native, ondi or sonzai",
+                other.title()
+            )));
+        }
+    })
 }
 
 #[cfg(test)]
@@ -125,12 +185,13 @@ mod tests {
     #[test]
     fn an_action_outside_the_remote_is_refused_naming_the_api() {
         let caps = Capabilities {
-            api: "a read-only API",
+            api: Api::TwentyNineNext,
             pull: PullMode::Poll {
                 every: Duration::from_secs(60),
             },
             actions: &["message.send"],
             field_conflicts: false,
+            vet: vet_nothing,
         };
         let claim = MutationOp::TicketClaim(TicketRef {
             ticket_id: TicketId::new(),
@@ -138,7 +199,7 @@ mod tests {
         let err = caps.check(&claim).unwrap_err();
         assert_eq!(err.code(), "not_supported", "refusals have a stable code");
         assert!(
-            err.to_string().contains("a read-only API") && err.to_string().contains("claim"),
+            err.to_string().contains("29next") && err.to_string().contains("claim"),
             "the message names the API and the action: {err}"
         );
     }

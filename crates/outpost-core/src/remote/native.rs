@@ -2,11 +2,13 @@
 //! for the change feed, mutations and the live event stream (see docs/SYNC.md). Maps
 //! transport failures and error bodies to [`CoreError`]s with stable codes.
 
-use super::{Capabilities, PullMode, Remote};
+use super::http::Http;
+use super::{Api, Capabilities, PullMode, Pulled, Remote};
 use crate::client::{LoginResponse, MeResponse};
 use crate::error::{CoreError, Result};
 use futures::StreamExt;
 use futures::future::BoxFuture;
+use outpost_domain::EmailAddress;
 use outpost_domain::error::{ErrorBody, ErrorCode};
 use outpost_domain::sync::{ChangesPage, PushRequest, PushResponse};
 use std::time::Duration;
@@ -15,91 +17,42 @@ use tokio::sync::mpsc;
 /// Everything the native protocol offers: a change feed with live signals, every
 /// action, and per-field conflicts on edits.
 const CAPABILITIES: Capabilities = Capabilities {
-    api: "the Outpost sync API",
+    api: Api::Native,
     pull: PullMode::ChangeFeed,
     actions: &outpost_domain::sync::MutationOp::NAMES,
     field_conflicts: true,
+    vet: super::vet_nothing,
 };
 
 /// The Outpost server at one address, with one HTTP client (one connection pool) for
 /// every request the desk makes. Cheap to clone: clones share the pool.
 #[derive(Clone, Debug)]
 pub struct NativeRemote {
-    base: String,
-    http: reqwest::Client,
+    http: Http,
 }
 
 impl NativeRemote {
-    /// The server at `base` (normalized, see [`normalize_server`]).
+    /// The server at `base` (normalized, see [`super::http::normalize_server`]).
     pub fn new(base: &str) -> Result<Self> {
-        let base = normalize_server(base)?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .pool_idle_timeout(Duration::from_secs(30))
-            .user_agent(concat!("outpost/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| CoreError::Protocol(e.to_string()))?;
-        Ok(Self { base, http })
+        Ok(Self {
+            http: Http::new(base)?,
+        })
     }
 
     pub fn base(&self) -> &str {
-        &self.base
+        self.http.base()
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    fn unreachable(&self, e: reqwest::Error) -> CoreError {
-        CoreError::Unreachable {
-            server: self.base.clone(),
-            reason: short_reason(&e),
-        }
+        self.http.url(path)
     }
 
     async fn send(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response> {
-        let resp = rb.send().await.map_err(|e| self.unreachable(e))?;
-        if resp.status().is_success() {
-            return Ok(resp);
-        }
-        Err(self.error_from(resp).await)
-    }
-
-    async fn error_from(&self, resp: reqwest::Response) -> CoreError {
-        let status = resp.status().as_u16();
-        let body = match resp.bytes().await {
-            Ok(b) => b,
-            Err(e) => return self.unreachable(e),
-        };
-        let parsed: Option<ErrorBody> = serde_json::from_slice(&body).ok();
-        match (status, parsed) {
-            (401, Some(b)) if b.code == ErrorCode::InvalidCredentials => CoreError::Server {
-                status,
-                code: b.code,
-                message: "wrong email or password".into(),
-            },
-            (401, _) => CoreError::SessionExpired,
-            (410, _) => CoreError::CursorExpired,
-            (_, Some(b)) => CoreError::Server {
-                status,
-                code: b.code,
-                message: b.message,
-            },
-            (_, None) => CoreError::Server {
-                status,
-                code: if status >= 500 {
-                    ErrorCode::Internal
-                } else {
-                    ErrorCode::MalformedRequest
-                },
-                message: format!("the server answered HTTP {status}"),
-            },
-        }
+        self.http.send(rb, read_error).await
     }
 
     async fn json<T: serde::de::DeserializeOwned>(&self, resp: reqwest::Response) -> Result<T> {
-        let bytes = resp.bytes().await.map_err(|e| self.unreachable(e))?;
-        serde_json::from_slice(&bytes).map_err(|e| CoreError::Protocol(e.to_string()))
+        self.http.json(resp).await
     }
 
     pub async fn login(
@@ -114,14 +67,23 @@ impl NativeRemote {
             tenant: tenant.map(str::to_owned),
         };
         let resp = self
-            .send(self.http.post(self.url("/auth/v1/login")).json(&body))
+            .send(
+                self.http
+                    .client()
+                    .post(self.url("/auth/v1/login"))
+                    .json(&body),
+            )
             .await?;
         self.json(resp).await
     }
 
     /// Who the token belongs to.
     pub async fn me(&self, token: &str) -> Result<MeResponse> {
-        let rb = self.http.get(self.url("/auth/v1/me")).bearer_auth(token);
+        let rb = self
+            .http
+            .client()
+            .get(self.url("/auth/v1/me"))
+            .bearer_auth(token);
         let resp = self.send(rb).await?;
         self.json(resp).await
     }
@@ -130,6 +92,7 @@ impl NativeRemote {
     pub async fn logout(&self, token: &str) -> Result<()> {
         let rb = self
             .http
+            .client()
             .post(self.url("/auth/v1/logout"))
             .bearer_auth(token);
         self.send(rb).await?;
@@ -139,12 +102,32 @@ impl NativeRemote {
     pub async fn pull(&self, token: &str, cursor: &str, limit: u32) -> Result<ChangesPage> {
         let rb = self
             .http
+            .client()
             .get(self.url("/sync/v1/changes"))
             .query(&[("cursor", cursor), ("limit", &limit.to_string())])
             .timeout(Duration::from_secs(120))
             .bearer_auth(token);
-        let resp = self.send(rb).await?;
+        let resp = self.send(rb).await.map_err(|e| self.no_sync_api(e))?;
         self.json(resp).await
+    }
+
+    /// A 404 from the feed's fixed route: the server runs without the sync protocol
+    /// (`serve --apis` without `native`), so it is a helpdesk for a connector.
+    fn no_sync_api(&self, e: CoreError) -> CoreError {
+        match e {
+            CoreError::Server {
+                status: 404, code, ..
+            } => CoreError::Server {
+                status: 404,
+                code,
+                message: format!(
+                    "{} does not offer the Outpost sync API; sign in with --api ondi, \
+                     sonzai, workspace or 29next (whichever API it offers) and an API token",
+                    self.http.base()
+                ),
+            },
+            other => other,
+        }
     }
 
     /// The caller's own open tickets and what hangs off them, in feed format (sent
@@ -153,11 +136,12 @@ impl NativeRemote {
     pub async fn pull_mine(&self, token: &str) -> Result<Option<ChangesPage>> {
         let rb = self
             .http
+            .client()
             .get(self.url("/sync/v1/changes"))
             .query(&[("cursor", "0"), ("scope", "mine")])
             .timeout(Duration::from_secs(120))
             .bearer_auth(token);
-        let resp = match self.send(rb).await {
+        let resp = match self.send(rb).await.map_err(|e| self.no_sync_api(e)) {
             Ok(r) => r,
             Err(CoreError::Server { status: 422, .. }) => return Ok(None),
             Err(e) => return Err(e),
@@ -168,6 +152,7 @@ impl NativeRemote {
     pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse> {
         let rb = self
             .http
+            .client()
             .post(self.url("/sync/v1/mutations"))
             .json(req)
             .timeout(Duration::from_secs(120))
@@ -181,6 +166,7 @@ impl NativeRemote {
     pub async fn events(&self, token: &str) -> Result<mpsc::Receiver<()>> {
         let rb = self
             .http
+            .client()
             .get(self.url("/sync/v1/events"))
             .header(reqwest::header::ACCEPT, "text/event-stream")
             .bearer_auth(token);
@@ -216,7 +202,7 @@ impl Remote for NativeRemote {
     }
 
     fn server(&self) -> &str {
-        &self.base
+        self.http.base()
     }
 
     fn login<'a>(
@@ -228,7 +214,12 @@ impl Remote for NativeRemote {
         Box::pin(NativeRemote::login(self, email, password, tenant))
     }
 
-    fn me<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<MeResponse>> {
+    fn me<'a>(
+        &'a self,
+        token: &'a str,
+        _email: &'a EmailAddress,
+    ) -> BoxFuture<'a, Result<MeResponse>> {
+        // The server knows whose token it is.
         Box::pin(NativeRemote::me(self, token))
     }
 
@@ -241,8 +232,8 @@ impl Remote for NativeRemote {
         token: &'a str,
         cursor: &'a str,
         limit: u32,
-    ) -> BoxFuture<'a, Result<ChangesPage>> {
-        Box::pin(NativeRemote::pull(self, token, cursor, limit))
+    ) -> BoxFuture<'a, Result<Pulled>> {
+        Box::pin(async move { Ok(NativeRemote::pull(self, token, cursor, limit).await?.into()) })
     }
 
     fn pull_mine<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<ChangesPage>>> {
@@ -266,32 +257,32 @@ fn find_event_end(buf: &[u8]) -> Option<usize> {
     buf.windows(2).position(|w| w == b"\n\n").map(|p| p + 2)
 }
 
-fn short_reason(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "timed out".into();
+/// The Outpost server's error bodies ([`ErrorBody`]): a refused token is an expired
+/// session, wrong credentials say so, an expired cursor asks for a re-bootstrap. The
+/// OnDi family of the same server answers in the same format.
+pub(crate) fn read_error(status: u16, body: &[u8]) -> CoreError {
+    let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+    match (status, parsed) {
+        (401, Some(b)) if b.code == ErrorCode::InvalidCredentials => CoreError::Server {
+            status,
+            code: b.code,
+            message: "wrong email or password".into(),
+        },
+        (401, _) => CoreError::SessionExpired,
+        (410, _) => CoreError::CursorExpired,
+        (_, Some(b)) => CoreError::Server {
+            status,
+            code: b.code,
+            message: b.message,
+        },
+        (_, None) => CoreError::Server {
+            status,
+            code: if status >= 500 {
+                ErrorCode::Internal
+            } else {
+                ErrorCode::MalformedRequest
+            },
+            message: format!("the server answered HTTP {status}"),
+        },
     }
-    if e.is_connect() {
-        return "connection refused or no route".into();
-    }
-    let mut s = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(inner) = src {
-        s = inner.to_string();
-        src = inner.source();
-    }
-    s
-}
-
-/// `https://desk.example.com/` → `https://desk.example.com`; rejects what is not an
-/// http(s) URL.
-pub fn normalize_server(s: &str) -> Result<String> {
-    let s = s.trim().trim_end_matches('/');
-    let url = reqwest::Url::parse(s)
-        .map_err(|e| CoreError::InvalidInput(format!("server URL {s:?}: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(CoreError::InvalidInput(format!(
-            "server URL {s:?} must start with http:// or https://"
-        )));
-    }
-    Ok(s.to_owned())
 }

@@ -471,6 +471,15 @@ export type SyncState = {
 /**  `outpost status`. */
 export type SyncStatus = {
 	server: string,
+	/**  The API spoken with the server (`native`, `ondi`, …; see [`Api`]). */
+	api: string,
+	/**  The same for people ("the OnDi support API"). */
+	api_title: string,
+	/**
+	 *  The actions the server takes through that API (mutation names); the others
+	 *  are refused with `not_supported`, so the UI disables them.
+	 */
+	actions: string[],
 	email: string,
 	user_id: UserId,
 	online: boolean,

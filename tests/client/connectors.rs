@@ -1,0 +1,292 @@
+//! Connectors against a real `outpost-server` that offers only one seed API: sign in
+//! with an API token, the first reconcile, changes made through the API found by a
+//! poll, offline work delivered exactly once (also when an answer is lost after the
+//! server committed), conflicts the API reveals, and actions it lacks refused up front.
+
+use crate::faults::{Fault, FaultKind, FaultProxy};
+use crate::support::*;
+use outpost_core::{Api, ConflictKind, Desk};
+use outpost_domain::sync::Change;
+use outpost_domain::{Status, Ticket, User};
+use std::time::Duration;
+
+/// An OnDi-only server (seeds 000 and 003), and `agent1` signed in through the
+/// connector at `base` (the server, or a proxy in front of it) after the first sync.
+async fn ondi(tickets: usize, messages: usize) -> TestServer {
+    TestServer::start_apis(tickets, messages, Apis::only([Api::Ondi])).await
+}
+
+async fn agent1_at(srv: &TestServer, base: &str) -> Desk {
+    let token = srv.api_key(&srv.world.agent1).await;
+    let desk = login_api(base, Api::Ondi, "agent1@demo.test", &token)
+        .await
+        .expect("sign in with an API token");
+    desk.sync().await.expect("first reconcile");
+    desk
+}
+
+/// Another agent working through the same API meanwhile.
+struct Integrator {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Integrator {
+    async fn new(srv: &TestServer, user: &User) -> Integrator {
+        Integrator {
+            http: reqwest::Client::new(),
+            base: srv.base.clone(),
+            token: srv.api_key(user).await,
+        }
+    }
+
+    async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("the server answers");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or_default())
+    }
+
+    async fn reply(&self, t: &Ticket, text: &str) {
+        let (status, body) = self
+            .post(
+                &format!("/messaging/conversations/{}/messages", t.conversation_id),
+                serde_json::json!({"message_type": "text", "content": text}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+
+    async fn claim(&self, t: &Ticket) {
+        let (status, body) = self
+            .post(
+                &format!("/messaging/support/tickets/{}/assign-to-me", t.id),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    async fn close(&self, t: &Ticket) {
+        let (status, body) = self
+            .post(
+                &format!("/messaging/support/tickets/{}/close", t.id),
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+/// Messages on the server with this content.
+async fn copies(srv: &TestServer, content: &str) -> usize {
+    all_changes(srv, &srv.world.agent1)
+        .await
+        .iter()
+        .filter(|c| matches!(c, Change::Message(m) if m.content == content))
+        .count()
+}
+
+/// Messages in the desk's copy of `t` with this content.
+async fn local_copies(desk: &Desk, t: &Ticket, content: &str) -> usize {
+    desk.ticket(&t.id.to_string())
+        .await
+        .expect("cached ticket")
+        .conversation
+        .iter()
+        .filter(|m| m.content == content)
+        .count()
+}
+
+async fn sync_until_clean(desk: &Desk) {
+    for _ in 0..20 {
+        if desk.sync().await.is_ok() && desk.status().await.unwrap().pending == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!(
+        "the outbox never drained: {:?}",
+        desk.status().await.unwrap()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ondi_signs_in_with_a_token_reconciles_everything_and_polls_changes() {
+    let srv = ondi(12, 3).await;
+    let desk = agent1_at(&srv, &srv.base).await;
+    let status = desk.status().await.unwrap();
+    assert_eq!(status.api, "ondi");
+    assert!(status.api_title.contains("OnDi"), "{}", status.api_title);
+    assert_eq!(
+        status.tickets, 12,
+        "the first reconcile carries every ticket"
+    );
+    let on_server = all_changes(&srv, &srv.world.agent1)
+        .await
+        .iter()
+        .filter(|c| matches!(c, Change::Message(_)))
+        .count() as i64;
+    assert_eq!(status.messages, on_server, "and every message");
+    assert_eq!(desk.me(), desk.status().await.unwrap().user_id);
+
+    // Another agent replies and claims through the API; the next poll shows both.
+    let agent2 = Integrator::new(&srv, &srv.world.agent2).await;
+    let t = &srv.world.tickets[4];
+    agent2.reply(t, "Replacement shipped today").await;
+    agent2.claim(t).await;
+    desk.sync().await.expect("poll");
+    assert_eq!(local_copies(&desk, t, "Replacement shipped today").await, 1);
+    let detail = desk.ticket(&t.id.to_string()).await.unwrap();
+    assert_eq!(
+        detail.assignee.map(|a| a.email),
+        Some("agent2@demo.test".to_owned()),
+        "the claim is known by the holder's email"
+    );
+
+    // At rest a poll finds nothing new.
+    let report = desk.sync().await.expect("poll at rest");
+    assert_eq!(report.tickets, 0, "{report:?}");
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ondi_refuses_a_bad_token_and_a_password_sign_in_clearly() {
+    let srv = ondi(1, 0).await;
+    let err = login_api(&srv.base, Api::Ondi, "agent1@demo.test", "not-a-token")
+        .await
+        .err()
+        .expect("a wrong token is refused");
+    assert!(err.to_string().contains("refused this token"), "{err}");
+    // Sessions are served to every family, the sync protocol is not: the first sync
+    // says what to do instead.
+    let desk = login(&srv.base, "agent1@demo.test")
+        .await
+        .expect("a password sign-in works on any family");
+    let err = desk.sync().await.expect_err("no sync API on this server");
+    assert!(err.to_string().contains("--api"), "{err}");
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ondi_delivers_offline_work_once_even_when_an_answer_is_lost() {
+    let srv = ondi(2, 1).await;
+    let proxy = FaultProxy::start(srv.addr).await;
+    let desk = agent1_at(&srv, &proxy.url()).await;
+    let t = srv.world.tickets[0].clone();
+    let key = t.id.to_string();
+
+    desk.set_offline(true);
+    desk.claim(&key).await.unwrap();
+    desk.send(&key, "We are on it", false).await.unwrap();
+    desk.send(&key, "Customer is a VIP", true).await.unwrap();
+    desk.send(&key, "We are on it", false).await.unwrap();
+    assert_eq!(desk.status().await.unwrap().pending, 4);
+    desk.set_offline(false);
+
+    // The server commits the first reply, and its answer never arrives.
+    let path = format!("/messaging/conversations/{}/messages", t.conversation_id);
+    proxy.fault_next("POST", &path, Fault::DropResponse);
+    let _ = desk.sync().await;
+    assert_eq!(
+        proxy.faults(FaultKind::DropResponse),
+        1,
+        "the answer was lost"
+    );
+    sync_until_clean(&desk).await;
+
+    assert_eq!(
+        copies(&srv, "We are on it").await,
+        2,
+        "two replies with the same text were sent: each once"
+    );
+    assert_eq!(copies(&srv, "Customer is a VIP").await, 1);
+    assert_eq!(
+        srv.ticket(t.id).await.assignee_id,
+        Some(srv.world.agent1.id)
+    );
+    desk.sync().await.unwrap();
+    assert_eq!(
+        local_copies(&desk, &t, "We are on it").await,
+        2,
+        "the server's copies replace the local ones, none doubled"
+    );
+    assert!(desk.conflicts(false).await.unwrap().is_empty());
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ondi_shows_what_the_api_reveals_as_conflicts() {
+    let srv = ondi(3, 1).await;
+    let desk = agent1_at(&srv, &srv.base).await;
+    let agent2 = Integrator::new(&srv, &srv.world.agent2).await;
+    let [raced, closed, replied] = [0, 1, 2].map(|i| srv.world.tickets[i].clone());
+
+    desk.set_offline(true);
+    desk.claim(&raced.id.to_string()).await.unwrap();
+    desk.close(&closed.id.to_string(), None).await.unwrap();
+    desk.send(&replied.id.to_string(), "Any news?", false)
+        .await
+        .unwrap();
+    // Meanwhile, through the API: agent2 claims one, closes the other two.
+    agent2.claim(&raced).await;
+    agent2.close(&closed).await;
+    agent2.close(&replied).await;
+    desk.set_offline(false);
+    sync_until_clean(&desk).await;
+
+    let conflicts = desk.conflicts(false).await.unwrap();
+    let kind_of = |t: &Ticket| {
+        conflicts
+            .iter()
+            .find(|c| c.ticket_id == Some(t.id))
+            .map(|c| c.kind)
+    };
+    assert_eq!(kind_of(&raced), Some(ConflictKind::Claim), "{conflicts:?}");
+    let holder = conflicts
+        .iter()
+        .find(|c| c.ticket_id == Some(raced.id))
+        .and_then(|c| c.details.as_ref())
+        .and_then(|d| d.holder.as_ref())
+        .map(|h| h.email.to_string());
+    assert_eq!(holder.as_deref(), Some("agent2@demo.test"));
+    assert_eq!(kind_of(&closed), Some(ConflictKind::TicketClosed));
+    assert_eq!(kind_of(&replied), Some(ConflictKind::ClosedReply));
+    assert_eq!(copies(&srv, "Any news?").await, 0);
+    assert_eq!(
+        srv.ticket(raced.id).await.assignee_id,
+        Some(srv.world.agent2.id)
+    );
+    assert_eq!(srv.ticket(closed.id).await.status, Status::Closed);
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ondi_refuses_what_the_api_lacks_before_it_is_queued() {
+    let srv = ondi(1, 0).await;
+    let desk = agent1_at(&srv, &srv.base).await;
+    let key = srv.world.tickets[0].id.to_string();
+    let err = desk.tag(&key, "vip", true).await.unwrap_err();
+    assert_eq!(err.code(), "not_supported");
+    assert!(err.to_string().contains("OnDi"), "{err}");
+    let err = desk.reopen(&key).await.unwrap_err();
+    assert_eq!(err.code(), "not_supported");
+    assert_eq!(desk.status().await.unwrap().pending, 0, "nothing queued");
+    assert!(
+        !desk
+            .status()
+            .await
+            .unwrap()
+            .actions
+            .contains(&"ticket.tag".to_owned()),
+        "the status lists what can be done"
+    );
+    srv.stop().await;
+}
