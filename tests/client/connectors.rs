@@ -290,3 +290,165 @@ async fn ondi_refuses_what_the_api_lacks_before_it_is_queued() {
     );
     srv.stop().await;
 }
+
+// Sonzai: seed 001 (tickets with comments, create, comment, close).
+
+async fn sonzai(tickets: usize, messages: usize) -> TestServer {
+    TestServer::start_apis(tickets, messages, Apis::only([Api::Sonzai])).await
+}
+
+async fn sonzai_agent1_at(srv: &TestServer, base: &str) -> Desk {
+    let token = srv.api_key(&srv.world.agent1).await;
+    let desk = login_api(base, Api::Sonzai, "agent1@demo.test", &token)
+        .await
+        .expect("sign in with an API token");
+    desk.sync().await.expect("first reconcile");
+    desk
+}
+
+/// Tickets on the server with this subject.
+async fn tickets_titled(srv: &TestServer, subject: &str) -> Vec<Ticket> {
+    all_changes(srv, &srv.world.agent1)
+        .await
+        .into_iter()
+        .filter_map(|c| match c {
+            Change::Ticket(t) if t.subject == subject => Some(*t),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sonzai_reconciles_numbers_and_comments_and_polls_changes() {
+    let srv = sonzai(8, 2).await;
+    let desk = sonzai_agent1_at(&srv, &srv.base).await;
+    let status = desk.status().await.unwrap();
+    assert_eq!(status.api, "sonzai");
+    assert_eq!(status.tickets, 8);
+    for t in &srv.world.tickets {
+        let d = desk.ticket(&t.id.to_string()).await.unwrap();
+        assert_eq!(
+            d.number,
+            Some(t.number.0),
+            "numbered by its place in the list"
+        );
+        assert_eq!(d.ticket.subject, t.subject);
+    }
+    // A comment through the API shows after a poll.
+    let agent2 = Integrator::new(&srv, &srv.world.agent2).await;
+    let t = &srv.world.tickets[3];
+    let (status, body) = agent2
+        .post(
+            &format!("/api/v1/support/tickets/{}/comments", t.id),
+            serde_json::json!({"content": "Checking with the warehouse", "is_internal": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    desk.sync().await.expect("poll");
+    assert_eq!(
+        local_copies(&desk, t, "Checking with the warehouse").await,
+        1
+    );
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sonzai_delivers_a_ticket_created_offline_and_its_comment_once() {
+    let srv = sonzai(2, 1).await;
+    let proxy = FaultProxy::start(srv.addr).await;
+    let desk = sonzai_agent1_at(&srv, &proxy.url()).await;
+
+    desk.set_offline(true);
+    let created = desk
+        .create(outpost_core::NewTicket {
+            subject: "Printer on fire".into(),
+            description: "Third floor".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let local = created.ticket_id.expect("a local ticket").to_string();
+    desk.send(&local, "Extinguisher is on its way", false)
+        .await
+        .unwrap();
+    desk.set_offline(false);
+
+    // The answer to the creation is lost after the server committed.
+    proxy.fault_next("POST", "/api/v1/support/tickets", Fault::DropResponse);
+    let _ = desk.sync().await;
+    assert_eq!(
+        proxy.faults(FaultKind::DropResponse),
+        1,
+        "the answer was lost"
+    );
+    sync_until_clean(&desk).await;
+
+    let made = tickets_titled(&srv, "Printer on fire").await;
+    assert_eq!(made.len(), 1, "created once: {made:?}");
+    assert_eq!(copies(&srv, "Extinguisher is on its way").await, 1);
+    desk.sync().await.unwrap();
+    let page = desk.search("Printer on fire", 10).await.unwrap();
+    assert_eq!(
+        page.len(),
+        1,
+        "one ticket in the desk, under the server's id: {page:?}"
+    );
+    assert_eq!(
+        local_copies(&desk, &made[0], "Extinguisher is on its way").await,
+        1
+    );
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sonzai_does_not_repeat_a_comment_whose_answer_was_lost() {
+    let srv = sonzai(1, 1).await;
+    let proxy = FaultProxy::start(srv.addr).await;
+    let desk = sonzai_agent1_at(&srv, &proxy.url()).await;
+    let t = srv.world.tickets[0].clone();
+    desk.send(&t.id.to_string(), "Refund issued", false)
+        .await
+        .unwrap();
+    proxy.fault_next(
+        "POST",
+        &format!("/api/v1/support/tickets/{}/comments", t.id),
+        Fault::DropResponse,
+    );
+    let _ = desk.sync().await;
+    assert_eq!(proxy.faults(FaultKind::DropResponse), 1);
+    sync_until_clean(&desk).await;
+    assert_eq!(copies(&srv, "Refund issued").await, 1);
+    srv.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sonzai_shows_a_reply_to_a_closed_ticket_as_a_conflict_and_refuses_a_claim() {
+    let srv = sonzai(1, 1).await;
+    let desk = sonzai_agent1_at(&srv, &srv.base).await;
+    let t = srv.world.tickets[0].clone();
+    let key = t.id.to_string();
+    let err = desk.claim(&key).await.unwrap_err();
+    assert_eq!(err.code(), "not_supported");
+    assert!(err.to_string().contains("Sonzai"), "{err}");
+    let err = desk.close(&key, Some("refunded")).await.unwrap_err();
+    assert_eq!(err.code(), "not_supported", "the API's close takes no note");
+    assert!(err.to_string().contains("close note"), "{err}");
+
+    desk.set_offline(true);
+    desk.send(&key, "Did that help?", false).await.unwrap();
+    let agent2 = Integrator::new(&srv, &srv.world.agent2).await;
+    let (status, body) = agent2
+        .post(
+            &format!("/api/v1/support/tickets/{}/close", t.id),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    desk.set_offline(false);
+    sync_until_clean(&desk).await;
+    let conflicts = desk.conflicts(false).await.unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].kind, ConflictKind::ClosedReply);
+    assert_eq!(copies(&srv, "Did that help?").await, 0);
+    srv.stop().await;
+}

@@ -271,6 +271,9 @@ async fn pull_all(desk: &Desk, srv: &Link, report: &mut SyncReport) -> Result<()
         if let Some(mark) = sweep {
             changes.extend(sweep_step(&mut tx, mark, &changes).await?);
         }
+        if matches!(srv.remote.capabilities().pull, PullMode::Poll { .. }) {
+            apply::free_numbers(&mut tx, &changes).await?;
+        }
         let assigned = newly_assigned(&mut tx, &changes, me, !bootstrapped).await?;
         let applied = apply::apply_page(&mut tx, &changes).await?;
         // Replay pending changes on the new base of every ticket that has them, and

@@ -327,6 +327,22 @@ pub async fn write_ticket_rows(conn: &mut SqliteConnection, rows: &[TicketRow]) 
     Ok(())
 }
 
+/// A connector numbers tickets the way its API lets it (a place in a list), and a
+/// number can move to another ticket when tickets leave: the tickets of `changes` take
+/// their numbers from whichever cached ticket held them before.
+pub async fn free_numbers(conn: &mut SqliteConnection, changes: &[ChangeEntry]) -> Result<()> {
+    for c in changes {
+        if let Change::Ticket(t) = &c.change {
+            sqlx::query("UPDATE tickets SET number = NULL WHERE number = ? AND id <> ?")
+                .bind(t.number.0)
+                .bind(t.id.to_string())
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Delete an effective ticket row and its tags (not its base).
 pub async fn delete_ticket_row(conn: &mut SqliteConnection, id: &str) -> Result<()> {
     sqlx::query("DELETE FROM ticket_tags WHERE ticket_id = ?")
