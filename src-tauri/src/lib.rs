@@ -23,6 +23,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             session::app_info,
             session::session,
             session::sign_in,
+            session::sign_in_with_token,
             session::sign_out,
             sync::sync_status,
             sync::sync_now,

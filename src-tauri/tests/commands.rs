@@ -331,3 +331,75 @@ fn capabilities_refuse_what_is_not_granted() {
         .unwrap_err();
     assert!(e.to_string().to_lowercase().contains("not allowed"), "{e}");
 }
+
+#[test]
+fn sign_in_with_token_speaks_the_named_api_and_offers_only_its_actions() {
+    // A server that offers the OnDi support API alone, with the demo's accounts.
+    let options = outpost_server::demo::DemoOptions {
+        tickets_per_tenant: 6,
+        messages_per_ticket: 1,
+    };
+    let (srv, key) = tauri::async_runtime::block_on(Served::start_apis(
+        "app-token",
+        "ondi".parse().unwrap(),
+        async |db| {
+            use outpost_server::service::{admin, auth};
+            outpost_server::demo::generate(db, &options).await.unwrap();
+            let tenant = admin::tenant(db, "demo").await.unwrap().id;
+            let user = admin::user_by_email(db, tenant, "agent1@demo.test")
+                .await
+                .unwrap();
+            auth::create_api_key(
+                db,
+                tenant,
+                user.id,
+                "desktop test",
+                &outpost_server::auth::Scope::ALL,
+            )
+            .await
+            .unwrap()
+        },
+    ));
+    let app = test_app();
+    let args = |api: &str, token: &str| json!({ "server": srv.base, "api": api, "email": "agent1@demo.test", "token": token });
+    assert_eq!(
+        app.err_code("sign_in_with_token", args("smoke-signals", &key)),
+        "invalid_input",
+        "an API name the core does not know is refused before any request"
+    );
+    assert_eq!(app.ok("session", json!({})), Value::Null);
+
+    let account = app.ok("sign_in_with_token", args("ondi", &key));
+    assert_eq!(
+        account["api"], "ondi",
+        "the account names the API it speaks"
+    );
+    assert_eq!(account["email"], "agent1@demo.test");
+    app.wait_for("the first sync through the connector", |a| {
+        a.ok("sync_status", json!({}))["bootstrapped"] == true
+    });
+    let status = app.ok("sync_status", json!({}));
+    assert_eq!(status["api"], "ondi");
+    assert_eq!(status["api_title"], "the OnDi support API");
+    let actions: Vec<&str> = status["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"ticket.claim"), "{actions:?}");
+    assert!(
+        !actions.contains(&"ticket.update"),
+        "the UI disables what the API lacks: {actions:?}"
+    );
+
+    let page = app.ok("list_tickets", json!({ "query": { "limit": 5 } }));
+    let ticket = page["tickets"][0]["id"].as_str().unwrap().to_owned();
+    let edit = json!({ "subject": null, "description": null, "status": "pending", "priority": null, "type": null });
+    assert_eq!(
+        app.err_code("update_ticket", json!({ "ticket": ticket, "edit": edit })),
+        "not_supported",
+        "an action the API lacks is refused with the code the UI branches on"
+    );
+    tauri::async_runtime::block_on(srv.stop());
+}

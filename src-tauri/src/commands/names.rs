@@ -6,6 +6,7 @@ pub const COMMANDS: &[&str] = &[
     "app_info",
     "session",
     "sign_in",
+    "sign_in_with_token",
     "sign_out",
     // sync
     "sync_status",

@@ -1,6 +1,6 @@
 use crate::error::AppResult;
 use crate::state::{AppInfo, AppState};
-use outpost_core::{CoreError, Desk};
+use outpost_core::{Api, CoreError, Desk};
 use outpost_domain::ids::{TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -13,6 +13,8 @@ pub struct Account {
     pub tenant: TenantId,
     pub name: String,
     pub user_id: UserId,
+    /// The API the desk speaks (`native`, `ondi`, …): how it signed in and syncs.
+    pub api: String,
 }
 
 impl Account {
@@ -24,6 +26,7 @@ impl Account {
             tenant: c.tenant_id,
             name: c.display_name.clone(),
             user_id: c.user_id,
+            api: c.api.name().to_owned(),
         }
     }
 }
@@ -68,6 +71,36 @@ pub async fn sign_in(
                 &email,
                 Some(&password),
                 tenant.as_deref(),
+            )
+            .await?)
+        })
+        .await?;
+    Ok(Account::of(&desk))
+}
+
+/// Sign in with an API token the helpdesk's administrator issued, speaking `api`
+/// (`ondi`, `sonzai`, … or `native`): a connector when the server offers only that API.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_in_with_token(
+    state: State<'_, AppState>,
+    server: String,
+    api: String,
+    email: String,
+    token: String,
+) -> AppResult<Account> {
+    let api = api
+        .parse::<Api>()
+        .map_err(|e| CoreError::InvalidInput(e.to_string()))?;
+    let desk = state
+        .replace_with(|| async {
+            Ok(Desk::login_with_token(
+                state.profile().clone(),
+                state.creds().clone(),
+                &server,
+                api,
+                &email,
+                Some(&token),
             )
             .await?)
         })

@@ -10,6 +10,11 @@ export const commands = {
 	/**  The saved session, opened (offline-capable) and live; `null` when nobody is signed in. */
 	session: () => typedError<Account | null, AppError>(__TAURI_INVOKE("session")),
 	signIn: (server: string, email: string, password: string, tenant: string | null) => typedError<Account, AppError>(__TAURI_INVOKE("sign_in", { server, email, password, tenant })),
+	/**
+	 *  Sign in with an API token the helpdesk's administrator issued, speaking `api`
+	 *  (`ondi`, `sonzai`, … or `native`): a connector when the server offers only that API.
+	 */
+	signInWithToken: (server: string, api: string, email: string, token: string) => typedError<Account, AppError>(__TAURI_INVOKE("sign_in_with_token", { server, api, email, token })),
 	/**  Sign out; `wipe` also deletes the cache (pending changes included). */
 	signOut: (wipe: boolean) => typedError<null, AppError>(__TAURI_INVOKE("sign_out", { wipe })),
 	syncStatus: () => typedError<SyncStatus, AppError>(__TAURI_INVOKE("sync_status")),
@@ -66,6 +71,8 @@ export type Account = {
 	tenant: TenantId,
 	name: string,
 	user_id: UserId,
+	/**  The API the desk speaks (`native`, `ondi`, …): how it signed in and syncs. */
+	api: string,
 };
 
 /**  What an action did locally. */

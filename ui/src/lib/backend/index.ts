@@ -61,6 +61,9 @@ export const backend = {
   session: () => unwrap(() => c.session()),
   signIn: (server: string, email: string, password: string, tenant: string | null) =>
     unwrap(() => c.signIn(server, email, password, tenant)),
+  /** `api`: the API's name (`ondi`, `sonzai`, `workspace`, `29next`, `native`). */
+  signInWithToken: (server: string, api: string, email: string, token: string) =>
+    unwrap(() => c.signInWithToken(server, api, email, token)),
   signOut: (wipe: boolean) => done(() => c.signOut(wipe)),
 
   syncStatus: () => unwrap(() => c.syncStatus()),
