@@ -452,3 +452,83 @@ async fn sonzai_shows_a_reply_to_a_closed_ticket_as_a_conflict_and_refuses_a_cla
     assert_eq!(copies(&srv, "Did that help?").await, 0);
     srv.stop().await;
 }
+
+// 29next: seed 004 (read-only admin list with comments).
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_nine_next_reads_everything_polls_changes_and_refuses_every_action() {
+    let srv = TestServer::start_apis(60, 2, Apis::only([Api::TwentyNineNext])).await;
+    let token = srv.api_key(&srv.world.agent1).await;
+    let desk = login_api(&srv.base, Api::TwentyNineNext, "agent1@demo.test", &token)
+        .await
+        .expect("sign in with an API token");
+    desk.sync().await.expect("first reconcile over two pages");
+    let status = desk.status().await.unwrap();
+    assert_eq!(status.api, "29next");
+    assert_eq!(status.tickets, 60);
+    assert!(status.actions.is_empty(), "read-only: {:?}", status.actions);
+    let t = &srv.world.tickets[7];
+    let d = desk.ticket(&t.number.0.to_string()).await.unwrap();
+    assert_eq!(d.ticket.subject, t.subject, "known by the server's number");
+    assert_eq!(
+        d.requester.map(|r| r.email),
+        Some("customer@demo.test".to_owned())
+    );
+
+    // Work done elsewhere (here: straight on the server) shows after a poll: a claim
+    // and an internal note.
+    let outcomes = srv
+        .push_as(
+            &srv.world.agent2,
+            vec![
+                outpost_domain::sync::MutationOp::TicketClaim(outpost_domain::sync::TicketRef {
+                    ticket_id: t.id,
+                }),
+                outpost_domain::sync::MutationOp::MessageSend(
+                    outpost_domain::sync::MessageSendArgs {
+                        message_id: outpost_domain::MessageId::new(),
+                        ticket_id: t.id,
+                        message_type: outpost_domain::MessageType::Text,
+                        content: "Carrier says Tuesday".into(),
+                        content_url: None,
+                        metadata: None,
+                        parent_message_id: None,
+                        internal: true,
+                        attachments: vec![],
+                    },
+                ),
+            ],
+        )
+        .await;
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, outpost_domain::sync::Outcome::Applied(_))),
+        "{outcomes:?}"
+    );
+    desk.sync().await.expect("poll");
+    let d = desk.ticket(&t.number.0.to_string()).await.unwrap();
+    let note = d
+        .conversation
+        .iter()
+        .find(|m| m.content == "Carrier says Tuesday")
+        .expect("the note arrived");
+    assert!(note.internal, "is_public false is an internal note");
+    assert_eq!(
+        d.assignee.map(|a| a.email),
+        Some("agent2@demo.test".to_owned()),
+        "the assignee is known by email from the note they wrote"
+    );
+
+    let key = t.number.0.to_string();
+    for err in [
+        desk.claim(&key).await.unwrap_err(),
+        desk.send(&key, "hello", false).await.unwrap_err(),
+        desk.close(&key, None).await.unwrap_err(),
+    ] {
+        assert_eq!(err.code(), "not_supported", "{err}");
+        assert!(err.to_string().contains("29next"), "{err}");
+    }
+    assert_eq!(desk.status().await.unwrap().pending, 0);
+    srv.stop().await;
+}

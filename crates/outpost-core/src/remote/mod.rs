@@ -167,9 +167,12 @@ pub(crate) fn open(
         Api::Native => std::sync::Arc::new(native::NativeRemote::new(server)?),
         Api::Ondi => std::sync::Arc::new(connector::ondi::Ondi::new(server, me.cloned())?),
         Api::Sonzai => std::sync::Arc::new(connector::sonzai::Sonzai::new(server, me.cloned())?),
+        Api::TwentyNineNext => {
+            std::sync::Arc::new(connector::twenty_nine_next::TwentyNineNext::new(server)?)
+        }
         other => {
             return Err(CoreError::InvalidInput(format!(
-                "{} has no connector yet; sign in with --api native, ondi or sonzai",
+                "{} has no connector yet; sign in with --api native, ondi, sonzai or 29next",
                 other.title()
             )));
         }

@@ -46,6 +46,28 @@ impl Entities {
         id
     }
 
+    /// A person the API names by something other than an email, under `id`.
+    pub fn person_as(
+        &mut self,
+        id: UserId,
+        email: &EmailAddress,
+        name: &str,
+        role: Role,
+    ) -> UserId {
+        self.users.entry(id).or_insert_with(|| User {
+            id,
+            email: email.clone(),
+            name: name.to_owned(),
+            picture: None,
+            role,
+            elevated: false,
+            support: role != Role::Customer,
+            blocked: false,
+            version: 1,
+        });
+        id
+    }
+
     pub fn tag(&mut self, tag: Tag) {
         self.tags.insert(tag.id.to_string(), tag);
     }

@@ -18,6 +18,7 @@
 mod entities;
 pub mod ondi;
 pub mod sonzai;
+pub mod twenty_nine_next;
 
 use super::http::{ErrorReader, Http};
 use super::{Pulled, Sweep};
@@ -104,6 +105,9 @@ pub struct PollCursor {
     /// version carried: the next poll skips them unless they changed again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recent: Vec<Carried>,
+    /// Where a reconcile's walk goes on, for an API that pages by its own cursors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub walk: Option<String>,
     /// When the last full reconcile started (this machine's clock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swept_at: Option<DateTime<Utc>>,
