@@ -23,6 +23,14 @@
   let offline = false;
   let signedIn = cfg.signedIn;
   let bootstrapped = cfg.bootstrapped;
+  // The API the session speaks: `native` takes every action; a connector's API fewer.
+  const ALL_ACTIONS = ['ticket.create', 'ticket.update', 'ticket.claim', 'ticket.assign', 'ticket.takeover', 'ticket.close', 'ticket.reopen', 'ticket.tag_add', 'ticket.tag_remove', 'message.send', 'conversation.read'];
+  const APIS = {
+    native: { title: 'the Outpost sync API', actions: ALL_ACTIONS },
+    ondi: { title: 'the OnDi support API', actions: ['ticket.claim', 'ticket.close', 'message.send'] },
+    sonzai: { title: 'the Sonzai support API', actions: ['ticket.create', 'ticket.close', 'message.send'] },
+  };
+  let api = cfg.api || 'native';
 
   function base(i) {
     const n = 1000 + i;
@@ -156,7 +164,7 @@
     : [];
 
   function status() {
-    return { server: 'http://127.0.0.1:8080', email: ME.email, user_id: ME.id, online: !offline, last_sync_at: new Date(Date.now() - 120000).toISOString(), cursor: '1', bootstrapped, pending, conflicts: conflicts.length, tickets: cfg.tickets, messages: cfg.tickets * 3, cache_bytes: 73400320, last_error: null };
+    return { server: 'http://127.0.0.1:8080', api, api_title: APIS[api].title, actions: APIS[api].actions, email: ME.email, user_id: ME.id, online: !offline, last_sync_at: new Date(Date.now() - 120000).toISOString(), cursor: '1', bootstrapped, pending, conflicts: conflicts.length, tickets: cfg.tickets, messages: cfg.tickets * 3, cache_bytes: 73400320, last_error: null };
   }
   function counts() {
     const views = [['my_open', 'My open'], ['unassigned', 'Unassigned'], ['all_open', 'All open'], ['pending', 'Pending'], ['solved', 'Solved']];
@@ -171,12 +179,20 @@
 
   const handlers = {
     app_info: () => ({ version: '0.1.0', default_server: 'http://127.0.0.1:8080', demo: cfg.demo ? { email: 'agent1@demo.test', password: 'outpost-demo', tenant: 'demo' } : null }),
-    session: () => (signedIn ? { server: 'http://127.0.0.1:8080', email: ME.email, tenant: 'demo', name: ME.name, user_id: ME.id } : null),
+    session: () => (signedIn ? { server: 'http://127.0.0.1:8080', email: ME.email, tenant: 'demo', name: ME.name, user_id: ME.id, api } : null),
     sign_in: ({ server, email, password }) => {
       if (/unreachable/.test(server)) throw { code: 'unreachable', message: `cannot reach the server at ${server}: connection refused` };
       if (password !== 'outpost-demo') throw { code: 'invalid_credentials', message: 'email or password is wrong' };
       signedIn = true;
-      return { server, email, tenant: 'demo', name: ME.name, user_id: ME.id };
+      api = 'native';
+      return { server, email, tenant: 'demo', name: ME.name, user_id: ME.id, api };
+    },
+    sign_in_with_token: ({ server, api: name, email, token }) => {
+      if (!APIS[name]) throw { code: 'invalid_input', message: `no connector yet for ${name}` };
+      if (token !== 'demo-key') throw { code: 'unauthenticated', message: 'the token is not valid' };
+      signedIn = true;
+      api = name;
+      return { server, email, tenant: 'demo', name: ME.name, user_id: ME.id, api };
     },
     sign_out: () => { signedIn = false; return null; },
     sync_status: () => status(),

@@ -159,8 +159,63 @@ test('sign-in renders with demo credentials and shows errors by code', async () 
   await page.fill(tid('signin-server'), 'http://127.0.0.1:8080');
   await page.click(tid('signin-submit'));
   await main(page);
+  assert.equal(await page.$(tid('sync-api')), null, 'the native protocol goes unmentioned');
   const args = (await calls(page, 'sign_in')).at(-1);
   assert.deepEqual(args, { server: 'http://127.0.0.1:8080', email: 'agent1@demo.test', password: 'outpost-demo', tenant: 'demo' });
+  assert.deepEqual(page.errors, []);
+});
+
+test('sign-in with an API token: the form switches, the status bar names the API, what it lacks is disabled', async () => {
+  const page = await open({ signedIn: false });
+  await page.waitForSelector(tid('signin-submit'));
+  assert.equal(await page.$(tid('signin-api')), null, 'an Outpost account by default');
+  await page.check(tid('signin-mode-token'));
+  await page.waitForSelector(tid('signin-token'));
+  assert.equal(await page.$(tid('signin-password')), null, 'the token takes the password field');
+  assert.equal(await page.$(tid('signin-tenant')), null, 'a token needs no tenant');
+  assert.equal(await page.$(tid('demo-credentials')), null, 'the demo account is a password account');
+  assert.equal(await page.getAttribute(tid('signin-token'), 'type'), 'password');
+  assert.match(await page.textContent(tid('signin-token-hint')), /helpdesk administrator/);
+  const apis = await page.$$eval(`${tid('signin-api')} option`, (o) => o.map((x) => [x.value, x.textContent]));
+  assert.deepEqual(apis.map(([v]) => v), ['ondi', 'sonzai', 'workspace', '29next']);
+  assert.match(apis.at(-1)[1], /read-only/);
+  assert.deepEqual(await a11yProblems(page), [], 'token form');
+  await page.selectOption(tid('signin-api'), 'ondi');
+  await page.fill(tid('signin-email'), 'agent1@demo.test');
+  await page.fill(tid('signin-token'), 'wrong');
+  await page.click(tid('signin-submit'));
+  const err = await page.waitForSelector(`${tid('signin-error')}[data-code="unauthenticated"]`);
+  assert.match(await err.textContent(), /API token/);
+  await page.fill(tid('signin-token'), 'demo-key');
+  await page.screenshot({ path: join(out, 'signin-token.png') });
+  await page.click(tid('signin-submit'));
+  await main(page);
+  assert.deepEqual((await calls(page, 'sign_in_with_token')).at(-1), { server: 'http://127.0.0.1:8080', api: 'ondi', email: 'agent1@demo.test', token: 'demo-key' });
+  assert.deepEqual(await calls(page, 'sign_in'), [], 'no password sign-in');
+  const via = await page.waitForSelector(tid('sync-api'));
+  assert.equal((await via.textContent()).trim(), 'via the OnDi support API');
+
+  await openTicket(page, 1001);
+  const why = 'The OnDi support API does not support this';
+  assert.equal(await page.isDisabled(tid('detail-status-select')), true, 'no ticket.update through OnDi');
+  assert.equal(await page.getAttribute(tid('detail-status-select'), 'title'), why);
+  assert.equal(await page.isDisabled(tid('tag-input')), true);
+  assert.equal(await page.isDisabled(tid('new-ticket')), true);
+  assert.equal(await page.getAttribute(tid('new-ticket'), 'title'), why);
+  assert.equal(await page.isDisabled(tid('action-claim')), false, 'OnDi takes a claim');
+  assert.equal(await page.isDisabled(tid('composer-input')), false, 'and a reply');
+  await page.screenshot({ path: join(out, 'connector-detail.png') });
+  await page.click(tid('action-claim'));
+  assert.deepEqual(await waitCall(page, 'claim'), { ticket: '1001' });
+
+  await page.locator('body').click({ position: { x: 5, y: 500 } });
+  await page.keyboard.press('s');
+  await page.waitForSelector('text=The OnDi support API does not support editing the status, priority or type');
+  await page.keyboard.press('Control+k');
+  await page.keyboard.type('status');
+  assert.equal(await page.$$eval(`${tid('palette-item')}:has-text("Change status")`, (x) => x.length), 0, 'the palette leaves it out');
+  await page.keyboard.press('Escape');
+  assert.deepEqual(await calls(page, 'update_ticket'), []);
   assert.deepEqual(page.errors, []);
 });
 

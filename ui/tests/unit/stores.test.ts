@@ -5,9 +5,9 @@ import { SearchStore } from '../../src/lib/stores/search.svelte';
 import { AppState, REFRESH_COALESCE_MS } from '../../src/lib/stores/app.svelte';
 import { READ_AFTER_MS } from '../../src/lib/stores/detail.svelte';
 import { ViewsStore } from '../../src/lib/stores/views.svelte';
-import { signInErrorText } from '../../src/lib/stores/session.svelte';
+import { Session, signInErrorText } from '../../src/lib/stores/session.svelte';
 import { AppError } from '../../src/lib/backend';
-import { fakeBackend, summary } from './fakeBackend';
+import { fakeBackend, status, summary } from './fakeBackend';
 
 describe('ticket list window', () => {
   it('loads the first page of a view with the view and page size', async () => {
@@ -459,5 +459,70 @@ describe('sign-in errors', () => {
   it('keeps the keychain fix and hides credential details', () => {
     expect(signInErrorText(new AppError('keychain_unavailable', 'start gnome-keyring'))).toContain('start gnome-keyring');
     expect(signInErrorText(new AppError('invalid_credentials', 'no such user x@y'))).toBe('Email or password is wrong.');
+  });
+});
+
+describe('an API that lacks actions (a connector)', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  const ondi = { ...status, api: 'ondi', api_title: 'the OnDi support API', actions: ['ticket.claim', 'ticket.close', 'message.send'] };
+
+  it('offers every action until the status is read, then only what the API takes', () => {
+    const { api } = fakeBackend(5);
+    const app = new AppState(api);
+    expect(app.sync.can('ticket.update')).toBe(true);
+    app.sync.apply(ondi);
+    expect(app.sync.apiName).toBe('ondi');
+    expect(app.sync.can('ticket.claim')).toBe(true);
+    expect(app.sync.refusal('ticket.claim')).toBeNull();
+    expect(app.sync.can('ticket.update')).toBe(false);
+    expect(app.sync.refusal('ticket.update')).toBe('The OnDi support API does not support this');
+    app.sync.apply(status);
+    expect(app.sync.refusal('ticket.update'), 'the native protocol takes every action').toBeNull();
+  });
+
+  it('a shortcut for a missing action says why and calls nothing', async () => {
+    const { api } = fakeBackend(5);
+    api.claim.mockResolvedValue({ seq: 1, mutation_id: 'm', ticket_id: 't-1', message_id: null } as never);
+    const app = new AppState(api);
+    app.sync.apply(ondi);
+    await app.list.show('unassigned');
+    app.runAction('next');
+    expect(app.runAction('status')).toBe(true);
+    expect(app.runAction('tag')).toBe(true);
+    await app.update({ status: 'pending' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.updateTicket).not.toHaveBeenCalled();
+    expect(api.tag).not.toHaveBeenCalled();
+    expect(app.toasts.items.map((t) => t.text)).toEqual([
+      'The OnDi support API does not support editing the status, priority or type',
+      'The OnDi support API does not support adding tags',
+      'The OnDi support API does not support editing the status, priority or type',
+    ]);
+    app.runAction('claim');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(api.claim, 'what the API takes still goes through').toHaveBeenCalledWith('1');
+  });
+});
+
+describe('sign in with an API token', () => {
+  it('sends the trimmed server, email and token with the API name', async () => {
+    const { api } = fakeBackend();
+    api.signInWithToken.mockResolvedValue({ server: 'http://s', email: 'a@demo.test', tenant: 't', name: 'A', user_id: 'me', api: 'ondi' });
+    const s = new Session(api);
+    expect(await s.signInWithToken(' http://s ', 'ondi', ' a@demo.test ', ' key \n')).toBe(true);
+    expect(api.signInWithToken).toHaveBeenCalledWith('http://s', 'ondi', 'a@demo.test', 'key');
+    expect(s.phase).toBe('signed_in');
+    expect(s.account?.api).toBe('ondi');
+  });
+
+  it('says the token was refused, not the password', async () => {
+    const { api } = fakeBackend();
+    api.signInWithToken.mockRejectedValue(new AppError('unauthenticated', 'the token is not valid'));
+    const s = new Session(api);
+    expect(await s.signInWithToken('http://s', 'sonzai', 'a@demo.test', 'nope')).toBe(false);
+    expect(s.error).toEqual({ code: 'unauthenticated', text: 'The server does not accept this API token for this email.' });
+    expect(s.phase).toBe('loading');
   });
 });

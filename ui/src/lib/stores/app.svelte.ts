@@ -6,7 +6,7 @@ import { DetailStore } from './detail.svelte';
 import { Drafts } from './drafts.svelte';
 import { SearchStore } from './search.svelte';
 import { Session } from './session.svelte';
-import { SyncStore } from './sync.svelte';
+import { SyncStore, type Mutation } from './sync.svelte';
 import { TicketList } from './tickets.svelte';
 import { Toasts } from './toasts.svelte';
 import { ViewsStore, searchView } from './views.svelte';
@@ -161,7 +161,15 @@ export class AppState {
 
   // Actions.
 
-  async #act<T>(what: string, run: (ticket: string) => Promise<T>): Promise<T | undefined> {
+  /** Whether the server's API takes `m`; if not, the agent is told why nothing happens. */
+  offers(m: Mutation): boolean {
+    if (this.sync.can(m)) return true;
+    this.toasts.push(this.sync.refusalNotice(m));
+    return false;
+  }
+
+  async #act<T>(what: string, m: Mutation, run: (ticket: string) => Promise<T>): Promise<T | undefined> {
+    if (!this.offers(m)) return undefined;
     const ticket = this.target;
     if (!ticket) {
       this.toasts.push('Select a ticket first');
@@ -177,20 +185,23 @@ export class AppState {
     }
   }
 
-  claim = () => this.#act('Claim failed', (t) => this.api.claim(t));
-  takeover = () => this.#act('Take over failed', (t) => this.api.takeover(t));
-  close = (note: string | null = null) => this.#act('Close failed', (t) => this.api.close(t, note));
-  reopen = () => this.#act('Reopen failed', (t) => this.api.reopen(t));
+  claim = () => this.#act('Claim failed', 'ticket.claim', (t) => this.api.claim(t));
+  takeover = () => this.#act('Take over failed', 'ticket.takeover', (t) => this.api.takeover(t));
+  close = (note: string | null = null) => this.#act('Close failed', 'ticket.close', (t) => this.api.close(t, note));
+  reopen = () => this.#act('Reopen failed', 'ticket.reopen', (t) => this.api.reopen(t));
   update = (edit: Partial<TicketEdit>) =>
-    this.#act('Update failed', (t) =>
+    this.#act('Update failed', 'ticket.update', (t) =>
       this.api.updateTicket(t, { subject: null, description: null, status: null, priority: null, type: null, ...edit }),
     );
-  tag = (tag: string, add: boolean) => this.#act(add ? 'Adding the tag failed' : 'Removing the tag failed', (t) => this.api.tag(t, tag, add));
+  tag = (tag: string, add: boolean) =>
+    this.#act(add ? 'Adding the tag failed' : 'Removing the tag failed', add ? 'ticket.tag_add' : 'ticket.tag_remove', (t) =>
+      this.api.tag(t, tag, add),
+    );
   assign = (email: string | null, team: string | null) =>
-    this.#act('Assign failed', (t) => this.api.assign(t, email, team));
+    this.#act('Assign failed', 'ticket.assign', (t) => this.api.assign(t, email, team));
 
   async send(text: string, internal: boolean): Promise<boolean> {
-    const r = await this.#act(internal ? 'Note failed' : 'Reply failed', async (t) => {
+    const r = await this.#act(internal ? 'Note failed' : 'Reply failed', 'message.send', async (t) => {
       const res = await this.api.sendMessage(t, text, internal);
       this.drafts.clear(t);
       return res;
@@ -275,6 +286,7 @@ export class AppState {
         return true;
       case 'reply':
       case 'note':
+        if (!this.offers('message.send')) return true;
         this.composerMode = a === 'reply' ? 'reply' : 'note';
         if (!this.detail.data) void this.openSelected().then(() => this.focusComposer++);
         else this.focusComposer++;
@@ -283,10 +295,12 @@ export class AppState {
         void this.close();
         return true;
       case 'status':
+        if (!this.offers('ticket.update')) return true;
         if (!this.detail.data) void this.openSelected().then(() => this.focusStatus++);
         else this.focusStatus++;
         return true;
       case 'tag':
+        if (!this.offers('ticket.tag_add')) return true;
         if (!this.detail.data) void this.openSelected().then(() => this.focusTag++);
         else this.focusTag++;
         return true;

@@ -2,8 +2,16 @@ import { AppError, backend, type Account, type AppInfo, type Backend } from '../
 
 export type Phase = 'loading' | 'signed_out' | 'signed_in';
 
-/** What the sign-in form shows for a failed sign-in, by the core's error code. */
-export function signInErrorText(e: unknown): string {
+/** The APIs an agent can sign in through with a token (the core's `Api` names). */
+export const TOKEN_APIS: readonly { name: string; label: string }[] = [
+  { name: 'ondi', label: 'OnDi support API' },
+  { name: 'sonzai', label: 'Sonzai support API' },
+  { name: 'workspace', label: 'Workspace tickets API' },
+  { name: '29next', label: '29next admin API (read-only)' },
+];
+
+/** What the sign-in form shows for a failed sign-in (`withToken`: with an API token), by the core's error code. */
+export function signInErrorText(e: unknown, withToken = false): string {
   if (!(e instanceof AppError)) return e instanceof Error ? e.message : String(e);
   switch (e.code) {
     case 'unreachable':
@@ -12,7 +20,7 @@ export function signInErrorText(e: unknown): string {
     case 'invalid_credentials':
     case 'unauthenticated':
     case 'session_expired':
-      return 'Email or password is wrong.';
+      return withToken ? 'The server does not accept this API token for this email.' : 'Email or password is wrong.';
     case 'tenant_required':
       return 'This email belongs to several workspaces: enter the tenant.';
     case 'keychain_unavailable':
@@ -53,18 +61,27 @@ export class Session {
   }
 
   async signIn(server: string, email: string, password: string, tenant: string): Promise<boolean> {
+    return this.#signIn(() => this.api.signIn(server.trim(), email.trim(), password, tenant.trim() || null), false);
+  }
+
+  async #signIn(run: () => Promise<Account>, withToken: boolean): Promise<boolean> {
     this.busy = true;
     this.error = null;
     try {
-      this.account = await this.api.signIn(server.trim(), email.trim(), password, tenant.trim() || null);
+      this.account = await run();
       this.phase = 'signed_in';
       return true;
     } catch (e) {
-      this.error = { code: e instanceof AppError ? e.code : 'internal', text: signInErrorText(e) };
+      this.error = { code: e instanceof AppError ? e.code : 'internal', text: signInErrorText(e, withToken) };
       return false;
     } finally {
       this.busy = false;
     }
+  }
+
+  /** Sign in with an API token the helpdesk's administrator issued, through `api`. */
+  async signInWithToken(server: string, api: string, email: string, token: string): Promise<boolean> {
+    return this.#signIn(() => this.api.signInWithToken(server.trim(), api, email.trim(), token.trim()), true);
   }
 
   async signOut(wipe: boolean): Promise<void> {

@@ -1,5 +1,35 @@
 import { backend, type Backend, type DeskEvent, type SyncStatus } from '../backend';
 
+/**
+ * An action the UI offers, by the name of the mutation the core sends for it
+ * (`MutationOp::NAMES`); the status's `actions` lists the ones the server's API takes.
+ */
+export type Mutation =
+  | 'ticket.create'
+  | 'ticket.update'
+  | 'ticket.claim'
+  | 'ticket.assign'
+  | 'ticket.takeover'
+  | 'ticket.close'
+  | 'ticket.reopen'
+  | 'ticket.tag_add'
+  | 'ticket.tag_remove'
+  | 'message.send';
+
+/** What each action is, for a notice that names it. */
+const ACTION_NAMES: Record<Mutation, string> = {
+  'ticket.create': 'creating tickets',
+  'ticket.update': 'editing the status, priority or type',
+  'ticket.claim': 'claiming tickets',
+  'ticket.assign': 'assigning tickets',
+  'ticket.takeover': 'taking over from the bot',
+  'ticket.close': 'closing tickets',
+  'ticket.reopen': 'reopening tickets',
+  'ticket.tag_add': 'adding tags',
+  'ticket.tag_remove': 'removing tags',
+  'message.send': 'replies and internal notes',
+};
+
 /** The status bar and the first-sync screen. */
 export class SyncStore {
   /** The core's state has been read at least once (before that: "Connecting…"). */
@@ -15,6 +45,11 @@ export class SyncStore {
   messages = $state(0);
   cacheBytes = $state(0);
   lastError = $state<string | null>(null);
+  /** The API the desk speaks (`native`, `ondi`, …) and its name for people. */
+  apiName = $state('native');
+  apiTitle = $state('');
+  /** The mutations the server's API takes; `null` until the core's state is read (all offered). */
+  actions = $state<readonly string[] | null>(null);
   /** First-sync progress while the cache is being filled. */
   progress = $state<{ tickets: number; messages: number; done: boolean } | null>(null);
 
@@ -31,6 +66,29 @@ export class SyncStore {
     this.messages = s.messages;
     this.cacheBytes = s.cache_bytes;
     this.lastError = s.last_error;
+    this.apiName = s.api;
+    this.apiTitle = s.api_title;
+    this.actions = s.actions;
+  }
+
+  /** Whether the server's API takes `m` (the core refuses the others with `not_supported`). */
+  can(m: Mutation): boolean {
+    return this.actions === null || this.actions.includes(m);
+  }
+
+  /** Why `m` is not offered, as a control's tooltip; `null` when it is. */
+  refusal(m: Mutation): string | null {
+    return this.can(m) ? null : `${this.#apiName()} does not support this`;
+  }
+
+  /** The same as a notice on its own (a shortcut or command that does nothing). */
+  refusalNotice(m: Mutation): string {
+    return `${this.#apiName()} does not support ${ACTION_NAMES[m]}`;
+  }
+
+  #apiName(): string {
+    const title = this.apiTitle || 'this server';
+    return `${title.charAt(0).toUpperCase()}${title.slice(1)}`;
   }
 
   async refresh(): Promise<void> {
