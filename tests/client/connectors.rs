@@ -532,3 +532,96 @@ async fn twenty_nine_next_reads_everything_polls_changes_and_refuses_every_actio
     assert_eq!(desk.status().await.unwrap().pending, 0);
     srv.stop().await;
 }
+
+// Workspace: seed 002 (ticket details; claim, assign, take over, complete).
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_reads_tickets_and_claims_completes_and_takes_over_once() {
+    let srv = TestServer::start_apis(5, 0, Apis::only([Api::Workspace])).await;
+    let [t0, t1, t2, t3] = [0, 1, 2, 3].map(|i| srv.world.tickets[i].clone());
+    // The API knows people by its own ids: a ticket agent1 holds tells the connector
+    // theirs.
+    srv.push_as(
+        &srv.world.agent1,
+        vec![outpost_domain::sync::MutationOp::TicketClaim(
+            outpost_domain::sync::TicketRef { ticket_id: t0.id },
+        )],
+    )
+    .await;
+    let token = srv.api_key(&srv.world.agent1).await;
+    let proxy = FaultProxy::start(srv.addr).await;
+    let desk = login_api(&proxy.url(), Api::Workspace, "agent1@demo.test", &token)
+        .await
+        .expect("sign in with an API key");
+    desk.sync().await.expect("first reconcile");
+    let status = desk.status().await.unwrap();
+    assert_eq!(status.api, "workspace");
+    assert_eq!(status.tickets, 5);
+    let d = desk.ticket(&t0.id.to_string()).await.unwrap();
+    assert_eq!(d.ticket.assignee_id, Some(desk.me()), "my ticket is mine");
+    assert_eq!(d.ticket.subject, t0.subject);
+
+    // Claim one and complete another; the completion's answer is lost once.
+    desk.claim(&t1.id.to_string()).await.unwrap();
+    desk.claim(&t2.id.to_string()).await.unwrap();
+    let solved = outpost_core::TicketEdit {
+        status: Some(Status::Solved),
+        ..Default::default()
+    };
+    desk.update(&t2.id.to_string(), solved).await.unwrap();
+    proxy.fault_next(
+        "PATCH",
+        &format!("/api/v1/tickets/{}/complete", t2.id),
+        Fault::DropResponse,
+    );
+    let _ = desk.sync().await;
+    assert_eq!(
+        proxy.faults(FaultKind::DropResponse),
+        1,
+        "the answer was lost"
+    );
+    sync_until_clean(&desk).await;
+    assert_eq!(
+        srv.ticket(t1.id).await.assignee_id,
+        Some(srv.world.agent1.id)
+    );
+    assert_eq!(srv.ticket(t2.id).await.status, Status::Solved);
+    let d = desk.ticket(&t2.id.to_string()).await.unwrap();
+    assert_eq!(
+        d.ticket.status,
+        Status::Solved,
+        "the desk shows it completed"
+    );
+
+    // Someone takes a chat over through the API: the next poll shows it.
+    let agent2 = Integrator::new(&srv, &srv.world.agent2).await;
+    let resp = agent2
+        .http
+        .patch(format!("{}/api/v1/tickets/{}/takeover", srv.base, t3.id))
+        .header("authorization", &agent2.token)
+        .json(&serde_json::json!({"assigneeId": srv.world.agent2.id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    desk.sync().await.expect("poll");
+    let d = desk.ticket(&t3.id.to_string()).await.unwrap();
+    assert_eq!(
+        d.assignee.map(|a| a.email),
+        Some("agent2@demo.test".to_owned())
+    );
+
+    // What the API cannot do is refused before it is queued.
+    let key = t1.id.to_string();
+    let err = desk.send(&key, "hello", false).await.unwrap_err();
+    assert_eq!(err.code(), "not_supported");
+    let pending = outpost_core::TicketEdit {
+        status: Some(Status::Pending),
+        ..Default::default()
+    };
+    let err = desk.update(&key, pending).await.unwrap_err();
+    assert_eq!(err.code(), "not_supported");
+    assert!(err.to_string().contains("completing"), "{err}");
+    assert_eq!(desk.status().await.unwrap().pending, 0);
+    srv.stop().await;
+}

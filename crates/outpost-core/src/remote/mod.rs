@@ -170,11 +170,8 @@ pub(crate) fn open(
         Api::TwentyNineNext => {
             std::sync::Arc::new(connector::twenty_nine_next::TwentyNineNext::new(server)?)
         }
-        other => {
-            return Err(CoreError::InvalidInput(format!(
-                "{} has no connector yet; sign in with --api native, ondi, sonzai or 29next",
-                other.title()
-            )));
+        Api::Workspace => {
+            std::sync::Arc::new(connector::workspace::Workspace::new(server, me.cloned())?)
         }
     })
 }

@@ -19,6 +19,7 @@ mod entities;
 pub mod ondi;
 pub mod sonzai;
 pub mod twenty_nine_next;
+pub mod workspace;
 
 use super::http::{ErrorReader, Http};
 use super::{Pulled, Sweep};

@@ -1,0 +1,664 @@
+//! The workspace connector: seed 002's ticket details under `/api/v1/tickets`, with the
+//! API key in the `authorization` header.
+//!
+//! What it reads: the details list, once per status (`ongoing`, `completed`), oldest
+//! first. A ticket row carries who owns, answers and holds the chat, its team and its
+//! times, but no change time, no messages and no tags (the API has none to read), so a
+//! poll reads both lists whole and keeps the rows that differ from what it carried last
+//! (a fingerprint per ticket, kept for the session). The API shows no ticket numbers:
+//! each ticket gets a stable number derived from its id.
+//! What it writes: claim and assign (`/assignee`), take over (`/takeover`) and complete
+//! (a status edit to solved: `/complete`). The API names people by its own ids, learnt
+//! from the tickets they own or hold; an action for someone it has not shown yet is
+//! refused with that reason.
+
+use super::entities::Entities;
+use super::{
+    Answer, PollCursor, SweepAt, Timing, agent, applied, page, person_id, push_in_order, refused,
+    write,
+};
+use crate::client::{LoginResponse, MeResponse};
+use crate::error::{CoreError, Result};
+use crate::remote::http::{Http, decode};
+use crate::remote::native::read_error;
+use crate::remote::{Api, Capabilities, PullMode, Pulled, Remote, Sweep};
+use chrono::Utc;
+use futures::future::BoxFuture;
+use outpost_api::workspace::WorkspaceStatus;
+use outpost_api::workspace::tickets::{
+    AssigneeRequest, CompleteRequest, OwnerEntity, ResponderEntity, Ticket as Short, TicketDetails,
+};
+use outpost_domain::error::{ErrorBody, ErrorCode};
+use outpost_domain::ids::{TicketId, TicketNumber, UserId};
+use outpost_domain::model::{Conversation, Participant, Team, Ticket};
+use outpost_domain::sync::{
+    ChangeEntry, ChangesPage, ConflictDetails, Mutation, MutationOp, Outcome, PushRequest,
+    PushResponse,
+};
+use outpost_domain::values::{
+    Channel, ConversationStatus, EmailAddress, ParticipantRole, Priority, ResponderKind, Role,
+    Status, TicketType,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+const ACTIONS: &[&str] = &[
+    "ticket.claim",
+    "ticket.assign",
+    "ticket.takeover",
+    "ticket.update",
+];
+const EPOCH: &str = "workspace";
+const PAGE: i64 = 100;
+
+/// What an accepted action cannot carry through this API.
+fn vet(op: &MutationOp) -> Option<&'static str> {
+    match op {
+        MutationOp::TicketUpdate(a)
+            if a.status != Some(Status::Solved)
+                || a.subject.is_some()
+                || a.description.is_some()
+                || a.priority.is_some()
+                || a.ticket_type.is_some() =>
+        {
+            Some("edits other than completing a ticket (status solved)")
+        }
+        MutationOp::TicketAssign(a) if a.team_id.is_some() => {
+            Some("changing a ticket's team (it reassigns people only)")
+        }
+        MutationOp::TicketAssign(a) if a.assignee_id == Some(None) => {
+            Some("unassigning a ticket (it reassigns to someone)")
+        }
+        _ => None,
+    }
+}
+
+/// The workspace tickets API at one address.
+pub struct Workspace {
+    http: Http,
+    caps: Capabilities,
+    timing: Timing,
+    me: Option<EmailAddress>,
+    /// The API's ids of the people pages showed, by local id.
+    ids: Mutex<HashMap<UserId, UserId>>,
+    /// A fingerprint of each ticket row carried this session.
+    prints: Mutex<HashMap<TicketId, u64>>,
+}
+
+impl Workspace {
+    pub fn new(server: &str, me: Option<EmailAddress>) -> Result<Self> {
+        Self::with_timing(server, me, Timing::from_env())
+    }
+
+    pub fn with_timing(server: &str, me: Option<EmailAddress>, timing: Timing) -> Result<Self> {
+        Ok(Self {
+            http: Http::new(server)?,
+            caps: Capabilities {
+                api: Api::Workspace,
+                pull: PullMode::Poll {
+                    every: timing.poll_every,
+                },
+                actions: ACTIONS,
+                field_conflicts: false,
+                vet,
+            },
+            timing,
+            me,
+            ids: Mutex::new(HashMap::new()),
+            prints: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn auth(&self, rb: reqwest::RequestBuilder, token: &str) -> reqwest::RequestBuilder {
+        // The seed's header carries the key itself.
+        rb.header(reqwest::header::AUTHORIZATION, token)
+            .timeout(Duration::from_secs(60))
+    }
+
+    /// One page of one status's list, and whether pages follow.
+    async fn list(
+        &self,
+        token: &str,
+        status: WorkspaceStatus,
+        page: i64,
+    ) -> Result<(Vec<TicketDetails>, i64, bool)> {
+        let rb = self.auth(
+            self.http
+                .client()
+                .get(self.http.url("/api/v1/tickets/details"))
+                .query(&[
+                    ("status", status.as_str().to_owned()),
+                    ("pageNumber", page.to_string()),
+                    ("pageSize", PAGE.to_string()),
+                ]),
+            token,
+        );
+        let resp = self.http.send(rb, read_error).await?;
+        let total = resp
+            .headers()
+            .get("x-total-count")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0);
+        let rows: Vec<TicketDetails> = self.http.json(resp).await?;
+        let more = page * PAGE < total;
+        Ok((rows, total, more))
+    }
+
+    async fn detail(&self, token: &str, id: TicketId) -> Result<Option<TicketDetails>> {
+        let rb = self.auth(
+            self.http
+                .client()
+                .get(self.http.url(&format!("/api/v1/tickets/{id}/details"))),
+            token,
+        );
+        match self.http.send(rb, read_error).await {
+            Ok(resp) => Ok(Some(self.http.json(resp).await?)),
+            Err(CoreError::Server { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Rows as feed entries; `all` carries every row, else only those that differ
+    /// from what was carried last.
+    fn carry(&self, rows: Vec<TicketDetails>, all: bool) -> Vec<ChangeEntry> {
+        let mut prints = self.prints.lock().expect("prints lock");
+        let mut ids = self.ids.lock().expect("ids lock");
+        let mut page = Entities::default();
+        let version = super::version_of(Utc::now());
+        for r in rows {
+            let print = fingerprint(&r);
+            if prints.insert(r.id, print) == Some(print) && !all {
+                continue;
+            }
+            add(&mut page, &mut ids, r, version);
+        }
+        page.into_changes()
+    }
+
+    /// Both lists whole, keeping what changed since the last carry.
+    async fn poll(&self, token: &str) -> Result<Vec<ChangeEntry>> {
+        let mut changes = Vec::new();
+        for status in WorkspaceStatus::ALL {
+            for n in 1.. {
+                let (rows, _, more) = self.list(token, status, n).await?;
+                changes.extend(self.carry(rows, false));
+                if !more {
+                    break;
+                }
+            }
+        }
+        Ok(changes)
+    }
+
+    async fn pull_at(&self, token: &str, text: &str) -> Result<Pulled> {
+        let mut cursor = PollCursor::parse(text)?;
+        let mut first = false;
+        if cursor.reconcile_due(Utc::now(), self.timing.reconcile_every) {
+            cursor.sweep = Some(SweepAt {
+                page: 1,
+                total: 0,
+                shrank: false,
+                mark: None,
+            });
+            cursor.walk = Some(WorkspaceStatus::Ongoing.as_str().into());
+            cursor.swept_at = Some(Utc::now());
+            first = true;
+        }
+        let Some(mut sweep) = cursor.sweep.take() else {
+            let changes = self.poll(token).await?;
+            // No change times here: the mark only says a reconcile was done.
+            cursor.mark = Some(Utc::now());
+            return Ok(page(EPOCH, &cursor, changes, false, None));
+        };
+        let status = cursor
+            .walk
+            .as_deref()
+            .and_then(WorkspaceStatus::parse)
+            .unwrap_or(WorkspaceStatus::Ongoing);
+        let (rows, total, more) = self.list(token, status, i64::from(sweep.page)).await?;
+        if sweep.page > 1 && total < sweep.total {
+            sweep.shrank = true;
+        }
+        sweep.total = total;
+        let mut changes = self.carry(rows, true);
+        let next_status =
+            (!more && status == WorkspaceStatus::Ongoing).then_some(WorkspaceStatus::Completed);
+        if more || next_status.is_some() {
+            if let Some(s) = next_status {
+                cursor.walk = Some(s.as_str().into());
+                sweep.page = 1;
+                sweep.total = 0;
+            } else {
+                sweep.page += 1;
+            }
+            cursor.sweep = Some(sweep);
+            let mark = Sweep {
+                first,
+                last: false,
+                complete: false,
+            };
+            return Ok(page(EPOCH, &cursor, changes, true, Some(mark)));
+        }
+        // What changed during the walk (a ticket completed while the ongoing list was
+        // read) is carried by one more pass over both lists.
+        changes.extend(self.poll(token).await?);
+        cursor.walk = None;
+        cursor.mark = Some(Utc::now());
+        let mark = Sweep {
+            first,
+            last: true,
+            complete: !sweep.shrank,
+        };
+        Ok(page(EPOCH, &cursor, changes, false, Some(mark)))
+    }
+
+    /// The API's id of a local person, if a page showed it.
+    fn api_id(&self, local: UserId) -> Option<UserId> {
+        self.ids.lock().expect("ids lock").get(&local).copied()
+    }
+
+    fn my_api_id(&self) -> Option<UserId> {
+        self.api_id(person_id(self.me.as_ref()?.as_str()))
+    }
+
+    /// Send one outbox entry (`Err`: the answer is not known). Each of these calls
+    /// sets a state, so sending one again after a lost answer does no harm; a take
+    /// over (which also opens a ticket) is checked first.
+    async fn deliver(&self, token: &str, m: &Mutation) -> Result<Outcome> {
+        let unknown = |who: &str| {
+            Ok(refused(
+                ErrorCode::InvalidInput,
+                format!(
+                    "the workspace API names people by its own ids, and none of the tickets \
+                     read so far shows {who}; sync and try again once one does"
+                ),
+                None,
+            ))
+        };
+        match &m.op {
+            MutationOp::TicketClaim(a) => {
+                let Some(me) = self.my_api_id() else {
+                    return unknown("you");
+                };
+                self.patch(
+                    token,
+                    a.ticket_id,
+                    "assignee",
+                    &AssigneeRequest { assignee_id: me },
+                )
+                .await
+            }
+            MutationOp::TicketAssign(a) => {
+                let Some(Some(local)) = a.assignee_id else {
+                    return Ok(refused(ErrorCode::InvalidInput, "nobody to assign", None));
+                };
+                let Some(them) = self.api_id(local) else {
+                    return unknown("that person");
+                };
+                self.patch(
+                    token,
+                    a.ticket_id,
+                    "assignee",
+                    &AssigneeRequest { assignee_id: them },
+                )
+                .await
+            }
+            MutationOp::TicketTakeover(a) => {
+                let Some(me) = self.my_api_id() else {
+                    return unknown("you");
+                };
+                if let Some(d) = self.detail(token, a.ticket_id).await?
+                    && d.assignee_id == Some(me)
+                    && d.responder_entity == Some(ResponderEntity::User)
+                    && d.responder_id == Some(me)
+                {
+                    // Taken over already (an earlier attempt whose answer was lost).
+                    self.forget(a.ticket_id);
+                    return Ok(applied(
+                        a.ticket_id,
+                        None,
+                        Some(super::version_of(Utc::now())),
+                    ));
+                }
+                self.patch(
+                    token,
+                    a.ticket_id,
+                    "takeover",
+                    &AssigneeRequest { assignee_id: me },
+                )
+                .await
+            }
+            MutationOp::TicketUpdate(a) => {
+                let Some(me) = self.my_api_id() else {
+                    return unknown("you");
+                };
+                self.patch(
+                    token,
+                    a.ticket_id,
+                    "complete",
+                    &CompleteRequest { user_id: me },
+                )
+                .await
+            }
+            other => Ok(refused(
+                ErrorCode::Forbidden,
+                format!(
+                    "{} does not support {}",
+                    self.caps.api.title(),
+                    other.name()
+                ),
+                None,
+            )),
+        }
+    }
+
+    /// PATCH `/api/v1/tickets/{id}/{what}`; the ticket is read again at the next pull.
+    async fn patch<B: serde::Serialize>(
+        &self,
+        token: &str,
+        ticket: TicketId,
+        what: &str,
+        body: &B,
+    ) -> Result<Outcome> {
+        let rb = self.auth(
+            self.http
+                .client()
+                .patch(self.http.url(&format!("/api/v1/tickets/{ticket}/{what}")))
+                .json(body),
+            token,
+        );
+        let answer: Answer = write(&self.http, rb, read_error).await?;
+        match answer {
+            Ok(bytes) => {
+                let _: Short = decode(&bytes)?;
+                self.forget(ticket);
+                // Settled by the first pull after now (which carries the ticket again).
+                Ok(applied(ticket, None, Some(super::version_of(Utc::now()))))
+            }
+            Err((status, bytes)) => Ok(self.refusal(status, &bytes)),
+        }
+    }
+
+    /// Carry this ticket again at the next pull, changed or not.
+    fn forget(&self, ticket: TicketId) {
+        self.prints.lock().expect("prints lock").remove(&ticket);
+    }
+
+    /// A refusal; a chat someone else holds names them (known by email when a page
+    /// showed who they are).
+    fn refusal(&self, status: u16, body: &[u8]) -> Outcome {
+        let parsed: Option<ErrorBody> = serde_json::from_slice(body).ok();
+        let Some(b) = parsed else {
+            return refused(
+                if status == 404 {
+                    ErrorCode::NotFound
+                } else {
+                    ErrorCode::Forbidden
+                },
+                format!("the server answered HTTP {status}"),
+                None,
+            );
+        };
+        let conflict = b
+            .details
+            .and_then(|d| serde_json::from_value::<ConflictDetails>(d).ok())
+            .map(|mut c| {
+                if let Some(h) = &mut c.holder {
+                    h.user_id = person_id(h.email.as_str());
+                }
+                c
+            });
+        refused(b.code, b.message, conflict)
+    }
+}
+
+/// A ticket row's fingerprint: equal rows, equal prints.
+fn fingerprint(r: &TicketDetails) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_vec(r).unwrap_or_default().hash(&mut h);
+    h.finish()
+}
+
+/// A stable number for a ticket the API does not number: from its id (FNV-1a, the
+/// same on every machine and release), 1 to 10^9 − 1.
+fn number_of(id: TicketId) -> i64 {
+    let hash =
+        id.0.as_bytes()
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+            });
+    1 + (hash % 999_999_999) as i64
+}
+
+fn add(page: &mut Entities, ids: &mut HashMap<UserId, UserId>, r: TicketDetails, version: i64) {
+    let owner_email = r.owner_email.clone().or_else(|| {
+        r.owner_identifier
+            .as_deref()
+            .and_then(|i| EmailAddress::parse(i).ok())
+    });
+    let owner_role = match r.owner_entity {
+        OwnerEntity::ExternalUser => Role::Customer,
+        OwnerEntity::User => Role::Agent,
+    };
+    let requester = match &owner_email {
+        Some(e) => {
+            let id = page.person(e, r.owner_name.as_deref(), None, owner_role);
+            ids.insert(id, r.chat_owner_id);
+            id
+        }
+        None => r.chat_owner_id,
+    };
+    let assignee = match (&r.assignee_email, r.assignee_id) {
+        (Some(e), Some(api)) => {
+            let id = page.person(
+                e,
+                r.assignee_name.as_deref(),
+                r.assignee_picture.as_deref(),
+                Role::Agent,
+            );
+            ids.insert(id, api);
+            Some(id)
+        }
+        (None, Some(api)) => Some(api),
+        _ => None,
+    };
+    let responder = r.responder_id.map(|api| {
+        if r.assignee_id == Some(api) {
+            assignee.unwrap_or(api)
+        } else {
+            api
+        }
+    });
+    if let (Some(team), Some(name)) = (r.ticketing_team_id, &r.ticketing_team_name) {
+        page.team(Team {
+            id: team,
+            name: name.clone(),
+            picture: r.ticketing_team_picture.clone(),
+            member_ids: Vec::new(),
+            version: 1,
+        });
+    }
+    let status = match r.status {
+        WorkspaceStatus::Completed => Status::Solved,
+        WorkspaceStatus::Ongoing if r.assignee_id.is_some() => Status::Open,
+        WorkspaceStatus::Ongoing => Status::New,
+    };
+    let updated_at = [Some(r.created_at), r.ongoing_at, r.completed_at]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(r.created_at);
+    page.conversations.push(Conversation {
+        id: r.chat_id,
+        ticket_id: r.id,
+        status: ConversationStatus::Active,
+        participants: vec![Participant {
+            user_id: requester,
+            role: ParticipantRole::Member,
+            last_read_message_id: None,
+            joined_at: r.created_at,
+        }],
+        last_message_at: None,
+        created_at: r.created_at,
+        version,
+    });
+    let channel = r
+        .channel_type
+        .as_deref()
+        .and_then(|c| Channel::parse(c).ok())
+        .unwrap_or_else(|| Channel::parse("chat").expect("a known channel"));
+    page.tickets.push(Ticket {
+        id: r.id,
+        number: TicketNumber(number_of(r.id)),
+        subject: r.summary.clone(),
+        description: String::new(),
+        summary: Some(r.summary),
+        status,
+        priority: Priority::Medium,
+        ticket_type: TicketType::parse("support").expect("a known type"),
+        channel,
+        channel_id: r.channel_id,
+        requester_id: requester,
+        assignee_id: assignee,
+        team_id: r.ticketing_team_id,
+        responder_id: responder,
+        responder_kind: r.responder_entity.map(|e| match e {
+            ResponderEntity::Bot => ResponderKind::Bot,
+            ResponderEntity::User => ResponderKind::Human,
+        }),
+        circumstance: None,
+        responder_version: None,
+        related_order_id: None,
+        related_delivery_id: None,
+        products: Vec::new(),
+        tag_ids: Vec::new(),
+        conversation_id: r.chat_id,
+        follow_up_of: None,
+        message_count: 0,
+        pending_message_count: r.pending_chat_messages,
+        removed: r.chat_is_removed,
+        created_at: r.created_at,
+        updated_at,
+        ongoing_at: r.ongoing_at,
+        solved_at: r.completed_at,
+        closed_at: None,
+        last_viewed_at: None,
+        version,
+        field_versions: BTreeMap::new(),
+    });
+}
+
+impl Remote for Workspace {
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    fn server(&self) -> &str {
+        self.http.base()
+    }
+
+    fn login<'a>(
+        &'a self,
+        _email: &'a str,
+        _password: &'a str,
+        _tenant: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<LoginResponse>> {
+        Box::pin(async {
+            Err(CoreError::InvalidInput(format!(
+                "{} signs in with an API key, not a password",
+                self.caps.api.title()
+            )))
+        })
+    }
+
+    /// One read of the list checks the key; the email names the agent.
+    fn me<'a>(
+        &'a self,
+        token: &'a str,
+        email: &'a EmailAddress,
+    ) -> BoxFuture<'a, Result<MeResponse>> {
+        Box::pin(async move {
+            match self.list(token, WorkspaceStatus::Ongoing, 1).await {
+                Ok((rows, _, _)) => Ok(agent(
+                    email,
+                    rows.first().map(|r| r.workspace_id),
+                    self.http.base(),
+                )),
+                Err(CoreError::SessionExpired) => Err(CoreError::Server {
+                    status: 401,
+                    code: ErrorCode::Unauthenticated,
+                    message: format!("{} refused this key", self.caps.api.title()),
+                }),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
+    fn logout<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn pull<'a>(
+        &'a self,
+        token: &'a str,
+        cursor: &'a str,
+        _limit: u32,
+    ) -> BoxFuture<'a, Result<Pulled>> {
+        Box::pin(self.pull_at(token, cursor))
+    }
+
+    fn pull_mine<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<Option<ChangesPage>>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn push<'a>(
+        &'a self,
+        token: &'a str,
+        req: &'a PushRequest,
+    ) -> BoxFuture<'a, Result<PushResponse>> {
+        Box::pin(push_in_order(req, move |m| async move {
+            self.deliver(token, &m).await
+        }))
+    }
+
+    fn events<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<mpsc::Receiver<()>>> {
+        Box::pin(async {
+            Err(CoreError::Protocol(
+                "the workspace tickets API has no live stream; it is polled".into(),
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_completing_is_a_status_edit_it_takes() {
+        let edit = |status| {
+            MutationOp::TicketUpdate(outpost_domain::sync::TicketUpdateArgs {
+                ticket_id: TicketId::new(),
+                subject: None,
+                description: None,
+                status: Some(status),
+                priority: None,
+                ticket_type: None,
+            })
+        };
+        assert_eq!(vet(&edit(Status::Solved)), None);
+        assert!(vet(&edit(Status::Pending)).is_some());
+    }
+
+    #[test]
+    fn numbers_are_stable_and_in_range() {
+        let id = TicketId::new();
+        assert_eq!(number_of(id), number_of(id));
+        assert!((1..1_000_000_000).contains(&number_of(id)));
+    }
+}
