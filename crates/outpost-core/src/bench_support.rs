@@ -53,3 +53,9 @@ pub async fn create_empty_cache(path: &Path) -> Result<()> {
     Cache::open(path).await?.close().await;
     Ok(())
 }
+
+/// Requests the desk's remote has sent and the answer bytes it received since it was
+/// opened (a connector's poll cost).
+pub fn traffic(desk: &Desk) -> (u64, u64) {
+    desk.inner.remote.traffic()
+}

@@ -18,6 +18,29 @@ pub type ErrorReader = fn(u16, &[u8]) -> CoreError;
 pub struct Http {
     base: String,
     client: reqwest::Client,
+    traffic: std::sync::Arc<Traffic>,
+}
+
+/// Requests sent and answer bytes received, since the remote was opened (what a poll
+/// costs; `outpost-client-bench` reads it).
+#[derive(Debug, Default)]
+pub struct Traffic {
+    requests: std::sync::atomic::AtomicU64,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+impl Traffic {
+    /// `(requests, answer bytes)`.
+    pub fn read(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.requests.load(Relaxed), self.bytes.load(Relaxed))
+    }
+
+    fn add(&self, requests: u64, bytes: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.requests.fetch_add(requests, Relaxed);
+        self.bytes.fetch_add(bytes, Relaxed);
+    }
 }
 
 impl Http {
@@ -30,7 +53,11 @@ impl Http {
             .user_agent(concat!("outpost/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CoreError::Protocol(e.to_string()))?;
-        Ok(Self { base, client })
+        Ok(Self {
+            base,
+            client,
+            traffic: Default::default(),
+        })
     }
 
     pub fn base(&self) -> &str {
@@ -45,6 +72,10 @@ impl Http {
         &self.client
     }
 
+    pub fn traffic(&self) -> (u64, u64) {
+        self.traffic.read()
+    }
+
     pub fn unreachable(&self, e: reqwest::Error) -> CoreError {
         CoreError::Unreachable {
             server: self.base.clone(),
@@ -54,6 +85,7 @@ impl Http {
 
     /// Send; any answer comes back, only a transport failure is an error.
     pub async fn exchange(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response> {
+        self.traffic.add(1, 0);
         rb.send().await.map_err(|e| self.unreachable(e))
     }
 
@@ -75,12 +107,14 @@ impl Http {
     pub async fn body(&self, resp: reqwest::Response) -> Result<Body> {
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(|e| self.unreachable(e))?;
+        self.traffic.add(0, bytes.len() as u64);
         Ok((status, bytes.to_vec()))
     }
 
     /// Decode a successful answer.
     pub async fn json<T: serde::de::DeserializeOwned>(&self, resp: reqwest::Response) -> Result<T> {
         let bytes = resp.bytes().await.map_err(|e| self.unreachable(e))?;
+        self.traffic.add(0, bytes.len() as u64);
         decode(&bytes)
     }
 }

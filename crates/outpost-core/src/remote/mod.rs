@@ -127,6 +127,9 @@ pub trait Remote: Send + Sync {
     /// The live signal of a [`PullMode::ChangeFeed`] remote: one `()` per "pull now";
     /// the channel closes when the stream ends. A polling remote never gets asked.
     fn events<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<mpsc::Receiver<()>>>;
+
+    /// Requests sent and answer bytes received since the remote was opened.
+    fn traffic(&self) -> (u64, u64);
 }
 
 /// One page of a pull, and where it sits in a full reconcile.

@@ -248,6 +248,10 @@ impl Remote for NativeRemote {
         Box::pin(NativeRemote::push(self, token, req))
     }
 
+    fn traffic(&self) -> (u64, u64) {
+        self.http.traffic()
+    }
+
     fn events<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<mpsc::Receiver<()>>> {
         Box::pin(NativeRemote::events(self, token))
     }

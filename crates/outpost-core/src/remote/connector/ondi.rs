@@ -750,6 +750,10 @@ impl Remote for Ondi {
         }))
     }
 
+    fn traffic(&self) -> (u64, u64) {
+        self.http.traffic()
+    }
+
     fn events<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<mpsc::Receiver<()>>> {
         Box::pin(async {
             Err(CoreError::Protocol(

@@ -429,6 +429,10 @@ impl Remote for TwentyNineNext {
         })
     }
 
+    fn traffic(&self) -> (u64, u64) {
+        self.http.traffic()
+    }
+
     fn events<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<mpsc::Receiver<()>>> {
         Box::pin(async {
             Err(CoreError::Protocol(
