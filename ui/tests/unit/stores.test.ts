@@ -506,6 +506,24 @@ describe('an API that lacks actions (a connector)', () => {
   });
 });
 
+describe('sign-out', () => {
+  it('leaves nothing of the session for the next one: list, open ticket, API, overlay', async () => {
+    const { api } = fakeBackend(5);
+    api.ticketDetail.mockResolvedValue({ ticket: { id: 't-1' }, number: 1 } as never);
+    const app = new AppState(api);
+    app.sync.apply({ ...status, api: 'ondi', api_title: 'the OnDi support API', actions: ['ticket.claim'] });
+    await app.list.show('unassigned');
+    await app.detail.open('1');
+    app.overlay = 'settings';
+    app.stop();
+    expect(app.detail.key).toBeNull();
+    expect(app.list.view).not.toBe('unassigned');
+    expect(app.sync.apiName).toBe('native');
+    expect(app.sync.can('ticket.update')).toBe(true);
+    expect(app.overlay).toBeNull();
+  });
+});
+
 describe('sign in with an API token', () => {
   it('sends the trimmed server, email and token with the API name', async () => {
     const { api } = fakeBackend();

@@ -22,13 +22,15 @@ export const REFRESH_COALESCE_MS = 120;
 export class AppState {
   readonly toasts = new Toasts();
   readonly session: Session;
-  readonly sync: SyncStore;
-  readonly views: ViewsStore;
-  readonly list: TicketList;
-  readonly detail: DetailStore;
-  readonly drafts: Drafts;
-  readonly conflicts: ConflictStore;
-  readonly search: SearchStore;
+  // One signed-in session's stores, made anew when it ends (stop), so nothing of an
+  // account shows in the next one (another server, account or API).
+  sync!: SyncStore;
+  views!: ViewsStore;
+  list!: TicketList;
+  detail!: DetailStore;
+  drafts!: Drafts;
+  conflicts!: ConflictStore;
+  search!: SearchStore;
 
   overlay = $state<Overlay>(null);
   theme = $state<Theme>('system');
@@ -45,6 +47,11 @@ export class AppState {
 
   constructor(private api: Backend = backend) {
     this.session = new Session(api);
+    this.#fresh();
+  }
+
+  #fresh(): void {
+    const api = this.api;
     this.sync = new SyncStore(api);
     this.views = new ViewsStore(api);
     this.list = new TicketList(api);
@@ -73,9 +80,15 @@ export class AppState {
     ]);
   }
 
+  /** After sign-out: no more events, and empty stores for whoever signs in next. */
   stop(): void {
     this.#unlisten?.();
     this.#unlisten = null;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#changed.clear();
+    this.overlay = null;
+    this.#fresh();
   }
 
   handle(e: DeskEvent): void {
