@@ -7,6 +7,11 @@
 //   same port and database → A's reply and close are on the server exactly once, and
 //   the app shows the lost claim of B in the conflict center.
 //
+// Then through a connector: a second server on the same database offering only the
+// OnDi support API → sign out (erasing the cache) → sign in with "API token", OnDi,
+// agent1's API key → the ticket list fills through the connector, the status bar
+// names the OnDi API, and what that API lacks (status edits) is disabled.
+//
 // Run it through scripts/e2e.sh (Xvfb, D-Bus, keyring); it starts the server,
 // tauri-driver and the app itself, and writes screenshots and logs to
 // e2e/artifacts/ (OUTPOST_E2E_ARTIFACTS). Exit status 0 only when every check held.
@@ -21,6 +26,7 @@ import {
   REPO,
   Shots,
   TARGET,
+  createApiKey,
   freePort,
   log,
   makeDemoDb,
@@ -86,6 +92,7 @@ async function main() {
     session = await driver.session(launcher);
     log(`app session ${session.id} (pid ${fs.readFileSync(path.join(appDir, 'app.pid'), 'utf8').trim()})`);
     await runScenario({ session, shots, server, api, adminToken, agent2Token });
+    await runConnector({ session, shots, serverBin, db, logDir });
     ok = true;
   } catch (e) {
     log(`FAILED: ${e.message}`);
@@ -299,6 +306,70 @@ async function runScenario({ session, shots, server, api, adminToken, agent2Toke
   const final = await st();
   log(`final app state: ${JSON.stringify({ online: final.online, pending: final.pending, conflicts: final.conflicts })}`);
   await shots.take(session, 'final');
+}
+
+/** Sign in again through the OnDi connector with an API key and list the tickets. */
+async function runConnector({ session, shots, serverBin, db, logDir }) {
+  const st = () => state(session);
+  const started = Date.now();
+  const ondi = new DemoServer(serverBin, db, await freePort(), logDir, 'server-ondi', { apis: 'ondi' });
+  await ondi.start();
+  log(`server offering only the OnDi API: ${ondi.url}`);
+  try {
+    const key = await createApiKey(serverBin, db, { tenant: 'demo', email: 'agent1@demo.test', name: 'e2e connector' });
+
+    // Out of the native session; erasing the cache, so nothing of it shows later.
+    await click(session, '[aria-label="Settings"]', 'the Settings button');
+    await click(session, tid('sign-out-wipe'), 'Sign out and erase local data');
+    await click(session, tid('sign-out-wipe-confirm'), 'the erase confirmation');
+    await waitFor('the sign-in form after signing out', () => exists(session, tid('signin-mode-token')), { timeoutMs: T(30_000) });
+
+    await click(session, tid('signin-mode-token'), 'the "API token" choice');
+    await waitFor('the API token field', () => exists(session, tid('signin-token')));
+    check(!(await exists(session, tid('signin-tenant'))), 'token mode hides the tenant field');
+    await click(session, `${tid('signin-api')} option[value="ondi"]`, 'the OnDi support API');
+    const serverField = await session.find(tid('signin-server'));
+    await serverField.clear();
+    await serverField.type(ondi.url);
+    const email = await session.find(tid('signin-email'));
+    await email.clear();
+    await email.type('agent1@demo.test');
+    await (await session.find(tid('signin-token'))).type(key);
+    await shots.take(session, 'connector-signin');
+    await click(session, tid('signin-submit'), 'the sign-in button');
+
+    const listed = await waitFor(
+      'tickets listed through the OnDi connector',
+      async () => {
+        const s = await st();
+        if (s.signinError) throw new CheckFailed(`sign-in with the API key failed: ${s.signinError}`);
+        return !s.signin && !s.syncing && s.rows.length > 0 && s;
+      },
+      { timeoutMs: T(90_000), intervalMs: 200 },
+    );
+    check(listed.online === 'true', `online through the connector (sync-status data-online=${listed.online})`);
+    check(listed.conflicts === 0 && !listed.detail, 'nothing of the erased native session shows (no conflict, no open ticket)');
+    const via = await waitFor('the status bar to name the API', async () =>
+      session.exec('const e = document.querySelector(\'[data-testid="sync-api"]\'); return e && e.textContent.trim();'),
+    );
+    check(/OnDi support API/.test(via), `the status bar names the API: "${via}"`);
+    await shots.take(session, 'connector-list');
+
+    const n = listed.rows[0].number;
+    await click(session, tid('ticket-row', `[data-number="${n}"]`), `ticket row ${n}`);
+    await waitFor(`ticket ${n} open in the detail pane`, async () => (await st()).detail?.number === String(n));
+    const statusSelect = await session.exec(
+      'const e = document.querySelector(\'[data-testid="detail-status-select"]\'); return e && { disabled: e.disabled, title: e.title };',
+    );
+    check(
+      statusSelect?.disabled && /OnDi support API does not support this/.test(statusSelect.title),
+      `status edits are disabled with the reason: ${JSON.stringify(statusSelect)}`,
+    );
+    await shots.take(session, 'connector-detail');
+    log(`connector step took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await ondi.kill();
+  }
 }
 
 async function reply(session, text) {

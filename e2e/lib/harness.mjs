@@ -3,7 +3,7 @@
 // restartable on the same port and database), tauri-driver, the app launcher, the
 // Outpost HTTP API as a second agent sees it, condition waits and screenshots.
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -180,14 +180,34 @@ export async function makeDemoDb(serverBin, dbPath, { tickets, messagesPerTicket
   }
 }
 
-/** One `outpost-server serve` on a fixed port and database, stoppable and restartable. */
+/**
+ * `outpost-server admin api-key create`: a key acting as `email` of `tenant` (what a
+ * helpdesk administrator hands an agent who signs in through a connector).
+ */
+export function createApiKey(serverBin, dbPath, { tenant, email, name = 'e2e', scopes = 'tickets:read,tickets:write' }) {
+  const args = ['admin', '--database-url', `sqlite://${dbPath}?mode=rwc`, 'api-key', 'create'];
+  args.push('--tenant', tenant, '--email', email, '--name', name, '--scopes', scopes);
+  return new Promise((resolve, reject) => {
+    execFile(serverBin, args, { env: { ...process.env, OUTPOST_LOG: 'warn' } }, (err, stdout, stderr) => {
+      const key = stdout.trim();
+      if (err || !key) reject(new Error(`outpost-server admin api-key create failed: ${err?.message ?? 'no key printed'}\n${stderr}`));
+      else resolve(key);
+    });
+  });
+}
+
+/**
+ * One `outpost-server serve` on a fixed port and database, stoppable and restartable;
+ * `apis` limits the route families it offers (`ondi`: a server a connector talks to).
+ */
 export class DemoServer {
-  constructor(bin, dbPath, port, logDir, name = 'server') {
+  constructor(bin, dbPath, port, logDir, name = 'server', { apis = null } = {}) {
     this.bin = bin;
     this.dbPath = dbPath;
     this.port = port;
     this.logDir = logDir;
     this.name = name;
+    this.apis = apis;
     this.url = `http://127.0.0.1:${port}`;
     this.child = null;
   }
@@ -196,7 +216,14 @@ export class DemoServer {
     this.child = start(
       this.name,
       this.bin,
-      ['serve', '--database-url', `sqlite://${this.dbPath}?mode=rwc`, '--bind', `127.0.0.1:${this.port}`],
+      [
+        'serve',
+        '--database-url',
+        `sqlite://${this.dbPath}?mode=rwc`,
+        '--bind',
+        `127.0.0.1:${this.port}`,
+        ...(this.apis ? ['--apis', this.apis] : []),
+      ],
       { env: { OUTPOST_LOG: process.env.OUTPOST_LOG || 'info', OUTPOST_RATE_LIMIT: '0' }, logDir: this.logDir },
     );
     await waitForHttp(`${this.url}/healthz`, `${this.name} on ${this.url}`, timeoutMs, this.child);
