@@ -7,6 +7,9 @@
 use crate::error::{CoreError, Result};
 use std::time::Duration;
 
+/// How many `429`s in a row one request waits out before the answer is the caller's.
+pub const PATIENCE: u32 = 30;
+
 /// An answer's status and body.
 pub type Body = (u16, Vec<u8>);
 
@@ -83,10 +86,33 @@ impl Http {
         }
     }
 
-    /// Send; any answer comes back, only a transport failure is an error.
+    /// Send; any answer comes back, only a transport failure is an error. A `429` (the
+    /// server's rate limit refused the request before doing anything) is waited out as
+    /// its `Retry-After` says and sent again, up to [`PATIENCE`] times: a reconcile of a
+    /// large helpdesk runs at the pace the server allows instead of failing.
     pub async fn exchange(&self, rb: reqwest::RequestBuilder) -> Result<reqwest::Response> {
-        self.traffic.add(1, 0);
-        rb.send().await.map_err(|e| self.unreachable(e))
+        let mut waited = 0;
+        loop {
+            let Some(again) = rb.try_clone() else {
+                self.traffic.add(1, 0);
+                return rb.send().await.map_err(|e| self.unreachable(e));
+            };
+            self.traffic.add(1, 0);
+            let resp = again.send().await.map_err(|e| self.unreachable(e))?;
+            if resp.status() != reqwest::StatusCode::TOO_MANY_REQUESTS || waited >= PATIENCE {
+                return Ok(resp);
+            }
+            let secs = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(1)
+                .clamp(1, 30);
+            waited += 1;
+            tracing::debug!(secs, waited, "rate limited; waiting before sending again");
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+        }
     }
 
     /// Send; a non-2xx answer is the error `errors` reads from it.
