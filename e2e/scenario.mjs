@@ -339,11 +339,11 @@ async function runConnector({ session, shots, serverBin, db, logDir }) {
     await click(session, tid('signin-submit'), 'the sign-in button');
 
     const listed = await waitFor(
-      'tickets listed through the OnDi connector',
+      'tickets listed through the OnDi connector, the first sync done',
       async () => {
         const s = await st();
         if (s.signinError) throw new CheckFailed(`sign-in with the API key failed: ${s.signinError}`);
-        return !s.signin && !s.syncing && s.rows.length > 0 && s;
+        return !s.signin && !s.syncing && s.statusText === 'Online' && s.rows.length > 0 && s;
       },
       { timeoutMs: T(90_000), intervalMs: 200 },
     );
@@ -353,6 +353,7 @@ async function runConnector({ session, shots, serverBin, db, logDir }) {
       session.exec('const e = document.querySelector(\'[data-testid="sync-api"]\'); return e && e.textContent.trim();'),
     );
     check(/OnDi support API/.test(via), `the status bar names the API: "${via}"`);
+    await painted(session);
     await shots.take(session, 'connector-list');
 
     const n = listed.rows[0].number;
@@ -365,11 +366,17 @@ async function runConnector({ session, shots, serverBin, db, logDir }) {
       statusSelect?.disabled && /OnDi support API does not support this/.test(statusSelect.title),
       `status edits are disabled with the reason: ${JSON.stringify(statusSelect)}`,
     );
+    await painted(session);
     await shots.take(session, 'connector-detail');
     log(`connector step took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await ondi.kill();
   }
+}
+
+/** After the next frames: WebKitGTK's screenshot is the last frame composited, which can lag the DOM. */
+function painted(session) {
+  return session.execAsync('const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));', [], 10_000);
 }
 
 async function reply(session, text) {
