@@ -110,3 +110,98 @@ async fn token_is_in_the_keychain_and_nowhere_else() {
 
     srv.stop().await;
 }
+
+/// `outpost login --api ondi` against a server that offers only the OnDi API: the API
+/// token typed on standard input goes to the keychain and nowhere else, and the verbs
+/// work through the connector.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_token_read_from_stdin_is_in_the_keychain_and_nowhere_else() {
+    if std::env::var("OUTPOST_TEST_SECRET_SERVICE").as_deref() != Ok("1") {
+        eprintln!("skipped: needs a Secret Service (scripts/keyring-test.sh)");
+        return;
+    }
+    use outpost_server::apis::{Api, Apis};
+    use outpost_server::service::{admin, auth};
+    use std::io::Write;
+    use std::process::Stdio;
+
+    let (srv, key) = Served::start_apis("kc-ondi", Apis::only([Api::Ondi]), async |db| {
+        let options = outpost_server::demo::DemoOptions {
+            tickets_per_tenant: 20,
+            messages_per_ticket: 2,
+        };
+        outpost_server::demo::generate(db, &options).await.unwrap();
+        let tenant = admin::tenant(db, "demo").await.unwrap();
+        let agent = admin::user_by_email(db, tenant.id, "agent1@demo.test")
+            .await
+            .unwrap();
+        auth::create_api_key(
+            db,
+            tenant.id,
+            agent.id,
+            "laptop",
+            &outpost_server::auth::Scope::ALL,
+        )
+        .await
+        .unwrap()
+    })
+    .await;
+    let profile_dir = srv.dir.join("profile");
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_outpost"))
+        .arg("--profile")
+        .arg(&profile_dir)
+        .args(["login", "--server", &srv.base, "--api", "ondi"])
+        .args(["--email", "agent1@demo.test"])
+        .env("OUTPOST_LOG", "trace")
+        .env_remove("OUTPOST_TOKEN")
+        .env_remove("OUTPOST_PROFILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run outpost");
+    writeln!(child.stdin.take().unwrap(), "{key}").unwrap();
+    let login = child.wait_with_output().unwrap();
+    assert!(
+        login.status.success(),
+        "login --api ondi: {}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let status = outpost(&profile_dir, &["--json", "status"]);
+    let doc: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(doc["api"], "ondi");
+    assert!(doc["tickets"].as_i64().unwrap() > 0, "{doc}");
+    let tickets = outpost(&profile_dir, &["--json", "tickets", "--view", "all_open"]);
+
+    let config = Profile::at(&profile_dir)
+        .config()
+        .unwrap()
+        .expect("signed in");
+    let stored = KeyringStore::new()
+        .get(&config.credential_key().unwrap())
+        .expect("the keychain answers")
+        .expect("the login stored the API token in the keychain");
+    assert_eq!(stored, key);
+    let mut places: Vec<(String, Vec<u8>)> = Vec::new();
+    for entry in std::fs::read_dir(&profile_dir).unwrap() {
+        let p = entry.unwrap().path();
+        places.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+    }
+    for (name, out) in [
+        ("login", &login),
+        ("status", &status),
+        ("tickets", &tickets),
+    ] {
+        places.push((format!("{name} stdout"), out.stdout.clone()));
+        places.push((format!("{name} stderr (trace log)"), out.stderr.clone()));
+    }
+    for (place, bytes) in &places {
+        assert!(
+            !contains(bytes, &key),
+            "the API token must not be in {place}"
+        );
+    }
+    outpost(&profile_dir, &["logout"]);
+    srv.stop().await;
+}
