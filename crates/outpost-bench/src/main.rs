@@ -332,7 +332,7 @@ async fn serve_and_load(
     rows: &mut Vec<Row>,
 ) -> Result<()> {
     let started = Instant::now();
-    let mut srv = Server::start(bin, url, engine).await?;
+    let mut srv = Server::start(bin, url, engine, &[]).await?;
     say(&format!(
         "  server up on {} in {:.1} s (pid {}, log {})",
         srv.addr,

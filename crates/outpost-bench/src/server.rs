@@ -275,19 +275,22 @@ pub struct Server {
 }
 
 impl Server {
-    pub async fn start(bin: &Path, url: &str, engine: &str) -> Result<Self> {
+    /// `outpost-server serve` on `url` and a free loopback port, with `extra` arguments
+    /// (e.g. `["--apis", "ondi"]`); its log is `server-{label}.log` in [`WORK_DIR`].
+    pub async fn start(bin: &Path, url: &str, label: &str, extra: &[&str]) -> Result<Self> {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
             l.local_addr()?.port()
         };
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         std::fs::create_dir_all(WORK_DIR).with_context(|| format!("creating {WORK_DIR}"))?;
-        let log = Path::new(WORK_DIR).join(format!("server-{engine}.log"));
+        let log = Path::new(WORK_DIR).join(format!("server-{label}.log"));
         let log_file =
             std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let child = Command::new(bin)
             .args(["serve", "--database-url", url, "--bind", &addr.to_string()])
             .args(files_dir(url).map(|d| format!("--files-dir={}", d.display())))
+            .args(extra)
             .env("OUTPOST_RATE_LIMIT", "0")
             .env(
                 "OUTPOST_LOG",
@@ -368,6 +371,40 @@ impl Server {
             }
         }
     }
+}
+
+/// Creates an API key acting as `email` in `tenant` (`outpost-server admin api-key
+/// create`, both ticket scopes) and returns it.
+#[allow(dead_code, reason = "only outpost-client-bench signs in with API keys")]
+pub async fn create_api_key(
+    bin: &Path,
+    url: &str,
+    tenant: &str,
+    email: &str,
+    name: &str,
+) -> Result<String> {
+    let out = Command::new(bin)
+        .args(["admin", "--database-url", url])
+        .args(files_dir(url).map(|d| format!("--files-dir={}", d.display())))
+        .args(["api-key", "create", "--tenant", tenant, "--email", email])
+        .args(["--name", name, "--scopes", "tickets:read,tickets:write"])
+        .env(
+            "OUTPOST_LOG",
+            std::env::var("OUTPOST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .with_context(|| format!("running {} admin api-key create", bin.display()))?;
+    let key = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if !out.status.success() || key.is_empty() {
+        bail!(
+            "`outpost-server admin api-key create` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    Ok(key)
 }
 
 /// CPU seconds (user + system) a process has used so far, from /proc (Linux only).

@@ -14,6 +14,11 @@
 //! 5. A change committed by another client (agent2 over the sync API) until it is
 //!    visible in the cache of agent1's live desk (`Desk::start`): p50 < 200 ms.
 //!
+//! 6. Connectors (after the rest, unless `--skip-connectors`; alone with
+//!    `--connectors-only`): per seed API, a server offering only it, an API key for
+//!    agent1, the initial reconcile through the connector and its poll at rest. See
+//!    the `connectors` module.
+//!
 //! Exits non-zero when something fails (the server, the sync, a query, a change that
 //! never arrives); a missed target is reported, not fatal.
 
@@ -32,13 +37,16 @@ mod http;
 #[path = "../server.rs"]
 mod server;
 
+#[path = "client/connectors.rs"]
+mod connectors;
+
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use outpost_core::bench_support::{self, SERVER_TABLES as TABLES, SyncClient};
 use outpost_core::credentials::{Credentials, MemoryStore};
 use outpost_core::profile::Profile;
 use outpost_core::search::SearchQuery;
-use outpost_core::{Desk, DeskEvent};
+use outpost_core::{Api, Desk, DeskEvent};
 use outpost_core::{ListQuery, Sort, View};
 use outpost_domain::ids::{ClientId, MessageId, MutationId, TicketId};
 use outpost_domain::sync::{MessageSendArgs, Mutation, MutationOp, Outcome, PushRequest};
@@ -57,7 +65,7 @@ use std::time::{Duration, Instant};
 #[command(
     name = "outpost-client-bench",
     version,
-    about = "Client core benchmark: initial sync vs SQLite bulk load, list, search, open ticket, live propagation"
+    about = "Client core benchmark: initial sync vs SQLite bulk load, list, search, open ticket, live propagation, connectors"
 )]
 struct Args {
     /// Demo tickets per tenant (default 100000; 5000 with --quick).
@@ -97,6 +105,26 @@ struct Args {
     /// The server binary (default: $CARGO_TARGET_DIR/release/outpost-server).
     #[arg(long)]
     server_bin: Option<PathBuf>,
+    /// Run the connectors section alone (no native sync, lists, search, open, live).
+    #[arg(long, conflicts_with = "skip_connectors")]
+    connectors_only: bool,
+    /// Leave the connectors section out.
+    #[arg(long)]
+    skip_connectors: bool,
+    /// The connectors measured, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "ondi,sonzai,workspace,29next"
+    )]
+    connectors: Vec<Api>,
+    /// Polls at rest measured per connector, back to back.
+    #[arg(long, default_value_t = 5)]
+    polls: usize,
+    /// Time limit of one connector's initial reconcile in seconds: one that takes
+    /// longer is stopped and reported with what it carried so far.
+    #[arg(long, default_value_t = 1800.0)]
+    reconcile_max_seconds: f64,
 }
 
 pub(crate) fn say(line: &str) {
@@ -257,16 +285,10 @@ async fn run(args: Args) -> Result<bool> {
             .unwrap_or(1),
         server::load_average().unwrap_or_else(|| "?".into())
     ));
+    if let Some(native) = args.connectors.iter().find(|a| **a == Api::Native) {
+        bail!("--connectors: {native} is not a connector; name ondi, sonzai, workspace or 29next");
+    }
     let db = SqliteDb::prepare(&bin, tickets, messages, args.fresh).await?;
-    let started = Instant::now();
-    let mut srv = Server::start(&bin, &db.url, "sqlite-client").await?;
-    say(&format!(
-        "  server up on {} in {:.1} s (pid {}, log {})",
-        srv.addr,
-        started.elapsed().as_secs_f64(),
-        srv.pid().unwrap_or(0),
-        srv.log.display()
-    ));
     let work = WorkDir {
         path: Path::new(server::WORK_DIR).join(format!("client-{}", std::process::id())),
         keep: args.keep,
@@ -275,11 +297,27 @@ async fn run(args: Args) -> Result<bool> {
     std::fs::create_dir_all(&work.path)
         .with_context(|| format!("creating {}", work.path.display()))?;
 
-    let outcome = bench(&args, &mut srv, &work.path).await;
-    let stopped = srv.stop().await;
-    let ok = outcome?;
-    stopped?;
-    say("  server stopped");
+    let mut ok = true;
+    if !args.connectors_only {
+        let started = Instant::now();
+        let mut srv = Server::start(&bin, &db.url, "sqlite-client", &[]).await?;
+        say(&format!(
+            "  server up on {} in {:.1} s (pid {}, log {})",
+            srv.addr,
+            started.elapsed().as_secs_f64(),
+            srv.pid().unwrap_or(0),
+            srv.log.display()
+        ));
+        let outcome = bench(&args, &mut srv, &work.path).await;
+        let stopped = srv.stop().await;
+        ok &= outcome?;
+        stopped?;
+        say("  server stopped");
+    }
+    if !args.skip_connectors {
+        let size = connectors::Size { tickets, messages };
+        ok &= connectors::run(&args, &bin, &db, &work.path, size).await?;
+    }
     Ok(ok)
 }
 
