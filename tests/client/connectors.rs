@@ -625,3 +625,58 @@ async fn workspace_reads_tickets_and_claims_completes_and_takes_over_once() {
     assert_eq!(desk.status().await.unwrap().pending, 0);
     srv.stop().await;
 }
+
+// The periodic full reconcile finds deletions.
+
+/// Make the next sync a full reconcile, as if the last one were long ago (the
+/// connector keeps when it last reconciled in its cursor).
+async fn reconcile_next(desk: &Desk) {
+    use sqlx::Connection;
+    let path = outpost_core::bench_support::cache_path(desk);
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let changed = sqlx::query(
+        "UPDATE sync_state SET value = json_set(value, '$.swept_at', '2000-01-01T00:00:00Z') \
+         WHERE key = 'cursor'",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap()
+    .rows_affected();
+    assert_eq!(changed, 1, "the connector's cursor is kept");
+    conn.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ondi_reconcile_removes_what_the_server_no_longer_lists() {
+    let srv = ondi(6, 1).await;
+    let desk = agent1_at(&srv, &srv.base).await;
+    assert_eq!(desk.status().await.unwrap().tickets, 6);
+    let gone = srv.world.tickets[2].clone();
+    outpost_server::service::admin::set_ticket_removed(
+        &srv.db,
+        srv.world.tenant.id,
+        gone.number,
+        true,
+    )
+    .await
+    .unwrap();
+    desk.sync().await.expect("a poll");
+    reconcile_next(&desk).await;
+    desk.sync().await.expect("a full reconcile");
+    assert_eq!(desk.status().await.unwrap().tickets, 5);
+    assert!(
+        desk.ticket(&gone.id.to_string()).await.is_err(),
+        "the removed ticket left the desk"
+    );
+    // The others stay, and the next polls go on from the reconcile's mark.
+    let agent2 = Integrator::new(&srv, &srv.world.agent2).await;
+    agent2.reply(&srv.world.tickets[0], "Still here").await;
+    desk.sync().await.expect("a poll");
+    assert_eq!(
+        local_copies(&desk, &srv.world.tickets[0], "Still here").await,
+        1
+    );
+    srv.stop().await;
+}
