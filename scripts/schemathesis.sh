@@ -100,7 +100,12 @@ login="$(curl -fsS -X POST "$base/auth/v1/login" -H 'content-type: application/j
     -d '{"email":"agent1@demo.test","password":"outpost-demo","tenant":"demo"}')"
 token="$(printf '%s' "$login" | "$venv/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
 
-# The run.
+# The run, in one worker thread: CPython 3.11 before 3.11.8 (Debian 12 ships 3.11.2)
+# keeps the AST constructor's recursion depth in one interpreter-wide counter, and
+# Hypothesis parses source files (to describe its lambdas) from every worker thread; a
+# garbage collection inside one parse can hand the GIL to another worker's parse, and
+# the run stops with "SystemError: AST constructor recursion depth mismatch" (CPython
+# gh-106905), a crash about Python, not a finding about the server.
 # Left out: logout would revoke the token every other request relies on, the SSE
 # stream never ends by design (both are exercised by the Rust test suites instead),
 # and the seed 001 JSON Schema files: the `$schema` URLs in every seed 001 body match
@@ -122,7 +127,7 @@ run_st() {
             --exclude-path '/api/v1/schemas/{file}' \
             --max-examples "$max_examples" \
             --seed "$seed" \
-            --workers 2 \
+            --workers 1 \
             --request-timeout 10 \
             --generation-database none \
             --no-color
