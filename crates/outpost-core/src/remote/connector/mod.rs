@@ -22,10 +22,11 @@ pub mod twenty_nine_next;
 pub mod workspace;
 
 use super::http::{ErrorReader, Http};
-use super::{Pulled, Sweep};
+use super::{Capabilities, Pulled, Sweep};
 use crate::client::MeResponse;
 use crate::error::Result;
 use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 use outpost_domain::SupportSettings;
 use outpost_domain::error::ErrorCode;
 use outpost_domain::ids::{MessageId, MutationId, TenantId, TicketId, TicketNumber, UserId};
@@ -192,6 +193,114 @@ impl PollCursor {
     /// The earliest change time a poll reads.
     pub fn floor(&self) -> Option<DateTime<Utc>> {
         self.mark.map(|m| m - SLACK)
+    }
+}
+
+/// What a connector is made of; every connector is a [`Remote`](super::Remote)
+/// through the one blanket implementation below (sign-in with a token only, no
+/// sign-out, no "mine first", no live stream, entries delivered one call each).
+pub(super) trait Connector: Send + Sync {
+    fn http(&self) -> &Http;
+    fn caps(&self) -> &Capabilities;
+    /// One read call with `token`: the tenant it shows, if any (an error when the API
+    /// refuses the token).
+    fn check<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<TenantId>>>;
+    fn pull_at<'a>(
+        &'a self,
+        token: &'a str,
+        cursor: &'a str,
+        limit: u32,
+    ) -> BoxFuture<'a, Result<Pulled>>;
+    /// One outbox entry as the API's own call (`Err`: the answer is not known).
+    fn deliver<'a>(&'a self, token: &'a str, m: &'a Mutation) -> BoxFuture<'a, Result<Outcome>>;
+}
+
+impl<C: Connector> super::Remote for C {
+    fn capabilities(&self) -> &Capabilities {
+        self.caps()
+    }
+
+    fn server(&self) -> &str {
+        self.http().base()
+    }
+
+    fn login<'a>(
+        &'a self,
+        _email: &'a str,
+        _password: &'a str,
+        _tenant: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<crate::client::LoginResponse>> {
+        Box::pin(async {
+            Err(crate::CoreError::InvalidInput(format!(
+                "{} signs in with an API token, not a password",
+                self.caps().api.title()
+            )))
+        })
+    }
+
+    /// One read call checks the token; the email names the agent, since no seed API
+    /// has a call that says whose token it is.
+    fn me<'a>(
+        &'a self,
+        token: &'a str,
+        email: &'a EmailAddress,
+    ) -> BoxFuture<'a, Result<MeResponse>> {
+        Box::pin(async move {
+            match self.check(token).await {
+                Ok(tenant) => Ok(agent(email, tenant, self.http().base())),
+                Err(crate::CoreError::SessionExpired) => Err(crate::CoreError::Server {
+                    status: 401,
+                    code: ErrorCode::Unauthenticated,
+                    message: format!("{} refused this token", self.caps().api.title()),
+                }),
+                Err(e) => Err(e),
+            }
+        })
+    }
+
+    /// The APIs have no sign-out: forgetting the token is all there is.
+    fn logout<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn pull<'a>(
+        &'a self,
+        token: &'a str,
+        cursor: &'a str,
+        limit: u32,
+    ) -> BoxFuture<'a, Result<Pulled>> {
+        self.pull_at(token, cursor, limit)
+    }
+
+    /// No seed API narrows its list to the agent's own work: the reconcile does it.
+    fn pull_mine<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<Option<ChangesPage>>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn push<'a>(
+        &'a self,
+        token: &'a str,
+        req: &'a PushRequest,
+    ) -> BoxFuture<'a, Result<PushResponse>> {
+        Box::pin(push_in_order(req, move |m| async move {
+            self.deliver(token, &m).await
+        }))
+    }
+
+    fn events<'a>(
+        &'a self,
+        _token: &'a str,
+    ) -> BoxFuture<'a, Result<tokio::sync::mpsc::Receiver<()>>> {
+        Box::pin(async {
+            Err(crate::CoreError::Protocol(format!(
+                "{} has no live stream; it is polled",
+                self.caps().api.title()
+            )))
+        })
+    }
+
+    fn traffic(&self) -> (u64, u64) {
+        self.http().traffic()
     }
 }
 

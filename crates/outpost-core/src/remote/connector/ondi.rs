@@ -9,16 +9,16 @@
 //! What it writes: claim (`assign-to-me`), close (with its note), reply and internal
 //! note. Nothing else exists in the API, so nothing else is accepted.
 
+use super::Connector;
 use super::entities::Entities;
 use super::{
-    Answer, CLOCK_MARGIN, Carried, Memory, PollCursor, SweepAt, Timing, agent, applied, made_at,
-    page, person_id, push_in_order, refused, sent, write,
+    Answer, CLOCK_MARGIN, Carried, Memory, PollCursor, SweepAt, Timing, applied, made_at, page,
+    person_id, refused, sent, write,
 };
-use crate::client::{LoginResponse, MeResponse};
 use crate::error::{CoreError, Result};
 use crate::remote::http::{Http, decode};
 use crate::remote::native::read_error;
-use crate::remote::{Api, Capabilities, PullMode, Pulled, Remote, Sweep};
+use crate::remote::{Api, Capabilities, PullMode, Pulled, Sweep};
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
@@ -28,16 +28,13 @@ use outpost_api::ondi::support::{
 };
 use outpost_domain::UserId;
 use outpost_domain::error::{ErrorBody, ErrorCode};
+use outpost_domain::ids::TenantId;
 use outpost_domain::ids::{MessageId, TicketId, TicketNumber};
 use outpost_domain::model::{Conversation, Message, Participant, Ticket};
-use outpost_domain::sync::{
-    Applied, ChangeEntry, ChangesPage, ConflictDetails, Mutation, MutationOp, Outcome, PushRequest,
-    PushResponse,
-};
+use outpost_domain::sync::{Applied, ChangeEntry, ConflictDetails, Mutation, MutationOp, Outcome};
 use outpost_domain::values::{EmailAddress, Status};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 const ACTIONS: &[&str] = &["ticket.claim", "ticket.close", "message.send"];
 
@@ -661,105 +658,43 @@ fn ticket_of(t: &SupportTicket, requester: UserId, assignee: Option<UserId>) -> 
     }
 }
 
-impl Remote for Ondi {
-    fn capabilities(&self) -> &Capabilities {
+impl Connector for Ondi {
+    fn http(&self) -> &Http {
+        &self.http
+    }
+
+    fn caps(&self) -> &Capabilities {
         &self.caps
     }
 
-    fn server(&self) -> &str {
-        self.http.base()
-    }
-
-    fn login<'a>(
-        &'a self,
-        _email: &'a str,
-        _password: &'a str,
-        _tenant: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<LoginResponse>> {
-        Box::pin(async {
-            Err(CoreError::InvalidInput(format!(
-                "{} signs in with an API token, not a password",
-                self.caps.api.title()
-            )))
-        })
-    }
-
-    /// One read of the queue checks the token; the email names the agent, since the
-    /// API has no call that says whose token it is.
-    fn me<'a>(
-        &'a self,
-        token: &'a str,
-        email: &'a EmailAddress,
-    ) -> BoxFuture<'a, Result<MeResponse>> {
+    /// One read of the queue (its first ticket names the tenant).
+    fn check<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<TenantId>>> {
         Box::pin(async move {
-            let list = match self.list(token, 1, 1).await {
-                Ok(l) => l,
-                Err(CoreError::SessionExpired) => {
-                    return Err(CoreError::Server {
-                        status: 401,
-                        code: ErrorCode::Unauthenticated,
-                        message: format!("{} refused this token", self.caps.api.title()),
-                    });
-                }
-                Err(CoreError::Server { status: 403, .. }) => {
-                    return Err(CoreError::Server {
-                        status: 403,
-                        code: ErrorCode::Forbidden,
-                        message: "this token works, but its user is not one of the \
-                                  tenant's support users, so the support queue is closed \
-                                  to it"
-                            .into(),
-                    });
-                }
-                Err(e) => return Err(e),
-            };
-            let tenant = list.tickets.first().map(|t| t.tenant_id);
-            Ok(agent(email, tenant, self.http.base()))
+            match self.list(token, 1, 1).await {
+                Ok(list) => Ok(list.tickets.first().map(|t| t.tenant_id)),
+                Err(CoreError::Server { status: 403, .. }) => Err(CoreError::Server {
+                    status: 403,
+                    code: ErrorCode::Forbidden,
+                    message: "this token works, but its user is not one of the tenant's \
+                              support users, so the support queue is closed to it"
+                        .into(),
+                }),
+                Err(e) => Err(e),
+            }
         })
     }
 
-    /// The API has no sign-out: forgetting the token is all there is.
-    fn logout<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn pull<'a>(
+    fn pull_at<'a>(
         &'a self,
         token: &'a str,
         cursor: &'a str,
         limit: u32,
     ) -> BoxFuture<'a, Result<Pulled>> {
-        Box::pin(self.pull_at(token, cursor, limit))
+        Box::pin(Ondi::pull_at(self, token, cursor, limit))
     }
 
-    fn pull_mine<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<Option<ChangesPage>>> {
-        // The queue filters by holder only for elevated users, by the API's own user
-        // id: the full reconcile alone does the job.
-        Box::pin(async { Ok(None) })
-    }
-
-    /// One call per entry, in order; stops at the first whose answer is unknown and
-    /// reports the ones before it.
-    fn push<'a>(
-        &'a self,
-        token: &'a str,
-        req: &'a PushRequest,
-    ) -> BoxFuture<'a, Result<PushResponse>> {
-        Box::pin(push_in_order(req, move |m| async move {
-            self.deliver(token, &m).await
-        }))
-    }
-
-    fn traffic(&self) -> (u64, u64) {
-        self.http.traffic()
-    }
-
-    fn events<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<mpsc::Receiver<()>>> {
-        Box::pin(async {
-            Err(CoreError::Protocol(
-                "the OnDi support API has no live stream; it is polled".into(),
-            ))
-        })
+    fn deliver<'a>(&'a self, token: &'a str, m: &'a Mutation) -> BoxFuture<'a, Result<Outcome>> {
+        Box::pin(Ondi::deliver(self, token, m))
     }
 }
 

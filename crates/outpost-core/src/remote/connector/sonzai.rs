@@ -10,15 +10,15 @@
 //! What it writes: a new ticket (title, description, type: the caller is its
 //! requester), a comment or internal comment, and close (which takes no note).
 
+use super::Connector;
 use super::entities::Entities;
 use super::{
-    Answer, CLOCK_MARGIN, Carried, Memory, PollCursor, SweepAt, Timing, agent, applied, derived_id,
-    made_at, page, push_in_order, refused, sent, version_of, write,
+    Answer, CLOCK_MARGIN, Carried, Memory, PollCursor, SweepAt, Timing, applied, derived_id,
+    made_at, page, refused, sent, version_of, write,
 };
-use crate::client::{LoginResponse, MeResponse};
 use crate::error::{CoreError, Result};
 use crate::remote::http::{Http, decode};
-use crate::remote::{Api, Capabilities, PullMode, Pulled, Remote, Sweep};
+use crate::remote::{Api, Capabilities, PullMode, Pulled, Sweep};
 use chrono::Utc;
 use futures::future::BoxFuture;
 use futures::{StreamExt, TryStreamExt};
@@ -29,18 +29,15 @@ use outpost_api::sonzai::tickets::{
     TicketDetailResponse, TicketListItem, TicketListResponse,
 };
 use outpost_domain::error::ErrorCode;
+use outpost_domain::ids::TenantId;
 use outpost_domain::ids::{ConversationId, MessageId, TicketId, TicketNumber};
 use outpost_domain::model::{Conversation, Message, Participant, Ticket};
-use outpost_domain::sync::{
-    ChangeEntry, ChangesPage, ConflictDetails, Mutation, MutationOp, Outcome, PushRequest,
-    PushResponse,
-};
+use outpost_domain::sync::{ChangeEntry, ConflictDetails, Mutation, MutationOp, Outcome};
 use outpost_domain::values::{
     Channel, ConversationStatus, EmailAddress, MessageType, ParticipantRole, Role, Status,
 };
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 const ACTIONS: &[&str] = &["ticket.create", "ticket.close", "message.send"];
 
@@ -603,98 +600,40 @@ fn add(page: &mut Entities, server: &str, t: SupportTicket, number: i64) {
     });
 }
 
-impl Remote for Sonzai {
-    fn capabilities(&self) -> &Capabilities {
+impl Connector for Sonzai {
+    fn http(&self) -> &Http {
+        &self.http
+    }
+
+    fn caps(&self) -> &Capabilities {
         &self.caps
     }
 
-    fn server(&self) -> &str {
-        self.http.base()
-    }
-
-    fn login<'a>(
-        &'a self,
-        _email: &'a str,
-        _password: &'a str,
-        _tenant: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<LoginResponse>> {
-        Box::pin(async {
-            Err(CoreError::InvalidInput(format!(
-                "{} signs in with an API token, not a password",
-                self.caps.api.title()
-            )))
-        })
-    }
-
-    /// One read of the list checks the token; the email names the agent.
-    fn me<'a>(
-        &'a self,
-        token: &'a str,
-        email: &'a EmailAddress,
-    ) -> BoxFuture<'a, Result<MeResponse>> {
+    /// One read of the list; the rows carry no tenant, a ticket's detail does.
+    fn check<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<TenantId>>> {
         Box::pin(async move {
-            let (rows, _) = match self.list(token, 0, 1).await {
-                Ok(l) => l,
-                Err(CoreError::SessionExpired) => {
-                    return Err(CoreError::Server {
-                        status: 401,
-                        code: ErrorCode::Unauthenticated,
-                        message: format!("{} refused this token", self.caps.api.title()),
-                    });
-                }
-                Err(e) => return Err(e),
-            };
-            // The list rows carry no tenant; a ticket's detail does.
-            let tenant = match rows.first() {
+            let (rows, _) = self.list(token, 0, 1).await?;
+            Ok(match rows.first() {
                 Some((t, _)) => self
                     .detail(token, t.ticket_id)
                     .await?
                     .map(|d| d.ticket.tenant_id),
                 None => None,
-            };
-            Ok(agent(email, tenant, self.http.base()))
+            })
         })
     }
 
-    /// The API has no sign-out: forgetting the token is all there is.
-    fn logout<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn pull<'a>(
+    fn pull_at<'a>(
         &'a self,
         token: &'a str,
         cursor: &'a str,
         _limit: u32,
     ) -> BoxFuture<'a, Result<Pulled>> {
-        Box::pin(self.pull_at(token, cursor))
+        Box::pin(Sonzai::pull_at(self, token, cursor))
     }
 
-    fn pull_mine<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<Option<ChangesPage>>> {
-        // The list cannot be narrowed to an assignee: the full reconcile does the job.
-        Box::pin(async { Ok(None) })
-    }
-
-    fn push<'a>(
-        &'a self,
-        token: &'a str,
-        req: &'a PushRequest,
-    ) -> BoxFuture<'a, Result<PushResponse>> {
-        Box::pin(push_in_order(req, move |m| async move {
-            self.deliver(token, &m).await
-        }))
-    }
-
-    fn traffic(&self) -> (u64, u64) {
-        self.http.traffic()
-    }
-
-    fn events<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<mpsc::Receiver<()>>> {
-        Box::pin(async {
-            Err(CoreError::Protocol(
-                "the Sonzai support API has no live stream; it is polled".into(),
-            ))
-        })
+    fn deliver<'a>(&'a self, token: &'a str, m: &'a Mutation) -> BoxFuture<'a, Result<Outcome>> {
+        Box::pin(Sonzai::deliver(self, token, m))
     }
 }
 

@@ -9,21 +9,21 @@
 //! (an assignee who never wrote a comment the agent can see) is shown as "User #N"
 //! until an email turns up.
 
+use super::Connector;
 use super::entities::Entities;
-use super::{PollCursor, SweepAt, Timing, agent, derived_id, page, person_id, version_of};
-use crate::client::{LoginResponse, MeResponse};
+use super::{PollCursor, SweepAt, Timing, derived_id, page, person_id, version_of};
 use crate::error::{CoreError, Result};
 use crate::remote::http::Http;
 use crate::remote::native::read_error;
-use crate::remote::{Api, Capabilities, PullMode, Pulled, Remote, Sweep};
+use crate::remote::{Api, Capabilities, PullMode, Pulled, Sweep};
 use chrono::Utc;
 use futures::future::BoxFuture;
 use outpost_api::twenty_nine_next::VERSION_HEADER;
 use outpost_api::twenty_nine_next::tickets::{Ticket as Row, TicketsPage};
-use outpost_domain::error::ErrorCode;
+use outpost_domain::ids::TenantId;
 use outpost_domain::ids::{ConversationId, MessageId, TagId, TicketId, TicketNumber};
 use outpost_domain::model::{Attachment, Conversation, Message, Participant, Tag, Ticket};
-use outpost_domain::sync::{ChangeEntry, ChangesPage, PushRequest, PushResponse};
+use outpost_domain::sync::{ChangeEntry, Mutation, Outcome};
 use outpost_domain::values::{
     Channel, ConversationStatus, EmailAddress, MessageType, ParticipantRole, Role, Status,
     TicketType,
@@ -31,7 +31,6 @@ use outpost_domain::values::{
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 const EPOCH: &str = "29next";
 const PATH: &str = "/api/admin/tickets/";
@@ -356,88 +355,39 @@ fn type_of(n: i64) -> TicketType {
     TicketType::parse(&name).unwrap_or_else(|_| TicketType::parse("support").expect("known"))
 }
 
-impl Remote for TwentyNineNext {
-    fn capabilities(&self) -> &Capabilities {
+impl Connector for TwentyNineNext {
+    fn http(&self) -> &Http {
+        &self.http
+    }
+
+    fn caps(&self) -> &Capabilities {
         &self.caps
     }
 
-    fn server(&self) -> &str {
-        self.http.base()
-    }
-
-    fn login<'a>(
-        &'a self,
-        _email: &'a str,
-        _password: &'a str,
-        _tenant: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<LoginResponse>> {
-        Box::pin(async {
-            Err(CoreError::InvalidInput(format!(
-                "{} signs in with an API token, not a password",
-                self.caps.api.title()
-            )))
-        })
-    }
-
-    /// One read of the list checks the token; the email names the agent.
-    fn me<'a>(
-        &'a self,
-        token: &'a str,
-        email: &'a EmailAddress,
-    ) -> BoxFuture<'a, Result<MeResponse>> {
+    /// One read of the list (its rows name no tenant).
+    fn check<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<TenantId>>> {
         Box::pin(async move {
-            match self.list(token, None).await {
-                Ok(_) => Ok(agent(email, None, self.http.base())),
-                Err(CoreError::SessionExpired) => Err(CoreError::Server {
-                    status: 401,
-                    code: ErrorCode::Unauthenticated,
-                    message: format!("{} refused this token", self.caps.api.title()),
-                }),
-                Err(e) => Err(e),
-            }
+            self.list(token, None).await?;
+            Ok(None)
         })
     }
 
-    fn logout<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn pull<'a>(
+    fn pull_at<'a>(
         &'a self,
         token: &'a str,
         cursor: &'a str,
         _limit: u32,
     ) -> BoxFuture<'a, Result<Pulled>> {
-        Box::pin(self.pull_at(token, cursor))
+        Box::pin(TwentyNineNext::pull_at(self, token, cursor))
     }
 
-    fn pull_mine<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<Option<ChangesPage>>> {
-        Box::pin(async { Ok(None) })
-    }
-
-    /// Read-only: nothing ever reaches the outbox (every action is refused first).
-    fn push<'a>(
-        &'a self,
-        _token: &'a str,
-        _req: &'a PushRequest,
-    ) -> BoxFuture<'a, Result<PushResponse>> {
+    /// Read-only: nothing reaches the outbox (every action is refused first).
+    fn deliver<'a>(&'a self, _token: &'a str, _m: &'a Mutation) -> BoxFuture<'a, Result<Outcome>> {
         Box::pin(async {
             Err(CoreError::NotSupported {
                 api: Api::TwentyNineNext.title(),
                 action: "changes",
             })
-        })
-    }
-
-    fn traffic(&self) -> (u64, u64) {
-        self.http.traffic()
-    }
-
-    fn events<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<mpsc::Receiver<()>>> {
-        Box::pin(async {
-            Err(CoreError::Protocol(
-                "the 29next admin API has no live stream; it is polled".into(),
-            ))
         })
     }
 }

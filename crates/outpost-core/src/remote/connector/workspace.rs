@@ -12,16 +12,13 @@
 //! from the tickets they own or hold; an action for someone it has not shown yet is
 //! refused with that reason.
 
+use super::Connector;
 use super::entities::Entities;
-use super::{
-    Answer, PollCursor, SweepAt, Timing, agent, applied, page, person_id, push_in_order, refused,
-    write,
-};
-use crate::client::{LoginResponse, MeResponse};
+use super::{Answer, PollCursor, SweepAt, Timing, applied, page, person_id, refused, write};
 use crate::error::{CoreError, Result};
 use crate::remote::http::{Http, decode};
 use crate::remote::native::read_error;
-use crate::remote::{Api, Capabilities, PullMode, Pulled, Remote, Sweep};
+use crate::remote::{Api, Capabilities, PullMode, Pulled, Sweep};
 use chrono::Utc;
 use futures::future::BoxFuture;
 use outpost_api::workspace::WorkspaceStatus;
@@ -29,12 +26,10 @@ use outpost_api::workspace::tickets::{
     AssigneeRequest, CompleteRequest, OwnerEntity, ResponderEntity, Ticket as Short, TicketDetails,
 };
 use outpost_domain::error::{ErrorBody, ErrorCode};
+use outpost_domain::ids::TenantId;
 use outpost_domain::ids::{TicketId, TicketNumber, UserId};
 use outpost_domain::model::{Conversation, Participant, Team, Ticket};
-use outpost_domain::sync::{
-    ChangeEntry, ChangesPage, ConflictDetails, Mutation, MutationOp, Outcome, PushRequest,
-    PushResponse,
-};
+use outpost_domain::sync::{ChangeEntry, ConflictDetails, Mutation, MutationOp, Outcome};
 use outpost_domain::values::{
     Channel, ConversationStatus, EmailAddress, ParticipantRole, Priority, ResponderKind, Role,
     Status, TicketType,
@@ -43,7 +38,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 const ACTIONS: &[&str] = &[
     "ticket.claim",
@@ -553,89 +547,34 @@ fn add(page: &mut Entities, ids: &mut HashMap<UserId, UserId>, r: TicketDetails,
     });
 }
 
-impl Remote for Workspace {
-    fn capabilities(&self) -> &Capabilities {
+impl Connector for Workspace {
+    fn http(&self) -> &Http {
+        &self.http
+    }
+
+    fn caps(&self) -> &Capabilities {
         &self.caps
     }
 
-    fn server(&self) -> &str {
-        self.http.base()
-    }
-
-    fn login<'a>(
-        &'a self,
-        _email: &'a str,
-        _password: &'a str,
-        _tenant: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<LoginResponse>> {
-        Box::pin(async {
-            Err(CoreError::InvalidInput(format!(
-                "{} signs in with an API key, not a password",
-                self.caps.api.title()
-            )))
-        })
-    }
-
-    /// One read of the list checks the key; the email names the agent.
-    fn me<'a>(
-        &'a self,
-        token: &'a str,
-        email: &'a EmailAddress,
-    ) -> BoxFuture<'a, Result<MeResponse>> {
+    /// One read of the ongoing list (a row names the workspace).
+    fn check<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Option<TenantId>>> {
         Box::pin(async move {
-            match self.list(token, WorkspaceStatus::Ongoing, 1).await {
-                Ok((rows, _, _)) => Ok(agent(
-                    email,
-                    rows.first().map(|r| r.workspace_id),
-                    self.http.base(),
-                )),
-                Err(CoreError::SessionExpired) => Err(CoreError::Server {
-                    status: 401,
-                    code: ErrorCode::Unauthenticated,
-                    message: format!("{} refused this key", self.caps.api.title()),
-                }),
-                Err(e) => Err(e),
-            }
+            let (rows, _, _) = self.list(token, WorkspaceStatus::Ongoing, 1).await?;
+            Ok(rows.first().map(|r| r.workspace_id))
         })
     }
 
-    fn logout<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn pull<'a>(
+    fn pull_at<'a>(
         &'a self,
         token: &'a str,
         cursor: &'a str,
         _limit: u32,
     ) -> BoxFuture<'a, Result<Pulled>> {
-        Box::pin(self.pull_at(token, cursor))
+        Box::pin(Workspace::pull_at(self, token, cursor))
     }
 
-    fn pull_mine<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<Option<ChangesPage>>> {
-        Box::pin(async { Ok(None) })
-    }
-
-    fn push<'a>(
-        &'a self,
-        token: &'a str,
-        req: &'a PushRequest,
-    ) -> BoxFuture<'a, Result<PushResponse>> {
-        Box::pin(push_in_order(req, move |m| async move {
-            self.deliver(token, &m).await
-        }))
-    }
-
-    fn traffic(&self) -> (u64, u64) {
-        self.http.traffic()
-    }
-
-    fn events<'a>(&'a self, _token: &'a str) -> BoxFuture<'a, Result<mpsc::Receiver<()>>> {
-        Box::pin(async {
-            Err(CoreError::Protocol(
-                "the workspace tickets API has no live stream; it is polled".into(),
-            ))
-        })
+    fn deliver<'a>(&'a self, token: &'a str, m: &'a Mutation) -> BoxFuture<'a, Result<Outcome>> {
+        Box::pin(Workspace::deliver(self, token, m))
     }
 }
 
