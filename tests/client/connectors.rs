@@ -85,15 +85,6 @@ impl Integrator {
     }
 }
 
-/// Messages on the server with this content.
-async fn copies(srv: &TestServer, content: &str) -> usize {
-    all_changes(srv, &srv.world.agent1)
-        .await
-        .iter()
-        .filter(|c| matches!(c, Change::Message(m) if m.content == content))
-        .count()
-}
-
 /// Messages in the desk's copy of `t` with this content.
 async fn local_copies(desk: &Desk, t: &Ticket, content: &str) -> usize {
     desk.ticket(&t.id.to_string())
@@ -103,19 +94,6 @@ async fn local_copies(desk: &Desk, t: &Ticket, content: &str) -> usize {
         .iter()
         .filter(|m| m.content == content)
         .count()
-}
-
-async fn sync_until_clean(desk: &Desk) {
-    for _ in 0..20 {
-        if desk.sync().await.is_ok() && desk.status().await.unwrap().pending == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!(
-        "the outbox never drained: {:?}",
-        desk.status().await.unwrap()
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,28 +14,6 @@ async fn setup(tickets: usize) -> (TestServer, FaultProxy, outpost_core::Desk) {
     (srv, proxy, desk)
 }
 
-/// Messages on the server with this content.
-async fn copies(srv: &TestServer, content: &str) -> usize {
-    all_changes(srv, &srv.world.agent1)
-        .await
-        .iter()
-        .filter(|c| matches!(c, Change::Message(m) if m.content == content))
-        .count()
-}
-
-async fn sync_until_clean(desk: &outpost_core::Desk) {
-    for _ in 0..20 {
-        if desk.sync().await.is_ok() && desk.status().await.unwrap().pending == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!(
-        "the outbox never drained: {:?}",
-        desk.status().await.unwrap()
-    );
-}
-
 async fn one_fault_on_push(fault: Fault) {
     let (srv, proxy, desk) = setup(1).await;
     let key = srv.world.tickets[0].id.to_string();

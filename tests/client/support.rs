@@ -156,6 +156,29 @@ pub async fn all_changes(srv: &TestServer, user: &User) -> Vec<sync::Change> {
     }
 }
 
+/// Messages on the server with this content, as agent1 sees them.
+pub async fn copies(srv: &TestServer, content: &str) -> usize {
+    all_changes(srv, &srv.world.agent1)
+        .await
+        .iter()
+        .filter(|c| matches!(c, sync::Change::Message(m) if m.content == content))
+        .count()
+}
+
+/// Sync until the outbox is empty (a pass may fail on an injected fault).
+pub async fn sync_until_clean(desk: &Desk) {
+    for _ in 0..20 {
+        if desk.sync().await.is_ok() && desk.status().await.unwrap().pending == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!(
+        "the outbox never drained: {:?}",
+        desk.status().await.unwrap()
+    );
+}
+
 /// Sign in at `base` into a fresh temporary profile with an in-memory keychain.
 pub async fn login(base: &str, email: &str) -> Result<Desk> {
     let profile = Profile::at(temp_dir("profile"));
