@@ -676,6 +676,13 @@ pub async fn count(
 }
 
 /// One page of tickets in `order`.
+///
+/// A page past the first is found on index entries before any row is read: the
+/// offset is walked by a subquery that takes ticket ids only (index-only on both
+/// engines for the number orders, through `tickets_tenant_live_number`), then the
+/// page's rows are read by id. Reading whole rows while skipping the offset made a
+/// deep page cost one row read per skipped ticket: at 100k tickets the last page of
+/// seed 001's list took 97 ms on PostgreSQL and 66–105 ms on SQLite.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn page(
     conn: &mut AnyConnection,
@@ -686,16 +693,28 @@ pub async fn page(
     offset: i64,
     limit: i64,
 ) -> Result<Vec<TicketRecord>, StoreError> {
+    let order_by = match order {
+        TicketOrder::UpdatedDesc => " ORDER BY t.updated_at DESC, t.id DESC",
+        TicketOrder::NumberDesc => " ORDER BY t.number DESC",
+        TicketOrder::NumberAsc => " ORDER BY t.number",
+    };
     let mut qb = Sql::new(format!("SELECT {COLUMNS} FROM tickets t"));
-    push_filter(&mut qb, tenant, vis, filter);
-    qb.push(match order {
-        TicketOrder::UpdatedDesc => " ORDER BY t.updated_at DESC, t.id DESC LIMIT ",
-        TicketOrder::NumberDesc => " ORDER BY t.number DESC LIMIT ",
-        TicketOrder::NumberAsc => " ORDER BY t.number LIMIT ",
-    })
-    .push_bind(limit)
-    .push(" OFFSET ")
-    .push_bind(offset);
+    if offset > 0 {
+        qb.push(" WHERE t.tenant_id = ")
+            .push_bind(tenant.to_string())
+            .push(" AND t.id IN (SELECT t.id FROM tickets t");
+        push_filter(&mut qb, tenant, vis, filter);
+        qb.push(order_by)
+            .push(" LIMIT ")
+            .push_bind(limit)
+            .push(" OFFSET ")
+            .push_bind(offset)
+            .push(")")
+            .push(order_by);
+    } else {
+        push_filter(&mut qb, tenant, vis, filter);
+        qb.push(order_by).push(" LIMIT ").push_bind(limit);
+    }
     let rows = qb.fetch_all(&mut *conn).await?;
     let mut recs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     attach_tags(conn, &mut recs).await?;
