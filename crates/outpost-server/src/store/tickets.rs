@@ -700,9 +700,11 @@ pub async fn page(
     };
     let mut qb = Sql::new(format!("SELECT {COLUMNS} FROM tickets t"));
     if offset > 0 {
-        qb.push(" WHERE t.tenant_id = ")
-            .push_bind(tenant.to_string())
-            .push(" AND t.id IN (SELECT t.id FROM tickets t");
+        // Scoped by tenant inside: ids are the table's primary key, so the outer query
+        // reads exactly those rows. (A tenant filter outside as well led SQLite, without
+        // statistics, to walk the tenant's whole number index to avoid a 100-row sort:
+        // 79 ms instead of 12 ms at 100k.)
+        qb.push(" WHERE t.id IN (SELECT t.id FROM tickets t");
         push_filter(&mut qb, tenant, vis, filter);
         qb.push(order_by)
             .push(" LIMIT ")
