@@ -96,6 +96,52 @@ async fn local_copies(desk: &Desk, t: &Ticket, content: &str) -> usize {
         .count()
 }
 
+/// The live loop polls a connector on its own, a poll interval after each pass ends: a
+/// reply made through the API reaches the running desk without a sync call. The
+/// interval comes from the environment when the connector is built, so the test runs
+/// in a child process of this test binary with `OUTPOST_POLL_SECONDS=1`.
+#[test]
+fn the_live_loop_polls_a_connector_on_its_own() {
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "connectors::live_loop_at_a_one_second_poll",
+            "--ignored",
+            "--test-threads=1",
+        ])
+        .env("OUTPOST_POLL_SECONDS", "1")
+        .output()
+        .expect("run the test binary");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by the_live_loop_polls_a_connector_on_its_own, with OUTPOST_POLL_SECONDS=1"]
+async fn live_loop_at_a_one_second_poll() {
+    assert_eq!(std::env::var("OUTPOST_POLL_SECONDS").as_deref(), Ok("1"));
+    let srv = ondi(6, 1).await;
+    let desk = agent1_at(&srv, &srv.base).await;
+    desk.start();
+    let t = &srv.world.tickets[2];
+    let agent2 = Integrator::new(&srv, &srv.world.agent2).await;
+    agent2.reply(t, "Found it under the desk").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while local_copies(&desk, t, "Found it under the desk").await == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no poll brought the reply within 20 s at a 1 s interval"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    desk.stop().await;
+    srv.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ondi_signs_in_with_a_token_reconciles_everything_and_polls_changes() {
     let srv = ondi(12, 3).await;

@@ -4,7 +4,6 @@
 
 use crate::faults::{Fault, FaultPlan, FaultProxy, RandomFaults};
 use crate::support::*;
-use outpost_domain::sync::Change;
 use std::time::Duration;
 
 async fn setup(tickets: usize) -> (TestServer, FaultProxy, outpost_core::Desk) {

@@ -445,25 +445,31 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(ms)
 }
 
-/// The "pull now" signals of the remote: its live stream, or a timer for a remote that
-/// can only be polled.
-async fn signals(link: &Link) -> Result<mpsc::Receiver<()>> {
-    match link.remote.capabilities().pull {
-        PullMode::ChangeFeed => link.remote.events(&link.token).await,
-        PullMode::Poll { every } => {
-            let (tx, rx) = mpsc::channel(1);
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(every);
-                // The first tick is immediate and the loop has just synced.
-                tick.tick().await;
-                loop {
-                    tick.tick().await;
-                    if tx.send(()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-            Ok(rx)
+/// When the live loop pulls next: when the remote's live stream says so, or, for a
+/// remote that can only be polled, a poll interval after the last pass *ended* (a poll
+/// that reads a large list for longer than the interval is not followed by another at
+/// once: the agent's machine and the server get their rest between polls).
+enum Signals {
+    Stream(mpsc::Receiver<()>),
+    Every(Duration),
+}
+
+impl Signals {
+    async fn of(link: &Link) -> Result<Signals> {
+        Ok(match link.remote.capabilities().pull {
+            PullMode::ChangeFeed => Signals::Stream(link.remote.events(&link.token).await?),
+            PullMode::Poll { every } => Signals::Every(every),
+        })
+    }
+
+    /// The next "pull now" (`None`: the live stream ended).
+    async fn next(&mut self) -> Option<()> {
+        match self {
+            Signals::Stream(rx) => rx.recv().await,
+            Signals::Every(every) => {
+                tokio::time::sleep(*every).await;
+                Some(())
+            }
         }
     }
 }
@@ -482,11 +488,11 @@ async fn run(desk: Desk) {
         }
         // Subscribe first, then sync, so no signal between the two is missed.
         let connected = match Link::of(&desk) {
-            Ok(link) => signals(&link).await,
+            Ok(link) => Signals::of(&link).await,
             Err(e) => Err(e),
         };
         let ready = match connected {
-            Ok(rx) => pass(&desk).await.map(|_| rx),
+            Ok(signals) => pass(&desk).await.map(|_| signals),
             Err(e) => {
                 // The live stream could not even be opened (server down, no network):
                 // the status bar must say so, as a failed pass would.
@@ -495,11 +501,11 @@ async fn run(desk: Desk) {
             }
         };
         match ready {
-            Ok(mut rx) => {
+            Ok(mut signals) => {
                 failures = 0;
                 loop {
                     tokio::select! {
-                        signal = rx.recv() => match signal {
+                        signal = signals.next() => match signal {
                             Some(()) => {
                                 if let Err(e) = pass(&desk).await {
                                     tracing::info!(error = %e, "sync pass failed");
