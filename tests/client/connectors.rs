@@ -650,6 +650,70 @@ async fn workspace_reads_tickets_and_claims_completes_and_takes_over_once() {
     srv.stop().await;
 }
 
+/// Seed 002 names tags by id only and lists none: a tag by name is refused up front,
+/// a tag by id is delivered, and each poll reads which tickets carry the tags used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_tags_by_id_and_polls_them() {
+    let srv = TestServer::start_apis(4, 0, Apis::only([Api::Workspace])).await;
+    let vip = outpost_server::service::admin::create_tag(&srv.db, srv.world.tenant.id, "vip")
+        .await
+        .unwrap();
+    let vip_id = vip.id.to_string();
+    let [t0, t1] = [0, 1].map(|i| srv.world.tickets[i].clone());
+    let (k0, k1) = (t0.id.to_string(), t1.id.to_string());
+    let token = srv.api_key(&srv.world.agent1).await;
+    let desk = login_api(&srv.base, Api::Workspace, "agent1@demo.test", &token)
+        .await
+        .expect("sign in with an API key");
+    desk.sync().await.expect("first reconcile");
+
+    let err = desk.tag(&k0, "vip", true).await.unwrap_err();
+    assert_eq!(err.code(), "not_supported");
+    assert!(err.to_string().contains("by its id"), "{err}");
+    assert_eq!(desk.status().await.unwrap().pending, 0, "nothing queued");
+
+    // By id (as the workspace settings show it, in any case).
+    desk.tag(&k0, &vip_id.to_uppercase(), true).await.unwrap();
+    sync_until_clean(&desk).await;
+    assert!(srv.ticket(t0.id).await.tag_ids.contains(&vip.id));
+    desk.sync().await.expect("a poll");
+    assert_eq!(desk.ticket(&k0).await.unwrap().tags, vec![vip_id.clone()]);
+
+    // Another agent moves the tag from t0 to t1 through the API: the next poll shows it.
+    let agent2 = Integrator::new(&srv, &srv.world.agent2).await;
+    let add = agent2
+        .http
+        .post(format!("{}/api/v1/tickets/{}/tags", srv.base, t1.id))
+        .header("authorization", &agent2.token)
+        .json(&serde_json::json!({"tagId": vip.id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(add.status().as_u16(), 200);
+    let remove = agent2
+        .http
+        .delete(format!(
+            "{}/api/v1/tickets/{}/tags/{}",
+            srv.base, t0.id, vip.id
+        ))
+        .header("authorization", &agent2.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(remove.status().as_u16(), 200);
+    desk.sync().await.expect("a poll");
+    assert!(desk.ticket(&k0).await.unwrap().tags.is_empty());
+    assert_eq!(desk.ticket(&k1).await.unwrap().tags, vec![vip_id.clone()]);
+
+    // Removed from the desk, by id.
+    desk.tag(&k1, &vip_id, false).await.unwrap();
+    sync_until_clean(&desk).await;
+    assert!(srv.ticket(t1.id).await.tag_ids.is_empty());
+    desk.sync().await.expect("a poll");
+    assert!(desk.ticket(&k1).await.unwrap().tags.is_empty());
+    srv.stop().await;
+}
+
 // The periodic full reconcile finds deletions.
 
 /// Make the next sync a full reconcile, as if the last one were long ago (the

@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use outpost_domain::SupportSettings;
 use outpost_domain::error::ErrorCode;
-use outpost_domain::ids::{MessageId, MutationId, TenantId, TicketId, TicketNumber, UserId};
+use outpost_domain::ids::{MessageId, MutationId, TagId, TenantId, TicketId, TicketNumber, UserId};
 use outpost_domain::model::{Tenant, User};
 use outpost_domain::sync::{
     Applied, ChangeEntry, ChangesPage, ConflictDetails, Mutation, MutationOp, MutationResult,
@@ -113,6 +113,9 @@ pub struct PollCursor {
     /// When the last full reconcile started (this machine's clock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swept_at: Option<DateTime<Utc>>,
+    /// Tags known by id only, for an API that lists none (workspace): the ones used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<TagId>,
 }
 
 /// A ticket a poll carried.

@@ -3,14 +3,18 @@
 //!
 //! What it reads: the details list, once per status (`ongoing`, `completed`), oldest
 //! first. A ticket row carries who owns, answers and holds the chat, its team and its
-//! times, but no change time, no messages and no tags (the API has none to read), so a
-//! poll reads both lists whole and keeps the rows that differ from what it carried last
-//! (a fingerprint per ticket, kept for the session). The API shows no ticket numbers:
-//! each ticket gets a stable number derived from its id.
-//! What it writes: claim and assign (`/assignee`), take over (`/takeover`) and complete
-//! (a status edit to solved: `/complete`). The API names people by its own ids, learnt
-//! from the tickets they own or hold; an action for someone it has not shown yet is
-//! refused with that reason.
+//! times, but no change time, no messages and no tags, so a poll reads both lists whole
+//! and keeps the rows that differ from what it carried last (a fingerprint per ticket,
+//! kept for the session). The API shows no ticket numbers: each ticket gets a stable
+//! number derived from its id.
+//! What it writes: claim and assign (`/assignee`), take over (`/takeover`), complete (a
+//! status edit to solved: `/complete`), and tags by id. The API names people by its
+//! own ids, learnt from the tickets they own or hold; an action for someone it has not
+//! shown yet is refused with that reason.
+//! Tags: the API names a tag by its id only (as the workspace settings show it) and has
+//! no call that lists tags, so a tag is added or removed by its id, and the tags known
+//! are the ones the agent used here: each poll reads, per known tag, the tickets that
+//! carry it (the list's `tagIds` filter), and the ticket shows the tag by its id.
 
 use super::Connector;
 use super::entities::Entities;
@@ -23,18 +27,19 @@ use chrono::Utc;
 use futures::future::BoxFuture;
 use outpost_api::workspace::WorkspaceStatus;
 use outpost_api::workspace::tickets::{
-    AssigneeRequest, CompleteRequest, OwnerEntity, ResponderEntity, Ticket as Short, TicketDetails,
+    AssigneeRequest, CompleteRequest, MessageBody, OwnerEntity, ResponderEntity, TagRequest,
+    Ticket as Short, TicketDetails, TicketTag,
 };
 use outpost_domain::error::{ErrorBody, ErrorCode};
 use outpost_domain::ids::TenantId;
-use outpost_domain::ids::{TicketId, TicketNumber, UserId};
-use outpost_domain::model::{Conversation, Participant, Team, Ticket};
+use outpost_domain::ids::{TagId, TicketId, TicketNumber, UserId};
+use outpost_domain::model::{Conversation, Participant, Tag, Team, Ticket};
 use outpost_domain::sync::{ChangeEntry, ConflictDetails, Mutation, MutationOp, Outcome};
 use outpost_domain::values::{
     Channel, ConversationStatus, EmailAddress, ParticipantRole, Priority, ResponderKind, Role,
     Status, TicketType,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -44,6 +49,8 @@ const ACTIONS: &[&str] = &[
     "ticket.assign",
     "ticket.takeover",
     "ticket.update",
+    "ticket.tag_add",
+    "ticket.tag_remove",
 ];
 const EPOCH: &str = "workspace";
 const PAGE: i64 = 100;
@@ -66,8 +73,21 @@ fn vet(op: &MutationOp) -> Option<&'static str> {
         MutationOp::TicketAssign(a) if a.assignee_id == Some(None) => {
             Some("unassigning a ticket (it reassigns to someone)")
         }
+        MutationOp::TicketTagAdd(a) | MutationOp::TicketTagRemove(a)
+            if tag_id(&a.tag).is_none() =>
+        {
+            Some(
+                "tags by name (it names a tag by its id only, as the workspace settings \
+                 show it, and lists no tags to match a name to: tag with the id)",
+            )
+        }
         _ => None,
     }
+}
+
+/// A tag as this API names it: its id.
+fn tag_id(tag: &str) -> Option<TagId> {
+    uuid::Uuid::parse_str(tag.trim()).ok().map(TagId)
 }
 
 /// The workspace tickets API at one address.
@@ -80,6 +100,15 @@ pub struct Workspace {
     ids: Mutex<HashMap<UserId, UserId>>,
     /// A fingerprint of each ticket row carried this session.
     prints: Mutex<HashMap<TicketId, u64>>,
+    /// The tags known (by id: those used here), and the tickets each poll found
+    /// carrying them.
+    tags: Mutex<Tags>,
+}
+
+#[derive(Default)]
+struct Tags {
+    known: BTreeSet<TagId>,
+    on: HashMap<TicketId, Vec<TagId>>,
 }
 
 impl Workspace {
@@ -103,6 +132,7 @@ impl Workspace {
             me,
             ids: Mutex::new(HashMap::new()),
             prints: Mutex::new(HashMap::new()),
+            tags: Mutex::new(Tags::default()),
         })
     }
 
@@ -119,15 +149,30 @@ impl Workspace {
         status: WorkspaceStatus,
         page: i64,
     ) -> Result<(Vec<TicketDetails>, i64, bool)> {
+        self.list_tagged(token, status, page, None).await
+    }
+
+    /// One page of one status's list, only the tickets carrying `tag` if one is named.
+    async fn list_tagged(
+        &self,
+        token: &str,
+        status: WorkspaceStatus,
+        page: i64,
+        tag: Option<TagId>,
+    ) -> Result<(Vec<TicketDetails>, i64, bool)> {
+        let mut query = vec![
+            ("status", status.as_str().to_owned()),
+            ("pageNumber", page.to_string()),
+            ("pageSize", PAGE.to_string()),
+        ];
+        if let Some(t) = tag {
+            query.push(("tagIds", t.to_string()));
+        }
         let rb = self.auth(
             self.http
                 .client()
                 .get(self.http.url("/api/v1/tickets/details"))
-                .query(&[
-                    ("status", status.as_str().to_owned()),
-                    ("pageNumber", page.to_string()),
-                    ("pageSize", PAGE.to_string()),
-                ]),
+                .query(&query),
             token,
         );
         let resp = self.http.send(rb, read_error).await?;
@@ -161,20 +206,51 @@ impl Workspace {
     fn carry(&self, rows: Vec<TicketDetails>, all: bool) -> Vec<ChangeEntry> {
         let mut prints = self.prints.lock().expect("prints lock");
         let mut ids = self.ids.lock().expect("ids lock");
+        let tags = self.tags.lock().expect("tags lock");
         let mut page = Entities::default();
         let version = super::version_of(Utc::now());
         for r in rows {
-            let print = fingerprint(&r);
+            let on = tags.on.get(&r.id).cloned().unwrap_or_default();
+            let print = fingerprint(&r, &on);
             if prints.insert(r.id, print) == Some(print) && !all {
                 continue;
             }
-            add(&mut page, &mut ids, r, version);
+            add(&mut page, &mut ids, r, on, version);
         }
         page.into_changes()
     }
 
+    /// Which tickets carry each known tag: per tag, both lists filtered by it.
+    async fn read_tags(&self, token: &str) -> Result<()> {
+        let known: Vec<TagId> = self
+            .tags
+            .lock()
+            .expect("tags lock")
+            .known
+            .iter()
+            .copied()
+            .collect();
+        let mut on: HashMap<TicketId, Vec<TagId>> = HashMap::new();
+        for tag in known {
+            for status in WorkspaceStatus::ALL {
+                for n in 1.. {
+                    let (rows, _, more) = self.list_tagged(token, status, n, Some(tag)).await?;
+                    for r in rows {
+                        on.entry(r.id).or_default().push(tag);
+                    }
+                    if !more {
+                        break;
+                    }
+                }
+            }
+        }
+        self.tags.lock().expect("tags lock").on = on;
+        Ok(())
+    }
+
     /// Both lists whole, keeping what changed since the last carry.
     async fn poll(&self, token: &str) -> Result<Vec<ChangeEntry>> {
+        self.read_tags(token).await?;
         let mut changes = Vec::new();
         for status in WorkspaceStatus::ALL {
             for n in 1.. {
@@ -190,6 +266,12 @@ impl Workspace {
 
     async fn pull_at(&self, token: &str, text: &str) -> Result<Pulled> {
         let mut cursor = PollCursor::parse(text)?;
+        // The tags known survive a restart in the cursor.
+        {
+            let mut tags = self.tags.lock().expect("tags lock");
+            tags.known.extend(cursor.tags.iter().copied());
+            cursor.tags = tags.known.iter().copied().collect();
+        }
         let mut first = false;
         if cursor.reconcile_due(Utc::now(), self.timing.reconcile_every) {
             cursor.sweep = Some(SweepAt {
@@ -338,6 +420,30 @@ impl Workspace {
                 )
                 .await
             }
+            MutationOp::TicketTagAdd(a) => {
+                let Some(tag) = tag_id(&a.tag) else {
+                    return Ok(refused(ErrorCode::InvalidInput, "a tag by id", None));
+                };
+                let rb = self.http.client().post(
+                    self.http
+                        .url(&format!("/api/v1/tickets/{}/tags", a.ticket_id)),
+                );
+                let outcome = self
+                    .call::<TicketTag>(rb.json(&TagRequest { tag_id: tag }), token, a.ticket_id)
+                    .await?;
+                self.tags.lock().expect("tags lock").known.insert(tag);
+                Ok(outcome)
+            }
+            MutationOp::TicketTagRemove(a) => {
+                let Some(tag) = tag_id(&a.tag) else {
+                    return Ok(refused(ErrorCode::InvalidInput, "a tag by id", None));
+                };
+                let rb = self.http.client().delete(
+                    self.http
+                        .url(&format!("/api/v1/tickets/{}/tags/{tag}", a.ticket_id)),
+                );
+                self.call::<MessageBody>(rb, token, a.ticket_id).await
+            }
             other => Ok(refused(
                 ErrorCode::Forbidden,
                 format!(
@@ -358,17 +464,27 @@ impl Workspace {
         what: &str,
         body: &B,
     ) -> Result<Outcome> {
-        let rb = self.auth(
-            self.http
-                .client()
-                .patch(self.http.url(&format!("/api/v1/tickets/{ticket}/{what}")))
-                .json(body),
-            token,
-        );
-        let answer: Answer = write(&self.http, rb, read_error).await?;
+        let rb = self
+            .http
+            .client()
+            .patch(self.http.url(&format!("/api/v1/tickets/{ticket}/{what}")))
+            .json(body);
+        self.call::<Short>(rb, token, ticket).await
+    }
+
+    /// One call that changes `ticket`, its answer an `A`; the ticket is read again at
+    /// the next pull. Each call here sets a state, so a resend after a lost answer
+    /// does no harm.
+    async fn call<A: serde::de::DeserializeOwned>(
+        &self,
+        rb: reqwest::RequestBuilder,
+        token: &str,
+        ticket: TicketId,
+    ) -> Result<Outcome> {
+        let answer: Answer = write(&self.http, self.auth(rb, token), read_error).await?;
         match answer {
             Ok(bytes) => {
-                let _: Short = decode(&bytes)?;
+                let _: A = decode(&bytes)?;
                 self.forget(ticket);
                 // Settled by the first pull after now (which carries the ticket again).
                 Ok(applied(ticket, None, Some(super::version_of(Utc::now()))))
@@ -410,10 +526,11 @@ impl Workspace {
     }
 }
 
-/// A ticket row's fingerprint: equal rows, equal prints.
-fn fingerprint(r: &TicketDetails) -> u64 {
+/// A ticket row's fingerprint with its known tags: equal rows, equal prints.
+fn fingerprint(r: &TicketDetails, tags: &[TagId]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     serde_json::to_vec(r).unwrap_or_default().hash(&mut h);
+    tags.hash(&mut h);
     h.finish()
 }
 
@@ -429,7 +546,20 @@ fn number_of(id: TicketId) -> i64 {
     1 + (hash % 999_999_999) as i64
 }
 
-fn add(page: &mut Entities, ids: &mut HashMap<UserId, UserId>, r: TicketDetails, version: i64) {
+fn add(
+    page: &mut Entities,
+    ids: &mut HashMap<UserId, UserId>,
+    r: TicketDetails,
+    tags: Vec<TagId>,
+    version: i64,
+) {
+    for id in &tags {
+        page.tag(Tag {
+            id: *id,
+            name: id.to_string(),
+            version: 1,
+        });
+    }
     let owner_email = r.owner_email.clone().or_else(|| {
         r.owner_identifier
             .as_deref()
@@ -530,7 +660,7 @@ fn add(page: &mut Entities, ids: &mut HashMap<UserId, UserId>, r: TicketDetails,
         related_order_id: None,
         related_delivery_id: None,
         products: Vec::new(),
-        tag_ids: Vec::new(),
+        tag_ids: tags,
         conversation_id: r.chat_id,
         follow_up_of: None,
         message_count: 0,
