@@ -711,6 +711,20 @@ async fn workspace_tags_by_id_and_polls_them() {
     assert!(srv.ticket(t1.id).await.tag_ids.is_empty());
     desk.sync().await.expect("a poll");
     assert!(desk.ticket(&k1).await.unwrap().tags.is_empty());
+    let cursor = desk.status().await.unwrap().cursor.unwrap_or_default();
+    assert!(cursor.contains(&vip_id), "the tag used is kept: {cursor}");
+
+    // An id the server does not know is refused there (a visible conflict) and is not
+    // read by the polls that follow.
+    let stray = "01a24242-0000-7000-8000-000000000000";
+    desk.tag(&k0, stray, true).await.unwrap();
+    let _ = desk.sync().await;
+    let status = desk.status().await.unwrap();
+    assert_eq!((status.pending, status.conflicts), (0, 1));
+    assert!(desk.ticket(&k0).await.unwrap().tags.is_empty());
+    desk.sync().await.expect("a poll");
+    let cursor = desk.status().await.unwrap().cursor.unwrap_or_default();
+    assert!(!cursor.contains(stray), "{cursor}");
     srv.stop().await;
 }
 

@@ -431,7 +431,10 @@ impl Workspace {
                 let outcome = self
                     .call::<TicketTag>(rb.json(&TagRequest { tag_id: tag }), token, a.ticket_id)
                     .await?;
-                self.tags.lock().expect("tags lock").known.insert(tag);
+                if matches!(outcome, Outcome::Applied(_)) {
+                    // Known from now on (a tag id the server refused is not).
+                    self.tags.lock().expect("tags lock").known.insert(tag);
+                }
                 Ok(outcome)
             }
             MutationOp::TicketTagRemove(a) => {
