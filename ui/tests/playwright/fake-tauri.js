@@ -245,6 +245,10 @@
     mark_read: () => null,
     create_ticket: ({ newTicket: n }) => {
       if (!n.subject.trim()) throw { code: 'invalid_input', message: 'the subject cannot be empty' };
+      // As the core's check for Sonzai: a new ticket there takes a subject, description and type.
+      if (api === 'sonzai' && (n.priority || n.requester_email || n.assign_to_me || n.tags.length)) {
+        throw { code: 'not_supported', message: 'the Sonzai support API does not support a new ticket with a priority, assignee, team, tags, order or follow-up; nothing was saved' };
+      }
       // The core resolves the requester in the cached directory; an unknown address is refused.
       if (n.requester_email && ![ME, A2, CUSTOMER].some((u) => u.email === n.requester_email)) throw { code: 'not_found', message: `user not found: ${n.requester_email}` };
       const t = {

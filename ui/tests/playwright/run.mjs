@@ -522,6 +522,26 @@ test('the new-ticket dialog sends the NewTicket as filled in and opens the unnum
   assert.deepEqual(page.errors, []);
 });
 
+test('the new-ticket dialog through Sonzai offers only what its API takes', async () => {
+  const page = await open({ tickets: 50, api: 'sonzai' });
+  await main(page);
+  await page.click(tid('new-ticket'));
+  await page.waitForSelector(tid('create-ticket'));
+  for (const f of ['create-priority', 'create-requester', 'create-tags', 'create-assign-me']) {
+    assert.equal(await page.$(tid(f)), null, `${f} is not offered`);
+  }
+  assert.equal((await page.textContent(tid('create-limited'))).trim(), 'The Sonzai support API takes a subject, a description and a type; you are the requester.');
+  await page.fill(tid('create-subject'), 'Invoice missing');
+  await page.fill(tid('create-description'), 'No invoice for order 4411.');
+  await page.selectOption(tid('create-type'), 'billing');
+  await page.click(tid('create-submit'));
+  await page.waitForSelector(tid('create-ticket'), { state: 'detached' });
+  assert.deepEqual((await calls(page, 'create_ticket')).at(-1), {
+    newTicket: { subject: 'Invoice missing', description: 'No invoice for order 4411.', priority: null, type: 'billing', requester_email: null, assign_to_me: false, tags: [] },
+  });
+  assert.deepEqual(page.errors, []);
+});
+
 test('sign out from Settings keeps or erases local data and returns to sign-in', async () => {
   const page = await open({ tickets: 50 });
   await main(page);

@@ -482,6 +482,18 @@ describe('an API that lacks actions (a connector)', () => {
     expect(app.sync.refusal('ticket.update'), 'the native protocol takes every action').toBeNull();
   });
 
+  it('a new ticket through Sonzai carries only what its API takes', () => {
+    const { api } = fakeBackend(5);
+    const app = new AppState(api);
+    expect(app.sync.createTakes('priority')).toBe(true);
+    expect(app.sync.createLimits()).toBeNull();
+    app.sync.apply({ ...status, api: 'sonzai', api_title: 'the Sonzai support API', actions: ['ticket.create', 'ticket.close', 'message.send'] });
+    for (const f of ['priority', 'requester', 'tags', 'assignee'] as const) expect(app.sync.createTakes(f)).toBe(false);
+    expect(app.sync.createLimits()).toBe('The Sonzai support API takes a subject, a description and a type; you are the requester.');
+    app.sync.apply(ondi);
+    expect(app.sync.createTakes('tags'), 'only Sonzai narrows the form').toBe(true);
+  });
+
   it('a shortcut for a missing action says why and calls nothing', async () => {
     const { api } = fakeBackend(5);
     api.claim.mockResolvedValue({ seq: 1, mutation_id: 'm', ticket_id: 't-1', message_id: null } as never);

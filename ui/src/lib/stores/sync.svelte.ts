@@ -76,6 +76,23 @@ export class SyncStore {
     return this.actions === null || this.actions.includes(m);
   }
 
+  /**
+   * Whether a new ticket through the server's API can carry `field` beyond its subject,
+   * description and type. Sonzai's takes only those three (the caller is the
+   * requester), and the core refuses a ticket with more rather than drop it.
+   */
+  createTakes(field: 'priority' | 'requester' | 'tags' | 'assignee'): boolean {
+    void field;
+    return this.apiName !== 'sonzai';
+  }
+
+  /** What a new ticket through the server's API is limited to, as a note; `null` when it is not. */
+  createLimits(): string | null {
+    return this.createTakes('priority')
+      ? null
+      : `${this.#apiName()} takes a subject, a description and a type; you are the requester.`;
+  }
+
   /** Why `m` is not offered, as a control's tooltip; `null` when it is. */
   refusal(m: Mutation): string | null {
     return this.can(m) ? null : `${this.#apiName()} does not support this`;
