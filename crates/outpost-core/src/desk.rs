@@ -69,6 +69,9 @@ pub struct Status {
     pub email: String,
     pub user_id: UserId,
     pub online: bool,
+    /// A pass with the server is under way (a connector's first reconcile can take
+    /// minutes; a window opened meanwhile must say so, not only later events).
+    pub syncing: bool,
     pub last_sync_at: Option<String>,
     pub cursor: Option<String>,
     pub bootstrapped: bool,
@@ -434,6 +437,7 @@ impl Desk {
             email: self.inner.config.email.to_string(),
             user_id: self.me(),
             online: s.online && !self.is_offline(),
+            syncing: s.syncing,
             last_sync_at,
             cursor,
             bootstrapped,

@@ -164,7 +164,7 @@
     : [];
 
   function status() {
-    return { server: 'http://127.0.0.1:8080', api, api_title: APIS[api].title, actions: APIS[api].actions, email: ME.email, user_id: ME.id, online: !offline, last_sync_at: new Date(Date.now() - 120000).toISOString(), cursor: '1', bootstrapped, pending, conflicts: conflicts.length, tickets: cfg.tickets, messages: cfg.tickets * 3, cache_bytes: 73400320, last_error: null };
+    return { server: 'http://127.0.0.1:8080', api, api_title: APIS[api].title, actions: APIS[api].actions, email: ME.email, user_id: ME.id, online: !offline, syncing: false, last_sync_at: new Date(Date.now() - 120000).toISOString(), cursor: '1', bootstrapped, pending, conflicts: conflicts.length, tickets: cfg.tickets, messages: cfg.tickets * 3, cache_bytes: 73400320, last_error: null };
   }
   function counts() {
     const views = [['my_open', 'My open'], ['unassigned', 'Unassigned'], ['all_open', 'All open'], ['pending', 'Pending'], ['solved', 'Solved']];

@@ -47,6 +47,7 @@ export const status: SyncStatus = {
   last_sync_at: null,
   cursor: null,
   bootstrapped: true,
+  syncing: false,
   pending: 0,
   conflicts: 0,
   tickets: 0,

@@ -482,6 +482,15 @@ describe('an API that lacks actions (a connector)', () => {
     expect(app.sync.refusal('ticket.update'), 'the native protocol takes every action').toBeNull();
   });
 
+  it('a status read while a pass runs says so (a connector reconcile started before the window listened)', () => {
+    const { api } = fakeBackend(5);
+    const app = new AppState(api);
+    app.sync.apply({ ...ondi, syncing: true });
+    expect(app.sync.syncing).toBe(true);
+    app.sync.apply({ ...ondi, syncing: false, last_sync_at: '2026-12-04T18:00:00Z' });
+    expect(app.sync.syncing).toBe(false);
+  });
+
   it('a new ticket through Sonzai carries only what its API takes', () => {
     const { api } = fakeBackend(5);
     const app = new AppState(api);

@@ -490,6 +490,11 @@ export type SyncStatus = {
 	email: string,
 	user_id: UserId,
 	online: boolean,
+	/**
+	 *  A pass with the server is under way (a connector's first reconcile can take
+	 *  minutes; a window opened meanwhile must say so, not only later events).
+	 */
+	syncing: boolean,
 	last_sync_at: string | null,
 	cursor: string | null,
 	bootstrapped: boolean,

@@ -58,6 +58,7 @@ export class SyncStore {
   apply(s: SyncStatus): void {
     this.known = true;
     this.online = s.online;
+    this.syncing = s.syncing;
     this.lastSyncAt = s.last_sync_at;
     this.pending = s.pending;
     this.conflicts = s.conflicts;
