@@ -66,6 +66,9 @@ pub struct Status {
     /// The actions the server takes through that API (mutation names); the others
     /// are refused with `not_supported`, so the UI disables them.
     pub actions: Vec<String>,
+    /// The optional parts of a new ticket the API carries (`remote::CREATE_FIELDS`);
+    /// the new-ticket form leaves the others out.
+    pub create_fields: Vec<String>,
     pub email: String,
     pub user_id: UserId,
     pub online: bool,
@@ -434,6 +437,7 @@ impl Desk {
             api: caps.api.name().to_owned(),
             api_title: caps.api.title().to_owned(),
             actions: caps.actions.iter().map(|a| (*a).to_owned()).collect(),
+            create_fields: caps.create_fields.iter().map(|f| (*f).to_owned()).collect(),
             email: self.inner.config.email.to_string(),
             user_id: self.me(),
             online: s.online && !self.is_offline(),

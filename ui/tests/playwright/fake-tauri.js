@@ -25,10 +25,11 @@
   let bootstrapped = cfg.bootstrapped;
   // The API the session speaks: `native` takes every action; a connector's API fewer.
   const ALL_ACTIONS = ['ticket.create', 'ticket.update', 'ticket.claim', 'ticket.assign', 'ticket.takeover', 'ticket.close', 'ticket.reopen', 'ticket.tag_add', 'ticket.tag_remove', 'message.send', 'conversation.read'];
+  const ALL_CREATE_FIELDS = ['priority', 'requester', 'assignee', 'team', 'tags', 'order', 'follow_up'];
   const APIS = {
-    native: { title: 'the Outpost sync API', actions: ALL_ACTIONS },
-    ondi: { title: 'the OnDi support API', actions: ['ticket.claim', 'ticket.close', 'message.send'] },
-    sonzai: { title: 'the Sonzai support API', actions: ['ticket.create', 'ticket.close', 'message.send'] },
+    native: { title: 'the Outpost sync API', actions: ALL_ACTIONS, createFields: ALL_CREATE_FIELDS },
+    ondi: { title: 'the OnDi support API', actions: ['ticket.claim', 'ticket.close', 'message.send'], createFields: ALL_CREATE_FIELDS },
+    sonzai: { title: 'the Sonzai support API', actions: ['ticket.create', 'ticket.close', 'message.send'], createFields: [] },
   };
   let api = cfg.api || 'native';
 
@@ -164,7 +165,7 @@
     : [];
 
   function status() {
-    return { server: 'http://127.0.0.1:8080', api, api_title: APIS[api].title, actions: APIS[api].actions, email: ME.email, user_id: ME.id, online: !offline, syncing: false, last_sync_at: new Date(Date.now() - 120000).toISOString(), cursor: '1', bootstrapped, pending, conflicts: conflicts.length, tickets: cfg.tickets, messages: cfg.tickets * 3, cache_bytes: 73400320, last_error: null };
+    return { server: 'http://127.0.0.1:8080', api, api_title: APIS[api].title, actions: APIS[api].actions, create_fields: APIS[api].createFields, email: ME.email, user_id: ME.id, online: !offline, syncing: false, last_sync_at: new Date(Date.now() - 120000).toISOString(), cursor: '1', bootstrapped, pending, conflicts: conflicts.length, tickets: cfg.tickets, messages: cfg.tickets * 3, cache_bytes: 73400320, last_error: null };
   }
   function counts() {
     const views = [['my_open', 'My open'], ['unassigned', 'Unassigned'], ['all_open', 'All open'], ['pending', 'Pending'], ['solved', 'Solved']];
@@ -245,10 +246,10 @@
     mark_read: () => null,
     create_ticket: ({ newTicket: n }) => {
       if (!n.subject.trim()) throw { code: 'invalid_input', message: 'the subject cannot be empty' };
-      // As the core's check for Sonzai: a new ticket there takes a subject, description and type.
-      if (api === 'sonzai' && (n.priority || n.requester_email || n.assign_to_me || n.tags.length)) {
-        throw { code: 'not_supported', message: 'the Sonzai support API does not support a new ticket with a priority, assignee, team, tags, order or follow-up; nothing was saved' };
-      }
+      // As the core's check: a part the API does not carry is refused.
+      const parts = { priority: n.priority, requester: n.requester_email, assignee: n.assign_to_me, tags: n.tags.length };
+      const extra = Object.keys(parts).find((p) => parts[p] && !APIS[api].createFields.includes(p));
+      if (extra) throw { code: 'not_supported', message: `${APIS[api].title} does not support a new ticket with ${extra}; nothing was saved` };
       // The core resolves the requester in the cached directory; an unknown address is refused.
       if (n.requester_email && ![ME, A2, CUSTOMER].some((u) => u.email === n.requester_email)) throw { code: 'not_found', message: `user not found: ${n.requester_email}` };
       const t = {

@@ -41,6 +41,7 @@ export const status: SyncStatus = {
     'message.send',
     'conversation.read',
   ],
+  create_fields: ['priority', 'requester', 'assignee', 'team', 'tags', 'order', 'follow_up'],
   email: 'a@demo.test',
   user_id: 'me',
   online: true,

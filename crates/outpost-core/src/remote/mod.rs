@@ -19,7 +19,7 @@ use crate::error::{CoreError, Result};
 use futures::future::BoxFuture;
 pub use outpost_api::family::Api;
 use outpost_domain::EmailAddress;
-use outpost_domain::sync::{ChangesPage, MutationOp, PushRequest, PushResponse};
+use outpost_domain::sync::{ChangesPage, MutationOp, PushRequest, PushResponse, TicketCreateArgs};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -50,6 +50,54 @@ pub struct Capabilities {
     /// API's close takes none, a priority on a new ticket): named, and refused like an
     /// action the API lacks. [`vet_nothing`] for an API that takes every argument.
     pub vet: fn(&MutationOp) -> Option<&'static str>,
+    /// The optional parts of a new ticket ([`CREATE_FIELDS`]) the API carries beyond
+    /// its subject, description and type; a new ticket with any other is refused like
+    /// an action the API lacks, and the app's new-ticket form leaves them out.
+    pub create_fields: &'static [&'static str],
+}
+
+/// Every optional part of a new ticket, by the name [`Capabilities::create_fields`]
+/// uses.
+pub const CREATE_FIELDS: &[&str] = &[
+    "priority",
+    "requester",
+    "assignee",
+    "team",
+    "tags",
+    "order",
+    "follow_up",
+];
+
+/// The optional parts `a` carries: (name, phrase for a refusal).
+fn create_parts(a: &TicketCreateArgs) -> impl Iterator<Item = (&'static str, &'static str)> {
+    [
+        (
+            a.priority.is_some(),
+            "priority",
+            "a new ticket with a priority",
+        ),
+        (
+            a.requester_id.is_some(),
+            "requester",
+            "a ticket for another requester (the caller is the requester)",
+        ),
+        (
+            a.assignee_id.is_some(),
+            "assignee",
+            "a new ticket with an assignee",
+        ),
+        (a.team_id.is_some(), "team", "a new ticket with a team"),
+        (!a.tags.is_empty(), "tags", "a new ticket with tags"),
+        (
+            a.related_order_id.is_some() || a.related_delivery_id.is_some(),
+            "order",
+            "a new ticket with an order or delivery",
+        ),
+        (a.follow_up_of.is_some(), "follow_up", "a follow-up ticket"),
+    ]
+    .into_iter()
+    .filter(|(present, _, _)| *present)
+    .map(|(_, name, phrase)| (name, phrase))
 }
 
 /// A [`Capabilities::vet`] that refuses nothing.
@@ -64,6 +112,15 @@ impl Capabilities {
             return Err(CoreError::NotSupported {
                 api: self.api.title(),
                 action: op.name(),
+            });
+        }
+        if let MutationOp::TicketCreate(a) = op
+            && let Some((_, phrase)) =
+                create_parts(a).find(|(name, _)| !self.create_fields.contains(name))
+        {
+            return Err(CoreError::NotSupported {
+                api: self.api.title(),
+                action: phrase,
             });
         }
         match (self.vet)(op) {
@@ -195,6 +252,7 @@ mod tests {
             actions: &["message.send"],
             field_conflicts: false,
             vet: vet_nothing,
+            create_fields: CREATE_FIELDS,
         };
         let claim = MutationOp::TicketClaim(TicketRef {
             ticket_id: TicketId::new(),
@@ -205,5 +263,36 @@ mod tests {
             err.to_string().contains("29next") && err.to_string().contains("claim"),
             "the message names the API and the action: {err}"
         );
+    }
+
+    #[test]
+    fn a_new_ticket_with_a_part_the_api_does_not_carry_is_refused() {
+        let caps = Capabilities {
+            api: Api::Sonzai,
+            pull: PullMode::Poll {
+                every: Duration::from_secs(60),
+            },
+            actions: &["ticket.create"],
+            field_conflicts: false,
+            vet: vet_nothing,
+            create_fields: &["tags"],
+        };
+        let create = |extra: serde_json::Value| {
+            let mut v = serde_json::json!({"ticket_id": TicketId::new(), "subject": "Printer"});
+            v.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            MutationOp::TicketCreate(serde_json::from_value(v).unwrap())
+        };
+        assert!(caps.check(&create(serde_json::json!({}))).is_ok());
+        assert!(
+            caps.check(&create(serde_json::json!({"tags": ["vip"]})))
+                .is_ok()
+        );
+        let err = caps
+            .check(&create(serde_json::json!({"priority": "high"})))
+            .unwrap_err();
+        assert_eq!(err.code(), "not_supported");
+        assert!(err.to_string().contains("priority"), "{err}");
     }
 }

@@ -22,6 +22,7 @@ const CAPABILITIES: Capabilities = Capabilities {
     actions: &outpost_domain::sync::MutationOp::NAMES,
     field_conflicts: true,
     vet: super::vet_nothing,
+    create_fields: super::CREATE_FIELDS,
 };
 
 /// The Outpost server at one address, with one HTTP client (one connection pool) for

@@ -487,6 +487,11 @@ export type SyncStatus = {
 	 *  are refused with `not_supported`, so the UI disables them.
 	 */
 	actions: string[],
+	/**
+	 *  The optional parts of a new ticket the API carries (`remote::CREATE_FIELDS`);
+	 *  the new-ticket form leaves the others out.
+	 */
+	create_fields: string[],
 	email: string,
 	user_id: UserId,
 	online: boolean,

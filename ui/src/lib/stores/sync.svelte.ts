@@ -50,6 +50,8 @@ export class SyncStore {
   apiTitle = $state('');
   /** The mutations the server's API takes; `null` until the core's state is read (all offered). */
   actions = $state<readonly string[] | null>(null);
+  /** The optional parts of a new ticket the API carries; `null` until read (all offered). */
+  createFields = $state<readonly string[] | null>(null);
   /** First-sync progress while the cache is being filled. */
   progress = $state<{ tickets: number; messages: number; done: boolean } | null>(null);
 
@@ -70,6 +72,7 @@ export class SyncStore {
     this.apiName = s.api;
     this.apiTitle = s.api_title;
     this.actions = s.actions;
+    this.createFields = s.create_fields;
   }
 
   /** Whether the server's API takes `m` (the core refuses the others with `not_supported`). */
@@ -79,19 +82,18 @@ export class SyncStore {
 
   /**
    * Whether a new ticket through the server's API can carry `field` beyond its subject,
-   * description and type. Sonzai's takes only those three (the caller is the
-   * requester), and the core refuses a ticket with more rather than drop it.
+   * description and type (the core refuses a ticket with more rather than drop it).
    */
   createTakes(field: 'priority' | 'requester' | 'tags' | 'assignee'): boolean {
-    void field;
-    return this.apiName !== 'sonzai';
+    return this.createFields === null || this.createFields.includes(field);
   }
 
   /** What a new ticket through the server's API is limited to, as a note; `null` when it is not. */
   createLimits(): string | null {
-    return this.createTakes('priority')
-      ? null
-      : `${this.#apiName()} takes a subject, a description and a type; you are the requester.`;
+    const parts = ['priority', 'requester', 'tags', 'assignee'] as const;
+    if (parts.every((f) => this.createTakes(f))) return null;
+    const me = this.createTakes('requester') ? '' : '; you are the requester';
+    return `${this.#apiName()} takes a subject, a description and a type${me}.`;
   }
 
   /** Why `m` is not offered, as a control's tooltip; `null` when it is. */

@@ -76,6 +76,7 @@ impl Ondi {
                 actions: ACTIONS,
                 field_conflicts: false,
                 vet: crate::remote::vet_nothing,
+                create_fields: crate::remote::CREATE_FIELDS,
             },
             timing,
             me,

@@ -62,6 +62,7 @@ impl TwentyNineNext {
                 actions: &[],
                 field_conflicts: false,
                 vet: crate::remote::vet_nothing,
+                create_fields: crate::remote::CREATE_FIELDS,
             },
             timing,
             people: Mutex::new(HashMap::new()),

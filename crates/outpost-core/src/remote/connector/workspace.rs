@@ -127,6 +127,7 @@ impl Workspace {
                 actions: ACTIONS,
                 field_conflicts: false,
                 vet,
+                create_fields: crate::remote::CREATE_FIELDS,
             },
             timing,
             me,
