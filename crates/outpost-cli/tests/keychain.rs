@@ -36,6 +36,21 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
+/// Where a secret must not be: every file of the profile (cache, WAL, profile.json)
+/// and what each command printed (stdout, and stderr with the trace log).
+fn places(profile_dir: &Path, outputs: &[(&str, &Output)]) -> Vec<(String, Vec<u8>)> {
+    let mut places: Vec<(String, Vec<u8>)> = Vec::new();
+    for entry in std::fs::read_dir(profile_dir).unwrap() {
+        let p = entry.unwrap().path();
+        places.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+    }
+    for (name, out) in outputs {
+        places.push((format!("{name} stdout"), out.stdout.clone()));
+        places.push((format!("{name} stderr (trace log)"), out.stderr.clone()));
+    }
+    places
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_is_in_the_keychain_and_nowhere_else() {
     if std::env::var("OUTPOST_TEST_SECRET_SERVICE").as_deref() != Ok("1") {
@@ -74,25 +89,20 @@ async fn token_is_in_the_keychain_and_nowhere_else() {
         .expect("the login stored the token in the keychain");
     assert!(token.len() >= 32, "a real session token");
 
-    let mut places: Vec<(String, Vec<u8>)> = Vec::new();
-    for entry in std::fs::read_dir(&profile_dir).unwrap() {
-        let p = entry.unwrap().path();
-        places.push((p.display().to_string(), std::fs::read(&p).unwrap()));
-    }
+    let places = places(
+        &profile_dir,
+        &[
+            ("login", &login),
+            ("sync", &sync),
+            ("tickets", &tickets),
+            ("status", &status),
+        ],
+    );
     assert!(
         places.iter().any(|(p, _)| p.ends_with("cache.db-wal")),
         "the WAL is among the files checked: {:?}",
         places.iter().map(|(p, _)| p).collect::<Vec<_>>()
     );
-    for (name, out) in [
-        ("login", &login),
-        ("sync", &sync),
-        ("tickets", &tickets),
-        ("status", &status),
-    ] {
-        places.push((format!("{name} stdout"), out.stdout.clone()));
-        places.push((format!("{name} stderr (trace log)"), out.stderr.clone()));
-    }
     for (place, bytes) in &places {
         assert!(
             !contains(bytes, &token),
@@ -183,19 +193,14 @@ async fn an_api_token_read_from_stdin_is_in_the_keychain_and_nowhere_else() {
         .expect("the keychain answers")
         .expect("the login stored the API token in the keychain");
     assert_eq!(stored, key);
-    let mut places: Vec<(String, Vec<u8>)> = Vec::new();
-    for entry in std::fs::read_dir(&profile_dir).unwrap() {
-        let p = entry.unwrap().path();
-        places.push((p.display().to_string(), std::fs::read(&p).unwrap()));
-    }
-    for (name, out) in [
-        ("login", &login),
-        ("status", &status),
-        ("tickets", &tickets),
-    ] {
-        places.push((format!("{name} stdout"), out.stdout.clone()));
-        places.push((format!("{name} stderr (trace log)"), out.stderr.clone()));
-    }
+    let places = places(
+        &profile_dir,
+        &[
+            ("login", &login),
+            ("status", &status),
+            ("tickets", &tickets),
+        ],
+    );
     for (place, bytes) in &places {
         assert!(
             !contains(bytes, &key),
