@@ -333,13 +333,7 @@ async fn serve_and_load(
 ) -> Result<()> {
     let started = Instant::now();
     let mut srv = Server::start(bin, url, engine, &[]).await?;
-    say(&format!(
-        "  server up on {} in {:.1} s (pid {}, log {})",
-        srv.addr,
-        started.elapsed().as_secs_f64(),
-        srv.pid().unwrap_or(0),
-        srv.log.display()
-    ));
+    say(&format!("  server {}", srv.up_line(started.elapsed())));
     let outcome = load_all(engine, &mut srv, args, cfg, rows).await;
     let stopped = srv.stop().await;
     outcome?;
@@ -415,17 +409,12 @@ async fn load_all(
                 "        1-min load average of the machine before the run: {load}"
             ));
         }
-        let server_cpu0 = server::cpu_seconds(srv.pid());
-        let client_cpu0 = server::cpu_seconds(None);
+        let cpu = server::CpuMark::now(srv);
         let wall0 = Instant::now();
         let result = load::run(srv.addr, token.clone(), Arc::new(scenario), expect, cfg).await;
         let wall = wall0.elapsed().as_secs_f64();
-        let server_cpu = server::cpu_seconds(srv.pid())
-            .zip(server_cpu0)
-            .map(|(b, a)| (b - a) / wall);
-        let client_cpu = server::cpu_seconds(None)
-            .zip(client_cpu0)
-            .map(|(b, a)| (b - a) / wall);
+        let (server_cpu, client_cpu) = cpu.since();
+        let (server_cpu, client_cpu) = (server_cpu.map(|s| s / wall), client_cpu.map(|c| c / wall));
         srv.check_alive()?;
         report(engine, w, &result, server_cpu, client_cpu);
         rows.push(Row {

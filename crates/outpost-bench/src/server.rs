@@ -311,6 +311,17 @@ impl Server {
         self.child.id()
     }
 
+    /// "up on ADDR in S s (pid P, log L)", for a server started `took` after asking.
+    pub fn up_line(&self, took: Duration) -> String {
+        format!(
+            "up on {} in {:.1} s (pid {}, log {})",
+            self.addr,
+            took.as_secs_f64(),
+            self.pid().unwrap_or(0),
+            self.log.display()
+        )
+    }
+
     /// Fails when the server process has exited.
     pub fn check_alive(&mut self) -> Result<()> {
         if let Some(status) = self
@@ -405,6 +416,33 @@ pub async fn create_api_key(
         );
     }
     Ok(key)
+}
+
+/// The CPU the server and this process had used at one moment.
+pub struct CpuMark {
+    pid: Option<u32>,
+    server: Option<f64>,
+    client: Option<f64>,
+}
+
+impl CpuMark {
+    pub fn now(srv: &Server) -> Self {
+        let pid = srv.pid();
+        Self {
+            pid,
+            server: cpu_seconds(pid),
+            client: cpu_seconds(None),
+        }
+    }
+
+    /// CPU seconds the server and this process used since the mark (Linux only).
+    pub fn since(&self) -> (Option<f64>, Option<f64>) {
+        let used = |now: Option<f64>, then: Option<f64>| now.zip(then).map(|(b, a)| b - a);
+        (
+            used(cpu_seconds(self.pid), self.server),
+            used(cpu_seconds(None), self.client),
+        )
+    }
 }
 
 /// CPU seconds (user + system) a process has used so far, from /proc (Linux only).

@@ -301,13 +301,7 @@ async fn run(args: Args) -> Result<bool> {
     if !args.connectors_only {
         let started = Instant::now();
         let mut srv = Server::start(&bin, &db.url, "sqlite-client", &[]).await?;
-        say(&format!(
-            "  server up on {} in {:.1} s (pid {}, log {})",
-            srv.addr,
-            started.elapsed().as_secs_f64(),
-            srv.pid().unwrap_or(0),
-            srv.log.display()
-        ));
+        say(&format!("  server {}", srv.up_line(started.elapsed())));
         let outcome = bench(&args, &mut srv, &work.path).await;
         let stopped = srv.stop().await;
         ok &= outcome?;
@@ -330,8 +324,7 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
     say("== initial sync ==");
     let profile = Profile::at(dir.join("profile"));
     let creds = Credentials::with_env_token(Arc::new(MemoryStore::new()), None);
-    let server_cpu0 = server::cpu_seconds(srv.pid());
-    let client_cpu0 = server::cpu_seconds(None);
+    let cpu = server::CpuMark::now(srv);
     let t0 = Instant::now();
     let desk = Desk::login(
         profile,
@@ -351,12 +344,7 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
     progress.abort();
     let report = report.context("the initial Desk::sync")?;
     let total_sync = t0.elapsed();
-    let server_cpu = server::cpu_seconds(srv.pid())
-        .zip(server_cpu0)
-        .map(|(b, a)| b - a);
-    let client_cpu = server::cpu_seconds(None)
-        .zip(client_cpu0)
-        .map(|(b, a)| b - a);
+    let (server_cpu, client_cpu) = cpu.since();
     srv.check_alive()?;
     say(&format!(
         "  Desk::login {:.2} s + Desk::sync {:.1} s = {:.1} s: {} pages, {} tickets, {} messages applied",

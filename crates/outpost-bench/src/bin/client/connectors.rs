@@ -160,11 +160,8 @@ async fn family_on_server(
         .await
         .with_context(|| format!("starting a server with --apis {name}"))?;
     say(&format!(
-        "  server with --apis {name} up on {} in {:.1} s (pid {}, log {}); API key for {EMAIL} created (tickets:read, tickets:write)",
-        srv.addr,
-        started.elapsed().as_secs_f64(),
-        srv.pid().unwrap_or(0),
-        srv.log.display()
+        "  server with --apis {name} {}; API key for {EMAIL} created (tickets:read, tickets:write)",
+        srv.up_line(started.elapsed())
     ));
     let profile = dir.join(format!("connector-{name}"));
     let outcome = measure(args, &mut srv, &profile, &key, row).await;
@@ -188,8 +185,7 @@ async fn measure(
     let _ = std::fs::remove_dir_all(profile);
     let base = format!("http://{}", srv.addr);
     let creds = Credentials::with_env_token(Arc::new(MemoryStore::new()), None);
-    let server_cpu0 = server::cpu_seconds(srv.pid());
-    let client_cpu0 = server::cpu_seconds(None);
+    let cpu = server::CpuMark::now(srv);
     let t0 = Instant::now();
     let desk = Desk::login_with_token(
         Profile::at(profile.to_path_buf()),
@@ -207,12 +203,7 @@ async fn measure(
     let first = tokio::time::timeout(limit, desk.sync()).await;
     progress.abort();
     let wall = t0.elapsed();
-    let server_cpu = server::cpu_seconds(srv.pid())
-        .zip(server_cpu0)
-        .map(|(b, a)| b - a);
-    let client_cpu = server::cpu_seconds(None)
-        .zip(client_cpu0)
-        .map(|(b, a)| b - a);
+    let (server_cpu, client_cpu) = cpu.since();
     let (requests, bytes) = bench_support::traffic(&desk);
     srv.check_alive()?;
     let (complete, pages) = match first {
