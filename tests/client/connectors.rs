@@ -54,6 +54,28 @@ impl Integrator {
         (status, resp.json().await.unwrap_or_default())
     }
 
+    /// One call to the workspace API (seed 002: the key alone in `authorization`); its
+    /// status.
+    async fn workspace(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> u16 {
+        let mut rb = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("authorization", &self.token);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        rb.send()
+            .await
+            .expect("the server answers")
+            .status()
+            .as_u16()
+    }
+
     async fn reply(&self, t: &Ticket, text: &str) {
         let (status, body) = self
             .post(
@@ -619,15 +641,14 @@ async fn workspace_reads_tickets_and_claims_completes_and_takes_over_once() {
 
     // Someone takes a chat over through the API: the next poll shows it.
     let agent2 = Integrator::new(&srv, &srv.world.agent2).await;
-    let resp = agent2
-        .http
-        .patch(format!("{}/api/v1/tickets/{}/takeover", srv.base, t3.id))
-        .header("authorization", &agent2.token)
-        .json(&serde_json::json!({"assigneeId": srv.world.agent2.id}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
+    let taken = agent2
+        .workspace(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/tickets/{}/takeover", t3.id),
+            Some(serde_json::json!({"assigneeId": srv.world.agent2.id})),
+        )
+        .await;
+    assert_eq!(taken, 200);
     desk.sync().await.expect("poll");
     let d = desk.ticket(&t3.id.to_string()).await.unwrap();
     assert_eq!(
@@ -682,25 +703,21 @@ async fn workspace_tags_by_id_and_polls_them() {
     // Another agent moves the tag from t0 to t1 through the API: the next poll shows it.
     let agent2 = Integrator::new(&srv, &srv.world.agent2).await;
     let add = agent2
-        .http
-        .post(format!("{}/api/v1/tickets/{}/tags", srv.base, t1.id))
-        .header("authorization", &agent2.token)
-        .json(&serde_json::json!({"tagId": vip.id}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(add.status().as_u16(), 200);
+        .workspace(
+            reqwest::Method::POST,
+            &format!("/api/v1/tickets/{}/tags", t1.id),
+            Some(serde_json::json!({"tagId": vip.id})),
+        )
+        .await;
+    assert_eq!(add, 200);
     let remove = agent2
-        .http
-        .delete(format!(
-            "{}/api/v1/tickets/{}/tags/{}",
-            srv.base, t0.id, vip.id
-        ))
-        .header("authorization", &agent2.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(remove.status().as_u16(), 200);
+        .workspace(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/tickets/{}/tags/{}", t0.id, vip.id),
+            None,
+        )
+        .await;
+    assert_eq!(remove, 200);
     desk.sync().await.expect("a poll");
     assert!(desk.ticket(&k0).await.unwrap().tags.is_empty());
     assert_eq!(desk.ticket(&k1).await.unwrap().tags, vec![vip_id.clone()]);
