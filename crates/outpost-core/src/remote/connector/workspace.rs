@@ -34,7 +34,9 @@ use outpost_domain::error::{ErrorBody, ErrorCode};
 use outpost_domain::ids::TenantId;
 use outpost_domain::ids::{TagId, TicketId, TicketNumber, UserId};
 use outpost_domain::model::{Conversation, Participant, Tag, Team, Ticket};
-use outpost_domain::sync::{ChangeEntry, ConflictDetails, Mutation, MutationOp, Outcome};
+use outpost_domain::sync::{
+    ChangeEntry, ConflictDetails, Mutation, MutationOp, Outcome, TicketTagArgs,
+};
 use outpost_domain::values::{
     Channel, ConversationStatus, EmailAddress, ParticipantRole, Priority, ResponderKind, Role,
     Status, TicketType,
@@ -233,19 +235,34 @@ impl Workspace {
             .collect();
         let mut on: HashMap<TicketId, Vec<TagId>> = HashMap::new();
         for tag in known {
-            for status in WorkspaceStatus::ALL {
-                for n in 1.. {
-                    let (rows, _, more) = self.list_tagged(token, status, n, Some(tag)).await?;
-                    for r in rows {
-                        on.entry(r.id).or_default().push(tag);
-                    }
-                    if !more {
-                        break;
-                    }
+            self.each_page(token, Some(tag), |rows| {
+                for r in rows {
+                    on.entry(r.id).or_default().push(tag);
+                }
+            })
+            .await?;
+        }
+        self.tags.lock().expect("tags lock").on = on;
+        Ok(())
+    }
+
+    /// Both status lists whole (only the tickets carrying `tag` if one is named), one
+    /// page at a time.
+    async fn each_page(
+        &self,
+        token: &str,
+        tag: Option<TagId>,
+        mut page: impl FnMut(Vec<TicketDetails>),
+    ) -> Result<()> {
+        for status in WorkspaceStatus::ALL {
+            for n in 1.. {
+                let (rows, _, more) = self.list_tagged(token, status, n, tag).await?;
+                page(rows);
+                if !more {
+                    break;
                 }
             }
         }
-        self.tags.lock().expect("tags lock").on = on;
         Ok(())
     }
 
@@ -253,15 +270,8 @@ impl Workspace {
     async fn poll(&self, token: &str) -> Result<Vec<ChangeEntry>> {
         self.read_tags(token).await?;
         let mut changes = Vec::new();
-        for status in WorkspaceStatus::ALL {
-            for n in 1.. {
-                let (rows, _, more) = self.list(token, status, n).await?;
-                changes.extend(self.carry(rows, false));
-                if !more {
-                    break;
-                }
-            }
-        }
+        self.each_page(token, None, |rows| changes.extend(self.carry(rows, false)))
+            .await?;
         Ok(changes)
     }
 
@@ -421,33 +431,8 @@ impl Workspace {
                 )
                 .await
             }
-            MutationOp::TicketTagAdd(a) => {
-                let Some(tag) = tag_id(&a.tag) else {
-                    return Ok(refused(ErrorCode::InvalidInput, "a tag by id", None));
-                };
-                let rb = self.http.client().post(
-                    self.http
-                        .url(&format!("/api/v1/tickets/{}/tags", a.ticket_id)),
-                );
-                let outcome = self
-                    .call::<TicketTag>(rb.json(&TagRequest { tag_id: tag }), token, a.ticket_id)
-                    .await?;
-                if matches!(outcome, Outcome::Applied(_)) {
-                    // Known from now on (a tag id the server refused is not).
-                    self.tags.lock().expect("tags lock").known.insert(tag);
-                }
-                Ok(outcome)
-            }
-            MutationOp::TicketTagRemove(a) => {
-                let Some(tag) = tag_id(&a.tag) else {
-                    return Ok(refused(ErrorCode::InvalidInput, "a tag by id", None));
-                };
-                let rb = self.http.client().delete(
-                    self.http
-                        .url(&format!("/api/v1/tickets/{}/tags/{tag}", a.ticket_id)),
-                );
-                self.call::<MessageBody>(rb, token, a.ticket_id).await
-            }
+            MutationOp::TicketTagAdd(a) => self.tag(token, a, true).await,
+            MutationOp::TicketTagRemove(a) => self.tag(token, a, false).await,
             other => Ok(refused(
                 ErrorCode::Forbidden,
                 format!(
@@ -458,6 +443,30 @@ impl Workspace {
                 None,
             )),
         }
+    }
+
+    /// Put a tag (by id) on a ticket or take it off; a tag put on is known from then on
+    /// (a tag id the server refused is not).
+    async fn tag(&self, token: &str, a: &TicketTagArgs, add: bool) -> Result<Outcome> {
+        let Some(tag) = tag_id(&a.tag) else {
+            return Ok(refused(ErrorCode::InvalidInput, "a tag by id", None));
+        };
+        let path = format!("/api/v1/tickets/{}/tags", a.ticket_id);
+        if !add {
+            let rb = self
+                .http
+                .client()
+                .delete(self.http.url(&format!("{path}/{tag}")));
+            return self.call::<MessageBody>(rb, token, a.ticket_id).await;
+        }
+        let rb = self.http.client().post(self.http.url(&path));
+        let outcome = self
+            .call::<TicketTag>(rb.json(&TagRequest { tag_id: tag }), token, a.ticket_id)
+            .await?;
+        if matches!(outcome, Outcome::Applied(_)) {
+            self.tags.lock().expect("tags lock").known.insert(tag);
+        }
+        Ok(outcome)
     }
 
     /// PATCH `/api/v1/tickets/{id}/{what}`; the ticket is read again at the next pull.
