@@ -65,7 +65,7 @@ struct Args {
     /// Page size of the sync pull workload.
     #[arg(long, default_value_t = 500)]
     sync_limit: u32,
-    /// Regenerate the cached SQLite demo database.
+    /// Regenerate the cached demo database (SQLite file, PostgreSQL template database).
     #[arg(long)]
     fresh: bool,
     /// The server binary (default: $CARGO_TARGET_DIR/release/outpost-server).
@@ -295,25 +295,8 @@ async fn bench_engine(
             serve_and_load(engine, &db.url, args, bin, cfg, rows).await
         }
         _ => {
-            let db = PgDb::create(&args.pg_url).await?;
-            say(&format!("  database {} (dropped at the end)", db.name));
-            let result = async {
-                say(&format!(
-                    "  demo data: generating {tickets} tickets x {messages} messages per tenant ..."
-                ));
-                let took = server::generate_demo(bin, &db.url, tickets, messages).await?;
-                say(&format!(
-                    "  demo data: generated in {:.1} s",
-                    took.as_secs_f64()
-                ));
-                let analyzed = db.analyze().await?;
-                say(&format!(
-                    "  ANALYZE after the bulk load ({:.1} s), as autovacuum would do shortly after it",
-                    analyzed.as_secs_f64()
-                ));
-                serve_and_load(engine, &db.url, args, bin, cfg, rows).await
-            }
-            .await;
+            let db = PgDb::prepare(&args.pg_url, bin, tickets, messages, args.fresh).await?;
+            let result = serve_and_load(engine, &db.url, args, bin, cfg, rows).await;
             match db.drop_db().await {
                 Ok(()) => say(&format!("  dropped database {}", db.name)),
                 Err(e) => say(&format!("  could not drop database {}: {e:#}", db.name)),

@@ -81,8 +81,9 @@ pub async fn generate_demo(bin: &Path, url: &str, tickets: u64, messages: u64) -
 /// A key that changes when the SQLite schema does, so a cached database made by an
 /// older schema is not reused. Hashes the migration files of the source tree the
 /// bench was built from (absent: a fixed key).
-fn schema_key() -> String {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations/server-sqlite");
+fn schema_key(engine: &str) -> String {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../migrations/server-{engine}"));
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
@@ -136,7 +137,7 @@ impl SqliteDb {
         let dir = Path::new(WORK_DIR);
         std::fs::create_dir_all(dir).with_context(|| format!("creating {WORK_DIR}"))?;
         let stem = format!("sqlite-{tickets}t-{messages}m");
-        let cached = dir.join(format!("{stem}-{}.db", schema_key()));
+        let cached = dir.join(format!("{stem}-{}.db", schema_key("sqlite")));
         let timing = cached.with_extension("seconds");
         if fresh {
             remove_db(&cached);
@@ -209,7 +210,9 @@ impl Drop for SqliteDb {
     }
 }
 
-/// A fresh PostgreSQL database filled with demo data; [`PgDb::drop_db`] removes it.
+/// A PostgreSQL working database for one run: a copy (`CREATE DATABASE … TEMPLATE`)
+/// of a cached demo database, which is generated and analyzed first when there is none
+/// of this size and schema; [`PgDb::drop_db`] removes the copy, the cache stays.
 pub struct PgDb {
     admin_url: String,
     pub name: String,
@@ -217,22 +220,81 @@ pub struct PgDb {
 }
 
 impl PgDb {
-    pub async fn create(admin_base: &str) -> Result<Self> {
+    pub async fn prepare(
+        admin_base: &str,
+        bin: &Path,
+        tickets: u64,
+        messages: u64,
+        fresh: bool,
+    ) -> Result<Self> {
         let base = admin_base.trim_end_matches('/');
         let admin_url = format!("{base}/postgres");
-        let name = format!("outpost_bench_{}", std::process::id());
-        let mut conn = sqlx::postgres::PgConnection::connect(&admin_url)
+        let mut admin = sqlx::postgres::PgConnection::connect(&admin_url)
             .await
             .with_context(|| format!("connecting to {admin_url}"))?;
-        conn.execute(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .await
-        .context("dropping a leftover bench database")?;
-        conn.execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        let stem = format!("outpost_bench_cache_{tickets}t_{messages}m_");
+        let cached = format!("{stem}{}", schema_key("postgres"));
+        let exists: Option<i32> =
+            sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+                .bind(&cached)
+                .fetch_optional(&mut admin)
+                .await?;
+        if exists.is_some() && !fresh {
+            crate::say(&format!(
+                "  demo data: reusing cached PostgreSQL database {cached}; pass --fresh to regenerate"
+            ));
+        } else {
+            // Caches of this size made by another schema (or asked to be redone) are stale.
+            let stale: Vec<String> = sqlx::query_scalar(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
+            )
+            .bind(&stem)
+            .fetch_all(&mut admin)
+            .await?;
+            for name in stale {
+                drop_database(&mut admin, &name).await?;
+            }
+            let partial = format!("{stem}partial");
+            drop_database(&mut admin, &partial).await?;
+            admin
+                .execute(AssertSqlSafe(format!("CREATE DATABASE {partial}")))
+                .await
+                .with_context(|| format!("creating database {partial}"))?;
+            crate::say(&format!(
+                "  demo data: generating {tickets} tickets x {messages} messages per tenant into {cached} ..."
+            ));
+            let url = format!("{base}/{partial}");
+            let took = generate_demo(bin, &url, tickets, messages).await?;
+            crate::say(&format!(
+                "  demo data: generated in {:.1} s (cached for the next runs)",
+                took.as_secs_f64()
+            ));
+            let analyzed = analyze(&url).await?;
+            crate::say(&format!(
+                "  ANALYZE after the bulk load ({:.1} s), as autovacuum would do shortly after it",
+                analyzed.as_secs_f64()
+            ));
+            admin
+                .execute(AssertSqlSafe(format!(
+                    "ALTER DATABASE {partial} RENAME TO {cached}"
+                )))
+                .await
+                .context("naming the cached database")?;
+        }
+        let name = format!("outpost_bench_{}", std::process::id());
+        drop_database(&mut admin, &name).await?;
+        let started = Instant::now();
+        admin
+            .execute(AssertSqlSafe(format!(
+                "CREATE DATABASE {name} TEMPLATE {cached}"
+            )))
             .await
-            .with_context(|| format!("creating database {name}"))?;
-        let _ = conn.close().await;
+            .with_context(|| format!("copying {cached} to {name}"))?;
+        crate::say(&format!(
+            "  working copy {name} (copied in {:.1} s, dropped at the end; the cache stays untouched by the writes below)",
+            started.elapsed().as_secs_f64()
+        ));
+        let _ = admin.close().await;
         Ok(Self {
             url: format!("{base}/{name}"),
             admin_url,
@@ -240,31 +302,37 @@ impl PgDb {
         })
     }
 
-    /// Refreshes the planner statistics after the bulk load, as autovacuum would within
-    /// a minute or so; measuring before that would time plans made for an empty table.
-    pub async fn analyze(&self) -> Result<Duration> {
-        let started = Instant::now();
-        let mut conn = sqlx::postgres::PgConnection::connect(&self.url)
-            .await
-            .with_context(|| format!("connecting to {}", self.url))?;
-        conn.execute("ANALYZE").await.context("ANALYZE")?;
-        let _ = conn.close().await;
-        Ok(started.elapsed())
-    }
-
     pub async fn drop_db(&self) -> Result<()> {
         let mut conn = sqlx::postgres::PgConnection::connect(&self.admin_url)
             .await
             .with_context(|| format!("connecting to {}", self.admin_url))?;
-        conn.execute(AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        )))
-        .await
-        .with_context(|| format!("dropping database {}", self.name))?;
+        drop_database(&mut conn, &self.name).await?;
         let _ = conn.close().await;
         Ok(())
     }
+}
+
+async fn drop_database(admin: &mut sqlx::postgres::PgConnection, name: &str) -> Result<()> {
+    admin
+        .execute(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .await
+        .with_context(|| format!("dropping database {name}"))?;
+    Ok(())
+}
+
+/// Refreshes the planner statistics after the bulk load, as autovacuum would within a
+/// minute or so; measuring before that would time plans made for an empty table. The
+/// statistics travel with the cached database into each copy.
+async fn analyze(url: &str) -> Result<Duration> {
+    let started = Instant::now();
+    let mut conn = sqlx::postgres::PgConnection::connect(url)
+        .await
+        .with_context(|| format!("connecting to {url}"))?;
+    conn.execute("ANALYZE").await.context("ANALYZE")?;
+    let _ = conn.close().await;
+    Ok(started.elapsed())
 }
 
 /// A running `outpost-server serve`; killed on drop if not stopped before.
