@@ -1,17 +1,17 @@
 //! The database handle: one storage layer over two engines (embedded SQLite, the
 //! default, and PostgreSQL for scale) through sqlx's `Any` driver, so every query is
 //! written once and the same test suite runs against both. Pools and the epoch live
-//! here; [`WriteTx`] (the change log), [`Totals`] (list totals) and row decoding in
+//! here; [`WriteTx`] (the change log), [`HeadMemo`] (list totals and pages) and row decoding in
 //! their own modules.
 
 mod decode;
-mod totals;
+mod memo;
 mod write;
 
 pub use decode::{
     get_bool, get_id, get_json, get_opt_id, get_opt_parsed, get_opt_time, get_parsed, get_time,
 };
-pub use totals::Totals;
+pub use memo::{HeadMemo, Pages, Totals};
 pub use write::WriteTx;
 
 use crate::error::StoreError;
@@ -83,7 +83,8 @@ pub struct Db {
     write: AnyPool,
     committed: broadcast::Sender<Committed>,
     revoked: broadcast::Sender<Revoked>,
-    totals: std::sync::Arc<Totals>,
+    totals: Arc<Totals>,
+    pages: Arc<Pages>,
     /// Attachment bytes (see [`crate::files`]).
     blobs: Arc<dyn BlobStore>,
 }
@@ -145,7 +146,10 @@ impl Db {
             write,
             committed,
             revoked,
-            totals: Default::default(),
+            // One entry per tenant and distinct filter.
+            totals: Arc::new(Totals::new(10_000)),
+            // A page of 20-50 tickets with its people is 20-100 KB.
+            pages: Arc::new(Pages::new(1_000)),
             blobs,
         };
         db.epoch().await?;
@@ -172,9 +176,14 @@ impl Db {
         &*self.blobs
     }
 
-    /// Memoized list totals (see [`Totals`]).
+    /// Memoized list totals (see [`HeadMemo`]).
     pub fn totals(&self) -> &Totals {
         &self.totals
+    }
+
+    /// Memoized list pages (see [`HeadMemo`]).
+    pub fn pages(&self) -> &Pages {
+        &self.pages
     }
 
     /// Pool for reads (and read-only transactions).

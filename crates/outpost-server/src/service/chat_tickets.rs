@@ -7,16 +7,17 @@
 use crate::auth::{Actor, Scope};
 use crate::db::{Db, WriteTx};
 use crate::error::{Error, Result, StoreError};
-use crate::service::queue::{counted_page, users_of};
+use crate::service::queue::{Slice, counted_page, memoized, page_key, users_of};
 use crate::service::tickets::{self as ops, load_visible, save};
 use crate::service::{require_scope, require_support};
 use crate::store::tickets::{TicketFilter, TicketOrder, TicketRecord};
-use crate::store::{chats, directory, tickets};
+use crate::store::{changes, chats, directory, tickets};
 use outpost_domain::lifecycle;
 use outpost_domain::sync::{TicketAssignArgs, TicketCreateArgs, TicketUpdateArgs};
 use outpost_domain::time::{self, Timestamp};
 use outpost_domain::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Filters and page of the details list.
 #[derive(Clone, Debug, Default)]
@@ -75,7 +76,7 @@ pub async fn details(db: &Db, actor: &Actor, id: TicketId) -> Result<ChatTickets
 /// A page of the tickets the caller may see, oldest first by number: tickets that
 /// arrive during a walk join its end, so the walk neither repeats nor skips one.
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn list(db: &Db, actor: &Actor, q: &ChatTicketsQuery) -> Result<ChatTickets> {
+pub async fn list(db: &Db, actor: &Actor, q: &ChatTicketsQuery) -> Result<Arc<ChatTickets>> {
     require_scope(actor, Scope::TicketsRead)?;
     let filter = TicketFilter {
         statuses: q.statuses.clone(),
@@ -90,17 +91,19 @@ pub async fn list(db: &Db, actor: &Actor, q: &ChatTicketsQuery) -> Result<ChatTi
         ..TicketFilter::default()
     };
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let (tickets, total) = counted_page(
-        db,
-        &mut conn,
-        actor,
-        &filter,
-        TicketOrder::NumberAsc,
-        q.offset,
-        q.limit,
-    )
-    .await?;
-    surroundings(&mut conn, actor.tenant_id, tickets, total).await
+    let head = changes::head(&mut conn, actor.tenant_id).await?;
+    let slice = Slice {
+        order: TicketOrder::NumberAsc,
+        offset: q.offset,
+        limit: q.limit,
+    };
+    let key = page_key(actor, &filter, slice);
+    let conn = &mut *conn;
+    memoized(db, actor.tenant_id, key, head, || async move {
+        let (tickets, total) = counted_page(db, &mut *conn, actor, head, &filter, slice).await?;
+        surroundings(&mut *conn, actor.tenant_id, tickets, total).await
+    })
+    .await
 }
 
 /// The people, teams and channels of `tickets`.

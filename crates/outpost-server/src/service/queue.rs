@@ -10,6 +10,7 @@ use crate::store::tickets::{AssignmentScope, TicketFilter, TicketOrder, TicketRe
 use crate::store::{changes, conversations, directory, tickets};
 use outpost_domain::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Query of the support queue.
 #[derive(Clone, Debug, Default)]
@@ -32,7 +33,7 @@ pub struct QueuePage {
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<QueuePage> {
+pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<Arc<QueuePage>> {
     require_support(actor)?;
     require_scope(actor, Scope::TicketsRead)?;
     if q.assigned_to.is_some() && !actor.elevated {
@@ -50,44 +51,96 @@ pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<QueuePage> {
         ..TicketFilter::default()
     };
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let (tickets, total) = counted_page(
-        db,
-        &mut conn,
-        actor,
-        &filter,
-        TicketOrder::UpdatedDesc,
-        (q.page - 1) * q.limit,
-        q.limit,
-    )
-    .await?;
-    let users = users_of(&mut conn, actor.tenant_id, &tickets).await?;
-    Ok(QueuePage {
-        tickets,
-        total,
-        users,
+    let head = changes::head(&mut conn, actor.tenant_id).await?;
+    let slice = Slice {
+        order: TicketOrder::UpdatedDesc,
+        offset: (q.page - 1) * q.limit,
+        limit: q.limit,
+    };
+    let key = page_key(actor, &filter, slice);
+    let conn = &mut *conn;
+    memoized(db, actor.tenant_id, key, head, || async move {
+        let (tickets, total) = counted_page(db, &mut *conn, actor, head, &filter, slice).await?;
+        let users = users_of(&mut *conn, actor.tenant_id, &tickets).await?;
+        Ok(QueuePage {
+            tickets,
+            total,
+            users,
+        })
     })
+    .await
+}
+
+/// Which part of a filtered list a page is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slice {
+    pub order: TicketOrder,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// What decides a list page's content besides the tenant's log head: who asks (their
+/// visibility, and whether they see internal notes), the filter, the order and the slice.
+pub(crate) fn page_key(actor: &Actor, filter: &TicketFilter, slice: Slice) -> String {
+    format!(
+        "{:?}|{}|{filter:?}|{slice:?}",
+        visibility(actor),
+        crate::service::messages::sees_internal(actor)
+    )
+}
+
+/// A list page read once per tenant log head: `read` runs only when no page of this
+/// type and `key` was read at `head` (see [`crate::db::HeadMemo`]). Every write moves
+/// the head, so the page is exactly what `read` would return now.
+pub(crate) async fn memoized<T, F, Fut>(
+    db: &Db,
+    tenant: TenantId,
+    key: String,
+    head: i64,
+    read: F,
+) -> Result<Arc<T>>
+where
+    T: Send + Sync + 'static,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let key = format!("{}|{key}", std::any::type_name::<T>());
+    let page = db
+        .pages()
+        .get_or_read(tenant, key, head, || async {
+            read()
+                .await
+                .map(|p| Arc::new(p) as Arc<dyn std::any::Any + Send + Sync>)
+        })
+        .await?;
+    page.downcast::<T>()
+        .map_err(|_| Error::new(ErrorCode::Internal, "a memoized page has another type"))
 }
 
 /// One page of the tickets `actor` may see that match `filter`, and how many match in
-/// all. The count is memoized per tenant until its next commit.
+/// all, as of the tenant's log head `head` (read first with [`changes::head`]). The count
+/// is memoized per tenant until its next commit.
 pub(crate) async fn counted_page(
     db: &Db,
     conn: &mut sqlx::AnyConnection,
     actor: &Actor,
+    head: i64,
     filter: &TicketFilter,
-    order: TicketOrder,
-    offset: i64,
-    limit: i64,
+    slice: Slice,
 ) -> Result<(Vec<TicketRecord>, i64)> {
+    let Slice {
+        order,
+        offset,
+        limit,
+    } = slice;
     let tenant = actor.tenant_id;
     let vis = visibility(actor);
-    // Read the head before counting: a commit in between makes the memoized total
+    // `head` was read before counting: a commit in between makes the memoized total
     // newer than its key, and the next request (seeing the newer head) counts again.
-    let (_, head) = changes::epoch_and_head(&mut *conn, tenant).await?;
     let key = format!("{vis:?}|{filter:?}");
     let total = db
         .totals()
-        .get_or_count(tenant, key, head, || {
+        .get_or_read(tenant, key, head, || {
             tickets::count(&mut *conn, tenant, vis, filter)
         })
         .await?;

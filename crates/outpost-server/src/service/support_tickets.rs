@@ -7,13 +7,14 @@ use crate::auth::{Actor, Scope};
 use crate::db::Db;
 use crate::error::{Error, Result, StoreError};
 use crate::service::messages::sees_internal;
-use crate::service::queue::{counted_page, users_of};
+use crate::service::queue::{Slice, counted_page, memoized, page_key, users_of};
 use crate::service::require_scope;
 use crate::store::tickets::{TicketFilter, TicketOrder, TicketRecord};
-use crate::store::{conversations, directory, history};
+use crate::store::{changes, conversations, directory, history};
 use outpost_domain::sync::{MessageSendArgs, TicketCreateArgs};
 use outpost_domain::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Filters and position of a list.
 #[derive(Clone, Debug, Default)]
@@ -58,7 +59,7 @@ pub struct NewTicket {
 /// The tickets the caller may see, newest first (by number, so a ticket keeps its place
 /// when it changes and an offset walk sees each one once).
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn list(db: &Db, actor: &Actor, q: &TicketsQuery) -> Result<TicketsPage> {
+pub async fn list(db: &Db, actor: &Actor, q: &TicketsQuery) -> Result<Arc<TicketsPage>> {
     require_scope(actor, Scope::TicketsRead)?;
     let filter = TicketFilter {
         statuses: q.statuses.clone(),
@@ -66,27 +67,33 @@ pub async fn list(db: &Db, actor: &Actor, q: &TicketsQuery) -> Result<TicketsPag
         ..TicketFilter::default()
     };
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let (tickets, total) = counted_page(
-        db,
-        &mut conn,
-        actor,
-        &filter,
-        TicketOrder::NumberDesc,
-        q.offset,
-        q.limit,
-    )
-    .await?;
-    let users = users_of(&mut conn, actor.tenant_id, &tickets).await?;
-    let convs: Vec<ConversationId> = tickets.iter().map(|r| r.ticket.conversation_id).collect();
-    let comment_counts =
-        conversations::comment_counts(&mut conn, actor.tenant_id, &convs, sees_internal(actor))
-            .await?;
-    Ok(TicketsPage {
-        tickets,
-        total,
-        users,
-        comment_counts,
+    let head = changes::head(&mut conn, actor.tenant_id).await?;
+    let slice = Slice {
+        order: TicketOrder::NumberDesc,
+        offset: q.offset,
+        limit: q.limit,
+    };
+    let key = page_key(actor, &filter, slice);
+    let conn = &mut *conn;
+    memoized(db, actor.tenant_id, key, head, || async move {
+        let (tickets, total) = counted_page(db, &mut *conn, actor, head, &filter, slice).await?;
+        let users = users_of(&mut *conn, actor.tenant_id, &tickets).await?;
+        let convs: Vec<ConversationId> = tickets.iter().map(|r| r.ticket.conversation_id).collect();
+        let comment_counts = conversations::comment_counts(
+            &mut *conn,
+            actor.tenant_id,
+            &convs,
+            sees_internal(actor),
+        )
+        .await?;
+        Ok(TicketsPage {
+            tickets,
+            total,
+            users,
+            comment_counts,
+        })
     })
+    .await
 }
 
 /// A ticket the caller may see, with its comments and history.

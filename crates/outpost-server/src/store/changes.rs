@@ -115,3 +115,13 @@ pub async fn epoch_and_head(
     .await?;
     Ok((row.try_get("epoch")?, row.try_get("head")?))
 }
+
+/// The tenant's latest sequence: what every memoized read is keyed by.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn head(conn: &mut AnyConnection, tenant: TenantId) -> Result<i64, StoreError> {
+    let head: Option<i64> = sqlx::query_scalar("SELECT change_seq FROM tenants WHERE id = $1")
+        .bind(tenant.to_string())
+        .fetch_optional(conn)
+        .await?;
+    Ok(head.unwrap_or(0))
+}

@@ -191,8 +191,20 @@ both_engines!(queue_totals_follow_every_write, |srv: Srv| async move {
     let unassigned = "/messaging/support/tickets?assignment_scope=unassigned";
     let before = srv.get(unassigned, &token).await;
     assert_eq!(before.body["total"], 1);
-    // The memoized total must not survive a write to the tenant.
+    let all = "/messaging/support/tickets";
+    let page = srv.get(all, &token).await;
     let id = srv.world.ticket.id;
+    let row = |page: &serde_json::Value| {
+        page["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id.to_string())
+            .cloned()
+            .unwrap()
+    };
+    assert!(row(&page.body)["assigned_to"].is_null());
+    // The memoized total and page must not survive a write to the tenant.
     let claim = srv
         .post(
             &format!("/messaging/support/tickets/{id}/assign-to-me"),
@@ -207,6 +219,12 @@ both_engines!(queue_totals_follow_every_write, |srv: Srv| async move {
         "a claimed ticket leaves the unassigned total"
     );
     assert!(after.body["tickets"].as_array().unwrap().is_empty());
+    let page = srv.get(all, &token).await;
+    assert_eq!(
+        row(&page.body)["assigned_to"],
+        srv.world.agent1.id.to_string(),
+        "the page read before the claim is not served after it"
+    );
     let created = create_ticket(
         &srv.db,
         srv.world.tenant.id,

@@ -148,9 +148,9 @@ pub async fn list(
     let has_more = paging.offset + (page.tickets.len() as i64) < page.total;
     let tickets = page
         .tickets
-        .into_iter()
+        .iter()
         .map(|r| {
-            let t = r.ticket;
+            let t = &r.ticket;
             TicketListItem {
                 comment_count: page
                     .comment_counts
@@ -160,10 +160,10 @@ pub async fn list(
                 created_by_email: email(&page.users, Some(t.requester_id)),
                 assigned_to_email: email(&page.users, t.assignee_id),
                 ticket_id: t.id,
-                title: t.subject,
+                title: t.subject.clone(),
                 status: SonzaiStatus::of(t.status),
                 priority: t.priority,
-                ticket_type: t.ticket_type,
+                ticket_type: t.ticket_type.clone(),
                 created_at: t.created_at,
                 updated_at: t.updated_at,
             }
