@@ -40,11 +40,24 @@ pub enum Scenario {
     },
     /// `POST /messaging/conversations/{id}/messages` to a random open conversation.
     Send { conversations: Vec<String> },
+    /// [`Scenario::List`] while the tenant is written to: one request in ten is a
+    /// [`Scenario::Send`], so the log head moves and list pages must be read again.
+    ListWhileSending { conversations: Vec<String> },
 }
 
 impl Scenario {
-    /// Method, path and body of the next request.
-    fn next(&self, rng: &mut StdRng) -> (Method, String, Option<Bytes>) {
+    /// Method, path and body of the next request, and the status that answers it well.
+    fn next(&self, rng: &mut StdRng) -> (Method, String, Option<Bytes>, StatusCode) {
+        let (method, path, body) = self.request(rng);
+        let expect = if method == Method::POST {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        (method, path, body, expect)
+    }
+
+    fn request(&self, rng: &mut StdRng) -> (Method, String, Option<Bytes>) {
         match self {
             Scenario::List => {
                 let page = rng.random_range(1..=50);
@@ -95,13 +108,22 @@ impl Scenario {
                 let path = format!("/sync/v1/changes?cursor={cursor}&limit={limit}");
                 (Method::GET, path, None)
             }
-            Scenario::Send { conversations } => {
-                let conv = &conversations[rng.random_range(0..conversations.len())];
-                let path = format!("/messaging/conversations/{conv}/messages");
-                let body = Bytes::from_static(br#"{"message_type":"text","content":"bench"}"#);
-                (Method::POST, path, Some(body))
+            Scenario::ListWhileSending { conversations } => {
+                if rng.random_range(0..10) == 0 {
+                    Scenario::send(conversations, rng)
+                } else {
+                    Scenario::List.request(rng)
+                }
             }
+            Scenario::Send { conversations } => Scenario::send(conversations, rng),
         }
+    }
+
+    fn send(conversations: &[String], rng: &mut StdRng) -> (Method, String, Option<Bytes>) {
+        let conv = &conversations[rng.random_range(0..conversations.len())];
+        let path = format!("/messaging/conversations/{conv}/messages");
+        let body = Bytes::from_static(br#"{"message_type":"text","content":"bench"}"#);
+        (Method::POST, path, Some(body))
     }
 }
 
@@ -187,7 +209,6 @@ pub async fn run(
     addr: SocketAddr,
     token: Arc<str>,
     scenario: Arc<Scenario>,
-    expect: StatusCode,
     cfg: &LoadConfig,
 ) -> LoadResult {
     let start = Instant::now();
@@ -198,7 +219,7 @@ pub async fn run(
         let token = token.clone();
         let scenario = scenario.clone();
         workers.push(tokio::spawn(async move {
-            worker(addr, &token, &scenario, expect, measure_from, end, i as u64).await
+            worker(addr, &token, &scenario, measure_from, end, i as u64).await
         }));
     }
     let mut total = LoadResult {
@@ -225,7 +246,6 @@ async fn worker(
     addr: SocketAddr,
     token: &str,
     scenario: &Scenario,
-    expect: StatusCode,
     measure_from: Instant,
     end: Instant,
     seed: u64,
@@ -257,7 +277,7 @@ async fn worker(
                 }
             },
         };
-        let (method, path, body) = scenario.next(&mut rng);
+        let (method, path, body, expect) = scenario.next(&mut rng);
         let t0 = Instant::now();
         let res =
             tokio::time::timeout(REQUEST_TIMEOUT, c.request(method, &path, Some(token), body))
