@@ -204,9 +204,10 @@ impl LoadResult {
     }
 }
 
-/// Runs the scenario against `addr` and returns what the measured window saw.
+/// Runs the scenario against `addrs` (connection `i` goes to `addrs[i % len]`, as a
+/// balancer spreading connections would) and returns what the measured window saw.
 pub async fn run(
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     token: Arc<str>,
     scenario: Arc<Scenario>,
     cfg: &LoadConfig,
@@ -218,6 +219,7 @@ pub async fn run(
     for i in 0..cfg.connections {
         let token = token.clone();
         let scenario = scenario.clone();
+        let addr = addrs[i % addrs.len()];
         workers.push(tokio::spawn(async move {
             worker(addr, &token, &scenario, measure_from, end, i as u64).await
         }));

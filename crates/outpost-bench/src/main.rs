@@ -71,6 +71,10 @@ struct Args {
     /// The server binary (default: $CARGO_TARGET_DIR/release/outpost-server).
     #[arg(long)]
     server_bin: Option<PathBuf>,
+    /// Server processes on the one database, the load spread over them connection by
+    /// connection as a balancer would (PostgreSQL only: an SQLite file has one writer).
+    #[arg(long, default_value_t = 1)]
+    processes: usize,
     /// PostgreSQL server to create (and drop) the bench database on.
     #[arg(
         long,
@@ -159,7 +163,7 @@ fn main() {
 }
 
 struct Row {
-    engine: &'static str,
+    engine: String,
     workload: Workload,
     result: LoadResult,
     server_cpu: Option<f64>,
@@ -225,7 +229,7 @@ async fn run(args: Args) -> Result<()> {
         cfg.connections
     ));
     say(&format!(
-        "  {:<9} {:<7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9}  {}",
+        "  {:<11} {:<7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9}  {}",
         "engine", "load", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "cpu s/c", "target"
     ));
     for r in &rows {
@@ -235,7 +239,7 @@ async fn run(args: Args) -> Result<()> {
             _ => "-".into(),
         };
         say(&format!(
-            "  {:<9} {:<7} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>9}  {}",
+            "  {:<11} {:<7} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>9}  {}",
             r.engine,
             r.workload.name(),
             res.rate(),
@@ -318,11 +322,41 @@ async fn serve_and_load(
     cfg: &LoadConfig,
     rows: &mut Vec<Row>,
 ) -> Result<()> {
-    let started = Instant::now();
-    let mut srv = Server::start(bin, url, engine, &[]).await?;
-    say(&format!("  server {}", srv.up_line(started.elapsed())));
-    let outcome = load_all(engine, &mut srv, args, cfg, rows).await;
-    let stopped = srv.stop().await;
+    let n = if engine == "postgres" {
+        args.processes.max(1)
+    } else {
+        if args.processes > 1 {
+            say(
+                "  one server process: an SQLite file has one writer (--processes is for PostgreSQL)",
+            );
+        }
+        1
+    };
+    let mut servers = Vec::with_capacity(n);
+    for i in 0..n {
+        let label = if i == 0 {
+            engine.to_owned()
+        } else {
+            format!("{engine}-{}", i + 1)
+        };
+        let started = Instant::now();
+        let srv = Server::start(bin, url, &label, &[]).await?;
+        say(&format!("  server {}", srv.up_line(started.elapsed())));
+        servers.push(srv);
+    }
+    let label = if n == 1 {
+        engine.to_owned()
+    } else {
+        format!("{engine}x{n}")
+    };
+    let outcome = load_all(&label, &mut servers, args, cfg, rows).await;
+    let mut stopped = Ok(());
+    for srv in servers {
+        let s = srv.stop().await;
+        if stopped.is_ok() {
+            stopped = s;
+        }
+    }
     outcome?;
     stopped?;
     say("  server stopped");
@@ -330,13 +364,14 @@ async fn serve_and_load(
 }
 
 async fn load_all(
-    engine: &'static str,
-    srv: &mut Server,
+    engine: &str,
+    servers: &mut [Server],
     args: &Args,
     cfg: &LoadConfig,
     rows: &mut Vec<Row>,
 ) -> Result<()> {
-    let mut conn = Conn::connect(srv.addr).await?;
+    let addrs: Vec<_> = servers.iter().map(|s| s.addr).collect();
+    let mut conn = Conn::connect(addrs[0]).await?;
     let token: Arc<str> = login(&mut conn).await?.into();
 
     for &w in &args.only {
@@ -400,16 +435,18 @@ async fn load_all(
                 "        1-min load average of the machine before the run: {load}"
             ));
         }
-        let cpu = server::CpuMark::now(srv);
+        let cpu = server::CpuMark::of(servers);
         let wall0 = Instant::now();
-        let result = load::run(srv.addr, token.clone(), Arc::new(scenario), cfg).await;
+        let result = load::run(&addrs, token.clone(), Arc::new(scenario), cfg).await;
         let wall = wall0.elapsed().as_secs_f64();
         let (server_cpu, client_cpu) = cpu.since();
         let (server_cpu, client_cpu) = (server_cpu.map(|s| s / wall), client_cpu.map(|c| c / wall));
-        srv.check_alive()?;
+        for srv in servers.iter_mut() {
+            srv.check_alive()?;
+        }
         report(engine, w, &result, server_cpu, client_cpu);
         rows.push(Row {
-            engine,
+            engine: engine.to_owned(),
             workload: w,
             result,
             server_cpu,

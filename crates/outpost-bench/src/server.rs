@@ -488,29 +488,39 @@ pub async fn create_api_key(
 
 /// The CPU the server and this process had used at one moment.
 pub struct CpuMark {
-    pid: Option<u32>,
+    pids: Vec<Option<u32>>,
     server: Option<f64>,
     client: Option<f64>,
 }
 
 impl CpuMark {
+    #[allow(dead_code, reason = "outpost-bench marks a list of servers")]
     pub fn now(srv: &Server) -> Self {
-        let pid = srv.pid();
+        Self::of(std::slice::from_ref(srv))
+    }
+
+    /// A mark over several server processes, whose CPU is added up.
+    pub fn of(servers: &[Server]) -> Self {
+        let pids: Vec<Option<u32>> = servers.iter().map(Server::pid).collect();
         Self {
-            pid,
-            server: cpu_seconds(pid),
+            server: total_cpu(&pids),
+            pids,
             client: cpu_seconds(None),
         }
     }
 
-    /// CPU seconds the server and this process used since the mark (Linux only).
+    /// CPU seconds the servers and this process used since the mark (Linux only).
     pub fn since(&self) -> (Option<f64>, Option<f64>) {
         let used = |now: Option<f64>, then: Option<f64>| now.zip(then).map(|(b, a)| b - a);
         (
-            used(cpu_seconds(self.pid), self.server),
+            used(total_cpu(&self.pids), self.server),
             used(cpu_seconds(None), self.client),
         )
     }
+}
+
+fn total_cpu(pids: &[Option<u32>]) -> Option<f64> {
+    pids.iter().map(|&p| cpu_seconds(p)).sum()
 }
 
 /// CPU seconds (user + system) a process has used so far, from /proc (Linux only).
