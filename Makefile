@@ -90,13 +90,15 @@ schemathesis: ## Property-based API test against /openapi.json (no 5xx allowed)
 	scripts/schemathesis.sh
 
 # Release builds of the server and the load generator, then crates/outpost-bench runs
-# both engines (`BENCH_ARGS="--quick"` for a small data set, `--help` for the rest),
+# both engines, then two server processes on one PostgreSQL database (`BENCH_ARGS="--quick"`
+# for a small data set, `--help` for the rest),
 # then the client core benchmark (`CLIENT_BENCH_ARGS="--quick"`), then the desktop app
 # benchmark (mk/e2e.mk; `APP_BENCH_ARGS="--quick"`). OUTPOST_BENCH_QUICK=1 makes all
 # three quick. See docs/BENCHMARKS.md.
-bench: ## Server benchmarks (loopback load, SQLite and PostgreSQL), the client core benchmark, then the desktop app benchmark; BENCH_ARGS=… / CLIENT_BENCH_ARGS=… / APP_BENCH_ARGS=… pass options
+bench: ## Server benchmarks (loopback load, SQLite and PostgreSQL, then two server processes on one PostgreSQL database), the client core benchmark, then the desktop app benchmark; BENCH_ARGS=… / CLIENT_BENCH_ARGS=… / APP_BENCH_ARGS=… pass options
 	$(CARGO) build --release -p outpost-server -p outpost-bench
 	$(CARGO_TARGET_DIR)/release/outpost-bench $(BENCH_ARGS)
+	$(CARGO_TARGET_DIR)/release/outpost-bench --engine postgres --processes 2 --only list,listmix,send $(BENCH_ARGS)
 	$(CARGO_TARGET_DIR)/release/outpost-client-bench $(CLIENT_BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-app
 
