@@ -5,10 +5,11 @@
 use crate::auth::{Actor, Scope};
 use crate::db::Db;
 use crate::error::{Error, Result, StoreError};
+use crate::service::queue::memoized;
 use crate::service::{require_scope, visibility};
 use crate::store::attachments::{self, AttachmentRow};
 use crate::store::tickets::{TicketFilter, TicketOrder, TicketRecord};
-use crate::store::{conversations, directory, tickets};
+use crate::store::{changes, conversations, directory, tickets};
 use chrono::{NaiveDate, TimeZone, Utc};
 use outpost_api::twenty_nine_next::ticket_type_number;
 use outpost_api::twenty_nine_next::tickets::{Cursor, PAGE_SIZE, TicketsQuery};
@@ -16,6 +17,7 @@ use outpost_api::twenty_nine_next::values::ChannelMatch;
 use outpost_domain::time::Timestamp;
 use outpost_domain::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One page and everything its tickets show.
 #[derive(Default)]
@@ -120,7 +122,7 @@ pub async fn list(
     actor: &Actor,
     q: &TicketsQuery,
     cursor: Option<Cursor>,
-) -> Result<AdminPage> {
+) -> Result<Arc<AdminPage>> {
     require_scope(actor, Scope::TicketsRead)?;
     if !matches!(actor.role, Role::Admin | Role::Agent) {
         return Err(Error::forbidden(
@@ -129,7 +131,21 @@ pub async fn list(
     }
     let tenant = actor.tenant_id;
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let Some(filter) = filter_of(&mut conn, tenant, q, cursor).await? else {
+    let head = changes::head(&mut conn, tenant).await?;
+    let key = format!("{:?}|{q:?}|{cursor:?}", visibility(actor));
+    let conn = &mut *conn;
+    memoized(db, tenant, key, head, || read_page(conn, actor, q, cursor)).await
+}
+
+/// One page as [`list`] answers it, read from the database.
+async fn read_page(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    q: &TicketsQuery,
+    cursor: Option<Cursor>,
+) -> Result<AdminPage> {
+    let tenant = actor.tenant_id;
+    let Some(filter) = filter_of(&mut *conn, tenant, q, cursor).await? else {
         return Ok(AdminPage::default());
     };
     let reverse = cursor.is_some_and(|c| c.reverse);
@@ -139,7 +155,7 @@ pub async fn list(
         TicketOrder::NumberDesc
     };
     let mut page = tickets::page(
-        &mut conn,
+        &mut *conn,
         tenant,
         visibility(actor),
         &filter,
@@ -193,7 +209,7 @@ pub async fn list(
             .flatten(),
         ),
     };
-    let mut out = surroundings(&mut conn, tenant, page).await?;
+    let mut out = surroundings(conn, tenant, page).await?;
     out.next = next;
     out.previous = previous;
     Ok(out)

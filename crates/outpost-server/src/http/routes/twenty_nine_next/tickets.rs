@@ -46,7 +46,7 @@ fn page_url(base: &BaseUrl, q: &TicketsQuery, cursor: Cursor) -> String {
     base.absolute(&format!("/api/admin/tickets/?{}", query.finish()))
 }
 
-fn view(base: &BaseUrl, q: &TicketsQuery, page: AdminPage) -> TicketsPage {
+fn view(base: &BaseUrl, q: &TicketsQuery, page: &AdminPage) -> TicketsPage {
     let person = |id| page.people.get(&id);
     let results = page
         .tickets
@@ -145,5 +145,5 @@ pub async fn list(
     let q = TicketsQuery::parse(form_urlencoded::parse(raw.as_bytes()))?;
     let cursor = q.decode_cursor()?;
     let page = admin_tickets::list(&state.db, &actor, &q, cursor).await?;
-    Ok(Json(view(&base, &q, page)))
+    Ok(Json(view(&base, &q, &page)))
 }
