@@ -148,8 +148,9 @@ impl Db {
             revoked,
             // One entry per tenant and distinct filter.
             totals: Arc::new(Totals::new(10_000)),
-            // A page of 20-50 tickets with its people is 20-100 KB.
-            pages: Arc::new(Pages::new(1_000)),
+            // A 20-ticket page with its people is about 20 KB, a seed 004 page of 50
+            // tickets with their comments about 70 KB: 10-35 MB when full.
+            pages: Arc::new(Pages::new(500)),
             blobs,
         };
         db.epoch().await?;
