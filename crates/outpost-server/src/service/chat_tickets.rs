@@ -92,6 +92,7 @@ pub async fn list(db: &Db, actor: &Actor, q: &ChatTicketsQuery) -> Result<Arc<Ch
     };
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     let head = changes::head(&mut conn, actor.tenant_id).await?;
+    let head = &head;
     let slice = Slice {
         order: TicketOrder::NumberAsc,
         offset: q.offset,

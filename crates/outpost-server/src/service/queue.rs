@@ -6,6 +6,7 @@ use crate::auth::Scope;
 use crate::db::Db;
 use crate::error::{Error, Result, StoreError};
 use crate::service::{require_scope, require_support, visibility};
+use crate::store::changes::LogHead;
 use crate::store::tickets::{AssignmentScope, TicketFilter, TicketOrder, TicketRecord};
 use crate::store::{changes, conversations, directory, tickets};
 use outpost_domain::*;
@@ -52,6 +53,7 @@ pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<Arc<QueuePag
     };
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     let head = changes::head(&mut conn, actor.tenant_id).await?;
+    let head = &head;
     let slice = Slice {
         order: TicketOrder::UpdatedDesc,
         offset: (q.page - 1) * q.limit,
@@ -96,7 +98,7 @@ pub(crate) async fn memoized<T, F, Fut>(
     db: &Db,
     tenant: TenantId,
     key: String,
-    head: i64,
+    head: &LogHead,
     read: F,
 ) -> Result<Arc<T>>
 where
@@ -104,10 +106,10 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {
-    let key = format!("{}|{key}", std::any::type_name::<T>());
+    let key = format!("{}|{}|{key}", std::any::type_name::<T>(), head.epoch);
     let page = db
         .pages()
-        .get_or_read(tenant, key, head, || async {
+        .get_or_read(tenant, key, head.seq, || async {
             read()
                 .await
                 .map(|p| Arc::new(p) as Arc<dyn std::any::Any + Send + Sync>)
@@ -124,7 +126,7 @@ pub(crate) async fn counted_page(
     db: &Db,
     conn: &mut sqlx::AnyConnection,
     actor: &Actor,
-    head: i64,
+    head: &LogHead,
     filter: &TicketFilter,
     slice: Slice,
 ) -> Result<(Vec<TicketRecord>, i64)> {
@@ -137,10 +139,10 @@ pub(crate) async fn counted_page(
     let vis = visibility(actor);
     // `head` was read before counting: a commit in between makes the memoized total
     // newer than its key, and the next request (seeing the newer head) counts again.
-    let key = format!("{vis:?}|{filter:?}");
+    let key = format!("{}|{vis:?}|{filter:?}", head.epoch);
     let total = db
         .totals()
-        .get_or_read(tenant, key, head, || {
+        .get_or_read(tenant, key, head.seq, || {
             tickets::count(&mut *conn, tenant, vis, filter)
         })
         .await?;

@@ -116,12 +116,18 @@ pub async fn epoch_and_head(
     Ok((row.try_get("epoch")?, row.try_get("head")?))
 }
 
-/// The tenant's latest sequence: what every memoized read is keyed by.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn head(conn: &mut AnyConnection, tenant: TenantId) -> Result<i64, StoreError> {
-    let head: Option<i64> = sqlx::query_scalar("SELECT change_seq FROM tenants WHERE id = $1")
-        .bind(tenant.to_string())
-        .fetch_optional(conn)
-        .await?;
-    Ok(head.unwrap_or(0))
+/// Where a tenant's log stands: the database epoch and the latest sequence. Memoized
+/// reads are keyed by both, so a restored backup (a new epoch, and a head that may
+/// come back to a number it had before with other content) is never answered from
+/// memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogHead {
+    pub epoch: String,
+    pub seq: i64,
+}
+
+/// The tenant's [`LogHead`].
+pub async fn head(conn: &mut AnyConnection, tenant: TenantId) -> Result<LogHead, StoreError> {
+    let (epoch, seq) = epoch_and_head(conn, tenant).await?;
+    Ok(LogHead { epoch, seq })
 }
