@@ -132,10 +132,9 @@ pub async fn list(
     let tenant = actor.tenant_id;
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
     let head = changes::head(&mut conn, tenant).await?;
-    let head = &head;
     let key = format!("{:?}|{q:?}|{cursor:?}", visibility(actor));
     let conn = &mut *conn;
-    memoized(db, tenant, key, head, || read_page(conn, actor, q, cursor)).await
+    memoized(db, tenant, key, &head, || read_page(conn, actor, q, cursor)).await
 }
 
 /// One page as [`list`] answers it, read from the database.

@@ -7,11 +7,11 @@
 use crate::auth::{Actor, Scope};
 use crate::db::{Db, WriteTx};
 use crate::error::{Error, Result, StoreError};
-use crate::service::queue::{Slice, counted_page, memoized, page_key, users_of};
+use crate::service::queue::{Slice, ticket_page, users_of};
 use crate::service::tickets::{self as ops, load_visible, save};
 use crate::service::{require_scope, require_support};
 use crate::store::tickets::{TicketFilter, TicketOrder, TicketRecord};
-use crate::store::{changes, chats, directory, tickets};
+use crate::store::{chats, directory, tickets};
 use outpost_domain::lifecycle;
 use outpost_domain::sync::{TicketAssignArgs, TicketCreateArgs, TicketUpdateArgs};
 use outpost_domain::time::{self, Timestamp};
@@ -90,19 +90,13 @@ pub async fn list(db: &Db, actor: &Actor, q: &ChatTicketsQuery) -> Result<Arc<Ch
         tag_ids: q.tag_ids.clone(),
         ..TicketFilter::default()
     };
-    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let head = changes::head(&mut conn, actor.tenant_id).await?;
-    let head = &head;
     let slice = Slice {
         order: TicketOrder::NumberAsc,
         offset: q.offset,
         limit: q.limit,
     };
-    let key = page_key(actor, &filter, slice);
-    let conn = &mut *conn;
-    memoized(db, actor.tenant_id, key, head, || async move {
-        let (tickets, total) = counted_page(db, &mut *conn, actor, head, &filter, slice).await?;
-        surroundings(&mut *conn, actor.tenant_id, tickets, total).await
+    ticket_page(db, actor, &filter, slice, async |conn, tickets, total| {
+        surroundings(conn, actor.tenant_id, tickets, total).await
     })
     .await
 }

@@ -51,24 +51,43 @@ pub async fn list(db: &Db, actor: &Actor, q: &QueueQuery) -> Result<Arc<QueuePag
         statuses: q.statuses.clone(),
         ..TicketFilter::default()
     };
-    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let head = changes::head(&mut conn, actor.tenant_id).await?;
-    let head = &head;
     let slice = Slice {
         order: TicketOrder::UpdatedDesc,
         offset: (q.page - 1) * q.limit,
         limit: q.limit,
     };
-    let key = page_key(actor, &filter, slice);
-    let conn = &mut *conn;
-    memoized(db, actor.tenant_id, key, head, || async move {
-        let (tickets, total) = counted_page(db, &mut *conn, actor, head, &filter, slice).await?;
-        let users = users_of(&mut *conn, actor.tenant_id, &tickets).await?;
+    ticket_page(db, actor, &filter, slice, async |conn, tickets, total| {
+        let users = users_of(conn, actor.tenant_id, &tickets).await?;
         Ok(QueuePage {
             tickets,
             total,
             users,
         })
+    })
+    .await
+}
+
+/// One page of a ticket list, memoized per tenant log head (see [`memoized`]): the
+/// tickets `actor` may see that match `filter` in `slice`, how many match in all, and
+/// what `surround` reads for them on the same connection.
+pub(crate) async fn ticket_page<T, F>(
+    db: &Db,
+    actor: &Actor,
+    filter: &TicketFilter,
+    slice: Slice,
+    surround: F,
+) -> Result<Arc<T>>
+where
+    T: Send + Sync + 'static,
+    F: AsyncFnOnce(&mut sqlx::AnyConnection, Vec<TicketRecord>, i64) -> Result<T>,
+{
+    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
+    let head = changes::head(&mut conn, actor.tenant_id).await?;
+    let key = page_key(actor, filter, slice);
+    let conn = &mut *conn;
+    memoized(db, actor.tenant_id, key, &head, async || {
+        let (tickets, total) = counted_page(db, &mut *conn, actor, &head, filter, slice).await?;
+        surround(conn, tickets, total).await
     })
     .await
 }
@@ -83,7 +102,7 @@ pub(crate) struct Slice {
 
 /// What decides a list page's content besides the tenant's log head: who asks (their
 /// visibility, and whether they see internal notes), the filter, the order and the slice.
-pub(crate) fn page_key(actor: &Actor, filter: &TicketFilter, slice: Slice) -> String {
+fn page_key(actor: &Actor, filter: &TicketFilter, slice: Slice) -> String {
     format!(
         "{:?}|{}|{filter:?}|{slice:?}",
         visibility(actor),

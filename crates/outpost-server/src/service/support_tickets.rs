@@ -7,10 +7,10 @@ use crate::auth::{Actor, Scope};
 use crate::db::Db;
 use crate::error::{Error, Result, StoreError};
 use crate::service::messages::sees_internal;
-use crate::service::queue::{Slice, counted_page, memoized, page_key, users_of};
+use crate::service::queue::{Slice, ticket_page, users_of};
 use crate::service::require_scope;
 use crate::store::tickets::{TicketFilter, TicketOrder, TicketRecord};
-use crate::store::{changes, conversations, directory, history};
+use crate::store::{conversations, directory, history};
 use outpost_domain::sync::{MessageSendArgs, TicketCreateArgs};
 use outpost_domain::*;
 use std::collections::HashMap;
@@ -66,27 +66,17 @@ pub async fn list(db: &Db, actor: &Actor, q: &TicketsQuery) -> Result<Arc<Ticket
         ticket_type: q.ticket_type.as_ref().map(|t| t.as_str().to_owned()),
         ..TicketFilter::default()
     };
-    let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let head = changes::head(&mut conn, actor.tenant_id).await?;
-    let head = &head;
     let slice = Slice {
         order: TicketOrder::NumberDesc,
         offset: q.offset,
         limit: q.limit,
     };
-    let key = page_key(actor, &filter, slice);
-    let conn = &mut *conn;
-    memoized(db, actor.tenant_id, key, head, || async move {
-        let (tickets, total) = counted_page(db, &mut *conn, actor, head, &filter, slice).await?;
+    ticket_page(db, actor, &filter, slice, async |conn, tickets, total| {
         let users = users_of(&mut *conn, actor.tenant_id, &tickets).await?;
         let convs: Vec<ConversationId> = tickets.iter().map(|r| r.ticket.conversation_id).collect();
-        let comment_counts = conversations::comment_counts(
-            &mut *conn,
-            actor.tenant_id,
-            &convs,
-            sees_internal(actor),
-        )
-        .await?;
+        let comment_counts =
+            conversations::comment_counts(conn, actor.tenant_id, &convs, sees_internal(actor))
+                .await?;
         Ok(TicketsPage {
             tickets,
             total,
