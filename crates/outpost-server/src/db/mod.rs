@@ -81,6 +81,10 @@ pub struct Db {
     /// lock contention (and its SQLITE_BUSY upgrade failures) into an orderly queue.
     /// On PostgreSQL this is the same pool as `read`.
     write: AnyPool,
+    /// PostgreSQL only: a few connections for the numbers drawn outside a writing
+    /// transaction (see `store::counters`), with `synchronous_commit` off: the
+    /// transaction that uses a number flushes the WAL, this one's commit included.
+    numbers: Option<AnyPool>,
     committed: broadcast::Sender<Committed>,
     revoked: broadcast::Sender<Revoked>,
     totals: Arc<Totals>,
@@ -107,7 +111,7 @@ impl Db {
         tracing::Span::current().record("engine", tracing::field::debug(engine));
         let options =
             AnyConnectOptions::from_str(url).map_err(|e| StoreError::Config(e.to_string()))?;
-        let (read, write) = match engine {
+        let (read, write, numbers) = match engine {
             Engine::Sqlite => {
                 if !url.contains("mode=") && !url.contains(":memory:") {
                     return Err(StoreError::Config(
@@ -122,16 +126,29 @@ impl Db {
                 SQLITE_MIGRATIONS.run(&write).await?;
                 // Four readers: more only contend for SQLite's page-cache locks on small machines.
                 let read = sqlite_pool(4).connect_with(options).await?;
-                (read, write)
+                (read, write, None)
             }
             Engine::Postgres => {
                 let pool = AnyPoolOptions::new()
                     .max_connections(32)
                     .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options)
+                    .connect_with(options.clone())
                     .await?;
                 POSTGRES_MIGRATIONS.run(&pool).await?;
-                (pool.clone(), pool)
+                let numbers = AnyPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::query("SET synchronous_commit = off")
+                                .execute(&mut *conn)
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?;
+                (pool.clone(), pool, Some(numbers))
             }
         };
         let (committed, _) = broadcast::channel(1024);
@@ -144,6 +161,7 @@ impl Db {
             engine,
             read,
             write,
+            numbers,
             committed,
             revoked,
             // One entry per tenant and distinct filter.
@@ -190,6 +208,11 @@ impl Db {
     /// Pool for reads (and read-only transactions).
     pub fn reader(&self) -> &AnyPool {
         &self.read
+    }
+
+    /// The pool for numbers drawn outside a writing transaction (PostgreSQL only).
+    pub fn numbers(&self) -> Option<&AnyPool> {
+        self.numbers.as_ref()
     }
 
     /// Starts a write transaction whose changes land in `tenant`'s change log.
@@ -271,6 +294,9 @@ impl Db {
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
+        if let Some(n) = &self.numbers {
+            n.close().await;
+        }
     }
 }
 

@@ -3,11 +3,19 @@
 
 use super::{Committed, Db, Engine};
 use crate::error::StoreError;
+use crate::store::counters;
+use crate::store::sql::Sql;
 use outpost_domain::TenantId;
 use outpost_domain::sync::EntityKind;
 use sqlx::{Any, AnyConnection, Transaction};
 use std::collections::HashMap;
 use uuid::Uuid;
+
+/// Log rows per INSERT statement.
+const LOG_CHUNK: usize = 200;
+
+/// The change log's sequence in `tenant_counters`.
+const CHANGE_COUNTER: &str = "change";
 
 /// A write transaction that records which entities it touched, and on commit appends
 /// them to the tenant's change log.
@@ -40,6 +48,11 @@ impl WriteTx {
         self.db.engine == Engine::Postgres
     }
 
+    /// See [`Db::numbers`].
+    pub fn numbers(&self) -> Option<&sqlx::AnyPool> {
+        self.db.numbers()
+    }
+
     pub fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx
     }
@@ -64,47 +77,18 @@ impl WriteTx {
     }
 
     /// Appends the touched entities to the change log and commits. The sequence is
-    /// taken from the tenant row as the last statement, so the row lock that orders
-    /// writers is held only for the commit itself; the feed thus follows commit order.
+    /// taken from the tenant row in the last statement before the commit, so the row
+    /// lock that orders writers is held only for that statement and the commit; the
+    /// feed thus follows commit order.
     pub async fn commit(mut self) -> Result<Option<i64>, StoreError> {
         if self.touched.is_empty() {
             self.tx.commit().await?;
             return Ok(None);
         }
-        let n = self.touched.len() as i64;
-        let last: i64 = sqlx::query_scalar(
-            "UPDATE tenants SET change_seq = change_seq + $1 WHERE id = $2 RETURNING change_seq",
-        )
-        .bind(n)
-        .bind(self.tenant_id.to_string())
-        .fetch_one(&mut *self.tx)
-        .await?;
-        let first = last - n + 1;
-        let tenant = self.tenant_id.to_string();
-        for chunk in self.touched.chunks(200).enumerate() {
-            let (ci, rows) = chunk;
-            let mut qb = crate::store::sql::Sql::new(
-                "INSERT INTO changes (tenant_id, kind, entity_id, seq, deleted) ",
-            );
-            qb.push_values(
-                rows.iter().enumerate(),
-                |mut b, (i, (kind, id, deleted))| {
-                    b.push_bind(tenant.clone())
-                        .push_bind(kind.as_str())
-                        .push_bind(id.to_string())
-                        .push_bind(first + (ci * 200 + i) as i64)
-                        .push_bind(*deleted);
-                },
-            );
-            qb.push(" ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted");
-            qb.execute(&mut self.tx).await?;
-        }
-        if self.db.engine == Engine::Postgres {
-            sqlx::query("SELECT pg_notify('outpost_changes', $1)")
-                .bind(format!("{}:{last}", self.tenant_id))
-                .execute(&mut *self.tx)
-                .await?;
-        }
+        let last = match self.db.engine {
+            Engine::Postgres => self.append_postgres().await?,
+            Engine::Sqlite => self.append().await?,
+        };
         self.tx.commit().await?;
         if self.db.engine == Engine::Sqlite {
             self.db.announce(Committed {
@@ -113,6 +97,84 @@ impl WriteTx {
             });
         }
         Ok(Some(last))
+    }
+
+    /// Bumps the tenant's sequence, then writes the log rows; returns the last seq.
+    async fn append(&mut self) -> Result<i64, StoreError> {
+        let n = self.touched.len() as i64;
+        let last: i64 = sqlx::query_scalar(counters::BUMP)
+            .bind(self.tenant_id.to_string())
+            .bind(CHANGE_COUNTER)
+            .bind(n)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        self.insert_rows(0, last - n + 1).await?;
+        Ok(last)
+    }
+
+    /// On PostgreSQL the sequence is the tenant's `change` row of `tenant_counters`
+    /// (off the tenant row, see the migration that made it), whose lock is held from
+    /// the bump to the commit, and every writer of the tenant queues on it: the bump,
+    /// the first [`LOG_CHUNK`] log rows and the NOTIFY (which live listeners of every
+    /// server process receive at the commit) are one statement, so a usual write
+    /// holds the lock for one round trip and its commit.
+    async fn append_postgres(&mut self) -> Result<i64, StoreError> {
+        let n = self.touched.len() as i64;
+        let tenant = self.tenant_id.to_string();
+        // `counters::BUMP` as the first step (its `$1, $2, $3` are the first binds).
+        let mut q = Sql::prepared(
+            format!(
+                "WITH head AS ({}), touched (kind, entity_id, pos, deleted) AS (",
+                counters::BUMP
+            ),
+            vec![tenant.clone().into(), CHANGE_COUNTER.into(), n.into()],
+        );
+        let first_chunk = &self.touched[..self.touched.len().min(LOG_CHUNK)];
+        q.push_values(
+            first_chunk.iter().enumerate(),
+            |mut b, (i, (kind, id, deleted))| {
+                b.push_bind(kind.as_str())
+                    .push_bind(id.to_string())
+                    .push_bind(i as i64)
+                    .push_bind(*deleted);
+            },
+        );
+        q.push("), logged AS (INSERT INTO changes (tenant_id, kind, entity_id, seq, deleted) SELECT ")
+            .push_bind(tenant.clone())
+            .push(", t.kind, t.entity_id, h.value - ")
+            .push_bind(n - 1)
+            .push(" + t.pos, t.deleted FROM head h, touched t")
+            .push(" ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted)")
+            .push(" SELECT h.value FROM head h CROSS JOIN LATERAL (SELECT pg_notify('outpost_changes', ")
+            .push_bind(format!("{}:", self.tenant_id))
+            .push(" || h.value::text)) n");
+        let last: i64 = q.fetch_scalar(&mut self.tx).await?;
+        if self.touched.len() > LOG_CHUNK {
+            self.insert_rows(1, last - n + 1).await?;
+        }
+        Ok(last)
+    }
+
+    /// Writes the log rows from chunk `from_chunk` on, numbered from `first`.
+    async fn insert_rows(&mut self, from_chunk: usize, first: i64) -> Result<(), StoreError> {
+        let tenant = self.tenant_id.to_string();
+        for (ci, rows) in self.touched.chunks(LOG_CHUNK).enumerate().skip(from_chunk) {
+            let mut qb =
+                Sql::new("INSERT INTO changes (tenant_id, kind, entity_id, seq, deleted) ");
+            qb.push_values(
+                rows.iter().enumerate(),
+                |mut b, (i, (kind, id, deleted))| {
+                    b.push_bind(tenant.clone())
+                        .push_bind(kind.as_str())
+                        .push_bind(id.to_string())
+                        .push_bind(first + (ci * LOG_CHUNK + i) as i64)
+                        .push_bind(*deleted);
+                },
+            );
+            qb.push(" ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted");
+            qb.execute(&mut self.tx).await?;
+        }
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), StoreError> {

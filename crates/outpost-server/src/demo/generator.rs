@@ -18,7 +18,7 @@ impl Batch {
         tickets::insert_many(tx.conn(), tenant, &self.tickets).await?;
         tickets::insert_tag_links(tx.conn(), &self.tag_links, &time::now()).await?;
         conversations::insert_conversations_many(tx.conn(), tenant, &self.conversations).await?;
-        conversations::insert_messages(tx.conn(), tenant, &self.messages).await?;
+        conversations::insert_messages(tx, &self.messages).await?;
         history::insert(tx.conn(), tenant, &self.history).await?;
         for t in &self.tickets {
             tx.touch(EntityKind::Ticket, t.ticket.id.as_uuid());

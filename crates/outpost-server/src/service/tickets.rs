@@ -325,7 +325,7 @@ pub(crate) async fn post_system_message(
         attachments: Vec::new(),
         created_at: *now,
     };
-    conversations::insert_message(tx.conn(), tenant, &msg).await?;
+    conversations::insert_message(tx, &msg).await?;
     conversations::touch(tx.conn(), tenant, ticket.conversation_id, Some(now)).await?;
     tx.touch(EntityKind::Message, msg.id.as_uuid());
     tx.touch(EntityKind::Conversation, ticket.conversation_id.as_uuid());

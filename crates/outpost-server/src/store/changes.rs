@@ -106,13 +106,12 @@ pub async fn epoch_and_head(
     conn: &mut AnyConnection,
     tenant: TenantId,
 ) -> Result<(String, i64), StoreError> {
-    let row = sqlx::query(
-        "SELECT m.epoch, COALESCE((SELECT change_seq FROM tenants WHERE id = $1), 0) AS head \
-         FROM server_meta m WHERE m.id = 1",
-    )
-    .bind(tenant.to_string())
-    .fetch_one(conn)
-    .await?;
+    let sql = "SELECT m.epoch, COALESCE((SELECT value FROM tenant_counters WHERE tenant_id = $1 AND counter = 'change'), 0) AS head \
+         FROM server_meta m WHERE m.id = 1";
+    let row = sqlx::query(sql)
+        .bind(tenant.to_string())
+        .fetch_one(conn)
+        .await?;
     Ok((row.try_get("epoch")?, row.try_get("head")?))
 }
 

@@ -1,6 +1,8 @@
 //! Conversations, participants and messages.
 
-use crate::db::{get_bool, get_id, get_json, get_opt_id, get_opt_time, get_parsed, get_time};
+use crate::db::{
+    WriteTx, get_bool, get_id, get_json, get_opt_id, get_opt_time, get_parsed, get_time,
+};
 use crate::error::StoreError;
 use crate::store::attachments::{self, AttachmentRow};
 use crate::store::counters::{self, Counter};
@@ -178,6 +180,23 @@ pub async fn touch(
     Ok(())
 }
 
+/// Whether `user` takes part in conversation `conv`.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn is_participant(
+    conn: &mut AnyConnection,
+    conv: ConversationId,
+    user: UserId,
+) -> Result<bool, StoreError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM participants WHERE conversation_id = $1 AND user_id = $2",
+    )
+    .bind(conv.to_string())
+    .bind(user.to_string())
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_conversation(
     conn: &mut AnyConnection,
@@ -272,12 +291,8 @@ fn message_from_row(r: &AnyRow) -> Result<Message, sqlx::Error> {
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn insert_message(
-    conn: &mut AnyConnection,
-    tenant: TenantId,
-    m: &Message,
-) -> Result<(), StoreError> {
-    insert_messages(conn, tenant, std::slice::from_ref(m)).await
+pub async fn insert_message(tx: &mut WriteTx, m: &Message) -> Result<(), StoreError> {
+    insert_messages(tx, std::slice::from_ref(m)).await
 }
 
 /// Inserts messages with the tenant's next message numbers, and records their
@@ -285,16 +300,14 @@ pub async fn insert_message(
 /// link to a file kept elsewhere gets a row of its own. An upload that is no longer
 /// unsent is a [`StoreError::Conflict`].
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn insert_messages(
-    conn: &mut AnyConnection,
-    tenant: TenantId,
-    ms: &[Message],
-) -> Result<(), StoreError> {
+pub async fn insert_messages(tx: &mut WriteTx, ms: &[Message]) -> Result<(), StoreError> {
     if ms.is_empty() {
         return Ok(());
     }
+    let tenant = tx.tenant_id();
     let len = i64::try_from(ms.len()).unwrap_or(i64::MAX);
-    let first = counters::reserve(conn, tenant, Counter::Message, len).await?;
+    let first = counters::take(tx, Counter::Message, len).await?;
+    let conn = tx.conn();
     for (c, chunk) in ms.chunks(1000).enumerate() {
         let base = first + (c * 1000) as i64;
         let mut qb = Sql::new(format!(

@@ -67,6 +67,15 @@ impl Sql {
         }
     }
 
+    /// Text that already holds the placeholders `$1` to `$N` of its `binds`, to
+    /// build on (e.g. a fixed statement used as a CTE).
+    pub fn prepared(text: impl Into<String>, binds: Vec<Bind>) -> Self {
+        Sql {
+            text: text.into(),
+            binds,
+        }
+    }
+
     pub fn push(&mut self, text: impl AsRef<str>) -> &mut Self {
         self.text.push_str(text.as_ref());
         self

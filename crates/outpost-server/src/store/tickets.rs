@@ -259,19 +259,9 @@ pub async fn get_for_update(
     id: TicketId,
     postgres: bool,
 ) -> Result<Option<TicketRecord>, StoreError> {
-    if postgres {
-        let locked: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM tickets WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
-        )
-        .bind(tenant.to_string())
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?;
-        if locked.is_none() {
-            return Ok(None);
-        }
-    }
-    get(conn, tenant, id).await
+    // SQLite has one writer, whose transaction is the lock.
+    let lock = if postgres { " FOR UPDATE OF t" } else { "" };
+    Ok(select(conn, tenant, &[id], lock).await?.pop())
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -291,6 +281,16 @@ pub async fn get_many(
     tenant: TenantId,
     ids: &[TicketId],
 ) -> Result<Vec<TicketRecord>, StoreError> {
+    select(conn, tenant, ids, "").await
+}
+
+/// [`get_many`], the query ending with `suffix` (a row lock).
+async fn select(
+    conn: &mut AnyConnection,
+    tenant: TenantId,
+    ids: &[TicketId],
+    suffix: &str,
+) -> Result<Vec<TicketRecord>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -300,7 +300,8 @@ pub async fn get_many(
     let mut qb = Sql::new(format!("SELECT {COLUMNS} FROM tickets t WHERE t.id IN "));
     push_id_list(&mut qb, ids);
     qb.push(" AND (t.tenant_id || '') = ")
-        .push_bind(tenant.to_string());
+        .push_bind(tenant.to_string())
+        .push(suffix);
     let rows = qb.fetch_all(&mut *conn).await?;
     let mut recs = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     attach_tags(conn, &mut recs).await?;

@@ -165,19 +165,18 @@ async fn upgrade_numbers_existing_rows(engine: Engine) {
             ("https://cdn.example.com/b.png".to_owned(), 2)
         ]
     );
-    let seqs: (i64, i64, i64) = {
-        let r = sqlx::query("SELECT user_seq, message_seq, attachment_seq FROM tenants")
-            .fetch_one(db.reader())
-            .await
-            .unwrap();
+    let tenant: outpost_domain::TenantId = t.parse::<uuid::Uuid>().unwrap().into();
+    let seqs = {
+        use outpost_server::store::counters::{self, Counter};
+        let mut conn = db.reader().acquire().await.unwrap();
+        let mut last = async |c| counters::last(&mut conn, tenant, c).await.unwrap();
         (
-            r.try_get(0).unwrap(),
-            r.try_get(1).unwrap(),
-            r.try_get(2).unwrap(),
+            last(Counter::User).await,
+            last(Counter::Message).await,
+            last(Counter::Attachment).await,
         )
     };
     assert_eq!(seqs, (2, 3, 2), "numbering goes on after the existing rows");
-    let tenant: outpost_domain::TenantId = t.parse::<uuid::Uuid>().unwrap().into();
     let new = outpost_server::service::admin::create_user(
         &db,
         tenant,
