@@ -98,7 +98,7 @@ schemathesis: ## Property-based API test against /openapi.json (no 5xx allowed)
 bench: ## Server benchmarks (loopback load, SQLite and PostgreSQL, then two server processes on one PostgreSQL database), the client core benchmark, then the desktop app benchmark; BENCH_ARGS=… / CLIENT_BENCH_ARGS=… / APP_BENCH_ARGS=… pass options
 	$(CARGO) build --release -p outpost-server -p outpost-bench
 	$(CARGO_TARGET_DIR)/release/outpost-bench $(BENCH_ARGS)
-	$(CARGO_TARGET_DIR)/release/outpost-bench --engine postgres --processes 2 --only list,listmix,send $(BENCH_ARGS)
+	$(CARGO_TARGET_DIR)/release/outpost-bench --engine postgres --processes 2 --only list,listmix,send,sendrate $(BENCH_ARGS)
 	$(CARGO_TARGET_DIR)/release/outpost-client-bench $(CLIENT_BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-app
 

@@ -1,9 +1,21 @@
-//! Closed-loop load generator: `connections` workers, each with its own keep-alive
-//! connection, send a request, wait for the whole response, and send the next one,
-//! for a warm-up and then a measured window. Throughput counts the responses that
-//! arrive inside the window; the latency distribution holds each of them plus the
-//! requests still in flight when the window closes (waited for, up to a timeout), so
-//! a slow server's tail is not hidden.
+//! Load generator: `connections` workers, each with its own keep-alive connection,
+//! send a request, wait for the whole response, and take the next one, for a warm-up
+//! and then a measured window.
+//!
+//! - Closed loop ([`Pace::Closed`]): each worker sends its next request as soon as
+//!   the last is answered, so the server sets the pace; this measures capacity. By
+//!   Little's law its mean latency is `connections / throughput` whatever the server
+//!   does per request.
+//! - Open loop ([`Pace::Rate`]): requests fall due at a fixed rate, whatever the
+//!   server's pace, and the first free worker takes each; a latency runs from when
+//!   the request fell due, so waiting for a free connection counts and a server that
+//!   falls behind cannot hide its backlog by slowing the load down. This measures the
+//!   latency at a given load.
+//!
+//! Throughput counts the responses that arrive inside the window; the latency
+//! distribution holds each of them plus the requests still in flight (or, open loop,
+//! still queued) when the window closes, waited for up to a timeout, so a slow
+//! server's tail is not hidden.
 
 use crate::http::Conn;
 use hyper::body::Bytes;
@@ -133,6 +145,17 @@ pub struct LoadConfig {
     pub duration: Duration,
 }
 
+/// Who sets the pace of the requests (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Pace {
+    Closed,
+    /// Requests per second, offered whatever the answers' pace.
+    Rate(f64),
+}
+
+/// Where an open-loop worker takes its next request's due time from.
+type Due = Arc<tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Instant>>>;
+
 /// What one run measured.
 #[derive(Default)]
 pub struct LoadResult {
@@ -205,23 +228,45 @@ impl LoadResult {
 }
 
 /// Runs the scenario against `addrs` (connection `i` goes to `addrs[i % len]`, as a
-/// balancer spreading connections would) and returns what the measured window saw.
+/// balancer spreading connections would) at `pace` and returns what the measured
+/// window saw.
 pub async fn run(
     addrs: &[SocketAddr],
     token: Arc<str>,
     scenario: Arc<Scenario>,
     cfg: &LoadConfig,
+    pace: Pace,
 ) -> LoadResult {
     let start = Instant::now();
     let measure_from = start + cfg.warmup;
     let end = measure_from + cfg.duration;
+    let due = match pace {
+        Pace::Closed => None,
+        Pace::Rate(rate) => {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(async move {
+                let step = Duration::from_secs_f64(1.0 / rate.max(0.001));
+                let mut at = start;
+                while at < end {
+                    tokio::time::sleep_until(at.into()).await;
+                    if tx.send(at).is_err() {
+                        break;
+                    }
+                    at += step;
+                }
+            });
+            Some(Arc::new(tokio::sync::Mutex::new(rx)))
+        }
+    };
     let mut workers = Vec::with_capacity(cfg.connections);
     for i in 0..cfg.connections {
         let token = token.clone();
         let scenario = scenario.clone();
         let addr = addrs[i % addrs.len()];
+        let due = due.clone();
         workers.push(tokio::spawn(async move {
-            worker(addr, &token, &scenario, measure_from, end, i as u64).await
+            let window = Window { measure_from, end };
+            worker(addr, &token, &scenario, window, due, i as u64).await
         }));
     }
     let mut total = LoadResult {
@@ -241,6 +286,13 @@ pub async fn run(
     total
 }
 
+/// The measured window.
+#[derive(Clone, Copy)]
+struct Window {
+    measure_from: Instant,
+    end: Instant,
+}
+
 /// A single request may not take longer than this; it counts as an error then.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -248,10 +300,11 @@ async fn worker(
     addr: SocketAddr,
     token: &str,
     scenario: &Scenario,
-    measure_from: Instant,
-    end: Instant,
+    window: Window,
+    due: Option<Due>,
     seed: u64,
 ) -> LoadResult {
+    let Window { measure_from, end } = window;
     let mut rng = StdRng::seed_from_u64(0x6f75_7470_6f73_7400 ^ seed);
     let mut out = LoadResult::default();
     let mut conn: Option<Conn> = None;
@@ -261,8 +314,17 @@ async fn worker(
         }
     };
     loop {
+        // Open loop: the next due request (those due before the window closed are
+        // all taken, however late); closed loop: now, until the window closes.
+        let fell_due = match &due {
+            Some(q) => match q.lock().await.recv().await {
+                Some(at) => Some(at),
+                None => break,
+            },
+            None => None,
+        };
         let now = Instant::now();
-        if now >= end {
+        if fell_due.is_none() && now >= end {
             break;
         }
         let c = match conn.as_mut() {
@@ -280,14 +342,20 @@ async fn worker(
             },
         };
         let (method, path, body, expect) = scenario.next(&mut rng);
-        let t0 = Instant::now();
+        let t0 = fell_due.unwrap_or_else(Instant::now);
         let res =
             tokio::time::timeout(REQUEST_TIMEOUT, c.request(method, &path, Some(token), body))
                 .await;
         let t1 = Instant::now();
-        // Answered inside the window, or still in flight when it closed.
-        let in_window = t1 >= measure_from && t1 <= end;
-        let late = t0 < end && t1 > end;
+        // Closed loop: answered inside the window, or still in flight when it closed.
+        // Open loop: fell due inside the window (answered in it, or late).
+        let (in_window, late) = match fell_due {
+            None => (t1 >= measure_from && t1 <= end, t0 < end && t1 > end),
+            Some(at) => {
+                let measured = at >= measure_from && at < end;
+                (measured && t1 <= end, measured && t1 > end)
+            }
+        };
         if !(in_window || late) {
             if !matches!(res, Ok(Ok(_))) {
                 conn = None;

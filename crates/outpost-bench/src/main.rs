@@ -12,6 +12,7 @@
 
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
+mod growth;
 mod http;
 mod load;
 mod server;
@@ -21,7 +22,7 @@ use clap::{Parser, ValueEnum};
 use http::Conn;
 use hyper::body::Bytes;
 use hyper::{Method, StatusCode};
-use load::{LoadConfig, LoadResult, Scenario};
+use load::{LoadConfig, LoadResult, Pace, Scenario};
 use server::{PgDb, Server, SqliteDb};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -60,8 +61,12 @@ struct Args {
     #[arg(long, default_value_t = 1)]
     client_threads: usize,
     /// Workloads to run, comma-separated.
-    #[arg(long, value_delimiter = ',', default_values = ["list", "list001", "list002", "list004", "listmix", "sync", "send"])]
+    #[arg(long, value_delimiter = ',', default_values = ["list", "list001", "list002", "list004", "listmix", "sync", "send", "sendrate"])]
     only: Vec<Workload>,
+    /// Sends per second the open-loop `sendrate` workload offers (the SPEC's send
+    /// target).
+    #[arg(long, default_value_t = 500.0)]
+    send_rate: f64,
     /// Page size of the sync pull workload.
     #[arg(long, default_value_t = 500)]
     sync_limit: u32,
@@ -75,6 +80,17 @@ struct Args {
     /// connection as a balancer would (PostgreSQL only: an SQLite file has one writer).
     #[arg(long, default_value_t = 1)]
     processes: usize,
+    /// Instead of the load workloads, the growth table: the cost of one request at
+    /// each of these tenant sizes (tickets per tenant, comma-separated), e.g.
+    /// `--growth 10000,100000,1000000`.
+    #[arg(long, value_delimiter = ',')]
+    growth: Vec<u64>,
+    /// Messages per ticket of the growth table's data sets.
+    #[arg(long, default_value_t = 2)]
+    growth_messages: u64,
+    /// Measured rounds per size of the growth table.
+    #[arg(long, default_value_t = 200)]
+    growth_rounds: usize,
     /// PostgreSQL server to create (and drop) the bench database on.
     #[arg(
         long,
@@ -106,7 +122,17 @@ enum Workload {
     #[value(name = "listmix")]
     ListMix,
     Sync,
+    /// Closed loop: how many sends a second the server answers (capacity).
     Send,
+    /// Open loop: sends offered at `--send-rate` a second, and their latency.
+    #[value(name = "sendrate")]
+    SendRate,
+}
+
+/// What a workload must reach: a rate, and for some a p99 latency.
+struct Target {
+    rate: f64,
+    p99_ms: Option<f64>,
 }
 
 impl Workload {
@@ -119,17 +145,39 @@ impl Workload {
             Workload::ListMix => "listmix",
             Workload::Sync => "sync",
             Workload::Send => "send",
+            Workload::SendRate => "sendrate",
         }
     }
 
-    /// (minimum req/s, maximum p99 in ms) from issue 2.
-    fn target(self) -> Option<(f64, f64)> {
+    /// The SPEC §6 target. A list must answer 3 000 req/s with p99 < 50 ms. "Send
+    /// ≥ 500 req/s with p99 < 100 ms" is two measurements: the closed loop's
+    /// throughput (whose latency is fixed by the connection count, see `load`) and the
+    /// latency of an open loop offering `send_rate` sends a second, which must also be
+    /// answered at that rate (2% slack for the window's edges).
+    fn target(self, send_rate: f64) -> Option<Target> {
         match self {
             Workload::List | Workload::List001 | Workload::List002 | Workload::List004 => {
-                Some((3000.0, 50.0))
+                Some(Target {
+                    rate: 3000.0,
+                    p99_ms: Some(50.0),
+                })
             }
             Workload::ListMix | Workload::Sync => None,
-            Workload::Send => Some((500.0, 100.0)),
+            Workload::Send => Some(Target {
+                rate: 500.0,
+                p99_ms: None,
+            }),
+            Workload::SendRate => Some(Target {
+                rate: send_rate * 0.98,
+                p99_ms: Some(100.0),
+            }),
+        }
+    }
+
+    fn pace(self, send_rate: f64) -> Pace {
+        match self {
+            Workload::SendRate => Pace::Rate(send_rate),
+            _ => Pace::Closed,
         }
     }
 }
@@ -178,15 +226,26 @@ async fn run(args: Args) -> Result<()> {
         .messages_per_ticket
         .unwrap_or(if args.quick { 5 } else { 10 });
     let bin = server::locate_binary(args.server_bin.as_deref())?;
-    let cfg = LoadConfig {
-        connections: args.connections.max(1),
-        warmup: Duration::from_secs_f64(args.warmup.max(0.0)),
-        duration: Duration::from_secs_f64(args.duration.max(0.1)),
-    };
     let engines: &[&'static str] = match args.engine {
         EngineArg::Sqlite => &["sqlite"],
         EngineArg::Postgres => &["postgres"],
         EngineArg::Both => &["sqlite", "postgres"],
+    };
+    if !args.growth.is_empty() {
+        let g = growth::GrowthArgs {
+            bin: &bin,
+            sizes: &args.growth,
+            messages: args.growth_messages,
+            rounds: args.growth_rounds.max(1),
+            fresh: args.fresh,
+            pg_url: &args.pg_url,
+        };
+        return growth::run(&g, engines).await;
+    }
+    let cfg = LoadConfig {
+        connections: args.connections.max(1),
+        warmup: Duration::from_secs_f64(args.warmup.max(0.0)),
+        duration: Duration::from_secs_f64(args.duration.max(0.1)),
     };
 
     say("outpost-bench: loopback load against outpost-server");
@@ -229,7 +288,7 @@ async fn run(args: Args) -> Result<()> {
         cfg.connections
     ));
     say(&format!(
-        "  {:<11} {:<7} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9}  {}",
+        "  {:<11} {:<8} {:>9} {:>9} {:>9} {:>9} {:>8} {:>9}  {}",
         "engine", "load", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "cpu s/c", "target"
     ));
     for r in &rows {
@@ -239,7 +298,7 @@ async fn run(args: Args) -> Result<()> {
             _ => "-".into(),
         };
         say(&format!(
-            "  {:<11} {:<7} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>9}  {}",
+            "  {:<11} {:<8} {:>9.0} {:>9.2} {:>9.2} {:>9.2} {:>8} {:>9}  {}",
             r.engine,
             r.workload.name(),
             res.rate(),
@@ -248,7 +307,7 @@ async fn run(args: Args) -> Result<()> {
             res.quantile_ms(1.0),
             res.errors(),
             cpu,
-            verdict(r.workload, res)
+            verdict(r.workload, res, args.send_rate)
         ));
     }
     match failed {
@@ -257,35 +316,40 @@ async fn run(args: Args) -> Result<()> {
     }
 }
 
-fn verdict(w: Workload, r: &LoadResult) -> String {
-    match w.target() {
-        None => "(no target)".into(),
-        Some((rate, p99)) => {
-            let ok_rate = r.rate() >= rate;
-            let ok_p99 = r.quantile_ms(0.99) < p99;
-            let mark = if ok_rate && ok_p99 && r.errors() == 0 {
-                "PASS"
-            } else {
-                "MISS"
-            };
-            let mut why = Vec::new();
-            if !ok_rate {
-                why.push("throughput");
-            }
-            if !ok_p99 {
-                why.push("p99");
-            }
-            if r.errors() > 0 {
-                why.push("errors");
-            }
-            let why = if why.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", why.join(", "))
-            };
-            format!("{mark} >= {rate:.0} req/s, p99 < {p99:.0} ms{why}")
-        }
+fn verdict(w: Workload, r: &LoadResult, send_rate: f64) -> String {
+    let Some(t) = w.target(send_rate) else {
+        return "(no target)".into();
+    };
+    let ok_rate = r.rate() >= t.rate;
+    let ok_p99 = t.p99_ms.is_none_or(|p99| r.quantile_ms(0.99) < p99);
+    let mark = if ok_rate && ok_p99 && r.errors() == 0 {
+        "PASS"
+    } else {
+        "MISS"
+    };
+    let mut why = Vec::new();
+    if !ok_rate {
+        why.push("throughput");
     }
+    if !ok_p99 {
+        why.push("p99");
+    }
+    if r.errors() > 0 {
+        why.push("errors");
+    }
+    let why = if why.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", why.join(", "))
+    };
+    let what = match (w.pace(send_rate), t.p99_ms) {
+        (Pace::Rate(offered), Some(p99)) => {
+            format!("{offered:.0} req/s offered and answered, p99 < {p99:.0} ms")
+        }
+        (_, Some(p99)) => format!(">= {:.0} req/s, p99 < {p99:.0} ms", t.rate),
+        (_, None) => format!(">= {:.0} req/s (latency: see sendrate)", t.rate),
+    };
+    format!("{mark} {what}{why}")
 }
 
 async fn bench_engine(
@@ -392,7 +456,7 @@ async fn load_all(
                     limit: args.sync_limit,
                 }
             }
-            Workload::Send | Workload::ListMix => {
+            Workload::Send | Workload::SendRate | Workload::ListMix => {
                 let conversations = open_conversations(&mut conn, &token, 2000).await?;
                 say(&format!(
                     "  send: spread over {} open conversations (from the first queue pages, closed tickets skipped)",
@@ -401,10 +465,10 @@ async fn load_all(
                 if conversations.is_empty() {
                     bail!("no open conversation to post to");
                 }
-                if w == Workload::Send {
-                    Scenario::Send { conversations }
-                } else {
+                if w == Workload::ListMix {
                     Scenario::ListWhileSending { conversations }
+                } else {
+                    Scenario::Send { conversations }
                 }
             }
         };
@@ -428,8 +492,12 @@ async fn load_all(
             Workload::ListMix => "as list, one request in ten a send (below) instead".to_string(),
             Workload::Sync => format!("GET /sync/v1/changes?cursor=EPOCH:SEQ&limit={}", args.sync_limit),
             Workload::Send => "POST /messaging/conversations/{id}/messages {\"message_type\":\"text\",\"content\":\"bench\"}".to_string(),
+            Workload::SendRate => format!(
+                "send (above), open loop: {:.0} requests a second fall due whatever the answers' pace; latency from when each fell due",
+                args.send_rate
+            ),
         };
-        say(&format!("  {:<7} {describe}", w.name()));
+        say(&format!("  {:<8} {describe}", w.name()));
         if let Some(load) = server::load_average() {
             say(&format!(
                 "        1-min load average of the machine before the run: {load}"
@@ -437,14 +505,15 @@ async fn load_all(
         }
         let cpu = server::CpuMark::of(servers);
         let wall0 = Instant::now();
-        let result = load::run(&addrs, token.clone(), Arc::new(scenario), cfg).await;
+        let pace = w.pace(args.send_rate);
+        let result = load::run(&addrs, token.clone(), Arc::new(scenario), cfg, pace).await;
         let wall = wall0.elapsed().as_secs_f64();
         let (server_cpu, client_cpu) = cpu.since();
         let (server_cpu, client_cpu) = (server_cpu.map(|s| s / wall), client_cpu.map(|c| c / wall));
         for srv in servers.iter_mut() {
             srv.check_alive()?;
         }
-        report(engine, w, &result, server_cpu, client_cpu);
+        report(engine, w, &result, server_cpu, client_cpu, args.send_rate);
         rows.push(Row {
             engine: engine.to_owned(),
             workload: w,
@@ -462,13 +531,14 @@ fn report(
     r: &LoadResult,
     server_cpu: Option<f64>,
     client_cpu: Option<f64>,
+    send_rate: f64,
 ) {
     let cpu = match (server_cpu, client_cpu) {
         (Some(s), Some(c)) => format!("; CPU: server {s:.2} cores, load generator {c:.2} cores"),
         _ => String::new(),
     };
     say(&format!(
-        "  {engine} {:<7} {:>8.0} req/s  p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  p99.9 {:.2} ms  max {:.2} ms  mean {:.2} ms  errors {}/{}  {:.1} MiB/s{cpu}",
+        "  {engine} {:<8} {:>8.0} req/s  p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  p99.9 {:.2} ms  max {:.2} ms  mean {:.2} ms  errors {}/{}  {:.1} MiB/s{cpu}",
         w.name(),
         r.rate(),
         r.quantile_ms(0.50),
@@ -506,7 +576,7 @@ fn report(
             say(&format!("        e.g. {s}"));
         }
     }
-    say(&format!("        {}", verdict(w, r)));
+    say(&format!("        {}", verdict(w, r, send_rate)));
 }
 
 async fn login(conn: &mut Conn) -> Result<String> {
