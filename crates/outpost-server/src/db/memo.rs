@@ -4,10 +4,11 @@
 //! endpoints' main cost) and whole list pages (four queries per request, each a thread
 //! hand-off on SQLite and a round trip on PostgreSQL).
 
+use bytes::Bytes;
 use outpost_domain::TenantId;
 use std::any::Any;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A tenant and a normalized request.
 type MemoKey = (TenantId, String);
@@ -30,6 +31,32 @@ pub type Totals = HeadMemo<i64>;
 /// Memoized list pages, of whatever type each API family builds (downcast on the way
 /// out); the family is part of the key.
 pub type Pages = HeadMemo<Arc<dyn Any + Send + Sync>>;
+
+/// A memoized value's serialized answer, made on first use and kept with the value: a
+/// page read once per log head is then also serialized once, not once per request
+/// (for a seed 004 page of 50 tickets with their comments, serializing was most of a
+/// request's CPU). `variant` names what else the answer depends on (the base URL of
+/// its links); a request with another variant renders its own, which is not kept.
+#[derive(Default)]
+pub struct Rendering(OnceLock<(String, Bytes)>);
+
+impl Rendering {
+    pub fn get_or_render<E>(
+        &self,
+        variant: &str,
+        render: impl FnOnce() -> Result<Bytes, E>,
+    ) -> Result<Bytes, E> {
+        match self.0.get() {
+            Some((v, body)) if v == variant => Ok(body.clone()),
+            Some(_) => render(),
+            None => {
+                let body = render()?;
+                let _ = self.0.set((variant.to_owned(), body.clone()));
+                Ok(body)
+            }
+        }
+    }
+}
 
 impl<V: Clone> HeadMemo<V> {
     pub fn new(capacity: usize) -> Self {
@@ -146,5 +173,43 @@ mod tests {
         assert_eq!(memo.get(tenant, "a", 1), None);
         assert_eq!(memo.get(tenant, "c", 2), Some(20));
         assert_eq!(memo.get(tenant, "d", 2), Some(20));
+    }
+
+    #[test]
+    fn a_rendering_is_made_once_per_variant_it_keeps() {
+        let r = Rendering::default();
+        let renders = AtomicUsize::new(0);
+        let render = |text: &'static str| {
+            renders.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(Bytes::from_static(text.as_bytes()))
+        };
+        let a = || render("http://a");
+        assert_eq!(r.get_or_render("http://a", a).unwrap(), "http://a");
+        assert_eq!(
+            r.get_or_render("http://a", || render("again")).unwrap(),
+            "http://a"
+        );
+        assert_eq!(renders.load(Ordering::SeqCst), 1, "kept for its variant");
+        assert_eq!(
+            r.get_or_render("http://b", || render("http://b")).unwrap(),
+            "http://b"
+        );
+        assert_eq!(
+            r.get_or_render("http://b", || render("http://b")).unwrap(),
+            "http://b"
+        );
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            3,
+            "another variant is rendered each time"
+        );
+        assert_eq!(
+            r.get_or_render("http://a", || render("again")).unwrap(),
+            "http://a"
+        );
+        assert!(
+            r.get_or_render("http://c", || Err::<Bytes, ()>(()))
+                .is_err()
+        );
     }
 }

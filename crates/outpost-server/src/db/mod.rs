@@ -11,7 +11,7 @@ mod write;
 pub use decode::{
     get_bool, get_id, get_json, get_opt_id, get_opt_parsed, get_opt_time, get_parsed, get_time,
 };
-pub use memo::{HeadMemo, Pages, Totals};
+pub use memo::{HeadMemo, Pages, Rendering, Totals};
 pub use write::WriteTx;
 
 use crate::error::StoreError;

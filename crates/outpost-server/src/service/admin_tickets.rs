@@ -3,7 +3,7 @@
 //! people, messages and files named by the tenant's integers. Staff only.
 
 use crate::auth::{Actor, Scope};
-use crate::db::Db;
+use crate::db::{Db, Rendering};
 use crate::error::{Error, Result, StoreError};
 use crate::service::queue::memoized;
 use crate::service::{require_scope, visibility};
@@ -33,6 +33,8 @@ pub struct AdminPage {
     pub comments: HashMap<TicketId, Vec<(i64, Message)>>,
     /// Each comment's attachments, in order.
     pub attachments: HashMap<MessageId, Vec<AttachmentRow>>,
+    /// The page as answered, serialized once (it is memoized per log head).
+    pub rendered: Rendering,
 }
 
 fn midnight(d: NaiveDate) -> Timestamp {
@@ -266,5 +268,6 @@ async fn surroundings(
         tag_names,
         comments,
         attachments: files,
+        rendered: Rendering::default(),
     })
 }

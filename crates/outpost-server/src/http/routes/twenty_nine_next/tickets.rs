@@ -5,9 +5,11 @@ use crate::http::base_url::BaseUrl;
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::Auth;
 use crate::service::admin_tickets::{self, AdminPage};
-use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
 use outpost_api::twenty_nine_next::tickets::{
     Comment, CommentAttachment, Cursor, Ticket as TicketBody, TicketsPage, TicketsQuery,
 };
@@ -138,12 +140,18 @@ pub async fn list(
     auth: Result<crate::http::extract::Auth, ApiError>,
     base: BaseUrl,
     RawQuery(raw): RawQuery,
-) -> ApiResult<Json<TicketsPage>> {
+) -> ApiResult<Response> {
     check_version(&headers)?;
     let Auth(actor) = auth?;
     let raw = raw.unwrap_or_default();
     let q = TicketsQuery::parse(form_urlencoded::parse(raw.as_bytes()))?;
     let cursor = q.decode_cursor()?;
     let page = admin_tickets::list(&state.db, &actor, &q, cursor).await?;
-    Ok(Json(view(&base, &q, &page)))
+    // The page is memoized with its query, so its links depend only on the base URL.
+    let body = page.rendered.get_or_render(&base.0, || {
+        serde_json::to_vec(&view(&base, &q, &page))
+            .map(Bytes::from)
+            .map_err(|e| ApiError::new(ErrorCode::Internal, format!("rendering the page: {e}")))
+    })?;
+    Ok(([(CONTENT_TYPE, "application/json")], body).into_response())
 }
