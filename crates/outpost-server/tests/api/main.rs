@@ -19,3 +19,4 @@ mod sse;
 mod storage;
 mod sync;
 mod sync_concurrent;
+mod tallies;
