@@ -95,10 +95,16 @@ schemathesis: ## Property-based API test against /openapi.json (no 5xx allowed)
 # then the client core benchmark (`CLIENT_BENCH_ARGS="--quick"`), then the desktop app
 # benchmark (mk/e2e.mk; `APP_BENCH_ARGS="--quick"`). OUTPOST_BENCH_QUICK=1 makes all
 # three quick. See docs/BENCHMARKS.md.
-bench: ## Server benchmarks (loopback load, SQLite and PostgreSQL, then two server processes on one PostgreSQL database), the client core benchmark, then the desktop app benchmark; BENCH_ARGS=… / CLIENT_BENCH_ARGS=… / APP_BENCH_ARGS=… pass options
+# The growth table's tenant sizes (tickets per tenant). 1M tickets take about 14 GB
+# on SQLite and 18 GB on PostgreSQL, twice while a working copy exists, and 10-20
+# minutes to generate the first time.
+GROWTH_SIZES ?= 10000,100000,1000000
+
+bench: ## Server benchmarks (loopback load, SQLite and PostgreSQL, then two server processes on one PostgreSQL database, then the growth table at GROWTH_SIZES), the client core benchmark, then the desktop app benchmark; BENCH_ARGS=… / CLIENT_BENCH_ARGS=… / APP_BENCH_ARGS=… pass options
 	$(CARGO) build --release -p outpost-server -p outpost-bench
 	$(CARGO_TARGET_DIR)/release/outpost-bench $(BENCH_ARGS)
 	$(CARGO_TARGET_DIR)/release/outpost-bench --engine postgres --processes 2 --only list,listmix,send,sendrate $(BENCH_ARGS)
+	$(CARGO_TARGET_DIR)/release/outpost-bench --growth $(GROWTH_SIZES) $(BENCH_ARGS)
 	$(CARGO_TARGET_DIR)/release/outpost-client-bench $(CLIENT_BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-app
 

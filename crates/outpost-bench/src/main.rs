@@ -82,7 +82,7 @@ struct Args {
     processes: usize,
     /// Instead of the load workloads, the growth table: the cost of one request at
     /// each of these tenant sizes (tickets per tenant, comma-separated), e.g.
-    /// `--growth 10000,100000,1000000`.
+    /// `--growth 10000,100000,1000000` (with --quick, a hundredth of each, at least 500).
     #[arg(long, value_delimiter = ',')]
     growth: Vec<u64>,
     /// Messages per ticket of the growth table's data sets.
@@ -232,9 +232,15 @@ async fn run(args: Args) -> Result<()> {
         EngineArg::Both => &["sqlite", "postgres"],
     };
     if !args.growth.is_empty() {
+        // A quick look: the same steps, each a hundredth of the size.
+        let sizes: Vec<u64> = if args.quick {
+            args.growth.iter().map(|s| (s / 100).max(500)).collect()
+        } else {
+            args.growth.clone()
+        };
         let g = growth::GrowthArgs {
             bin: &bin,
-            sizes: &args.growth,
+            sizes: &sizes,
             messages: args.growth_messages,
             rounds: args.growth_rounds.max(1),
             fresh: args.fresh,
