@@ -69,16 +69,11 @@ impl Cache {
             .connect_with(opts.clone())
             .await?;
         MIGRATIONS.run(&writer).await?;
-        // Each connection keeps a private page cache. The writer's 64 MiB serve the
-        // initial sync's bulk writes; a reader's fills as the agent scrolls and
-        // searches, and four of them at 64 MiB grew the app by about 200 MiB (PSS)
-        // after scrolling every open ticket of a 100k cache. The OS page cache holds
-        // the file once for all of them.
         let readers = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(60))
-            .connect_with(opts.read_only(true).pragma("cache_size", "-16384"))
+            .connect_with(opts.read_only(true))
             .await?;
         Ok(Self {
             writer,
