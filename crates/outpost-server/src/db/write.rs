@@ -14,8 +14,8 @@ use uuid::Uuid;
 /// Log rows per INSERT statement.
 const LOG_CHUNK: usize = 200;
 
-/// The change log's sequence in `tenant_counters`.
-const CHANGE_COUNTER: &str = "change";
+/// A log row per touched entity, or its newer seq when the entity has one already.
+const UPSERT: &str = " ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted";
 
 /// A write transaction that records which entities it touched, and on commit appends
 /// them to the tenant's change log.
@@ -77,9 +77,9 @@ impl WriteTx {
     }
 
     /// Appends the touched entities to the change log and commits. The sequence is
-    /// taken from the tenant row in the last statement before the commit, so the row
-    /// lock that orders writers is held only for that statement and the commit; the
-    /// feed thus follows commit order.
+    /// bumped (the tenant's `change` counter) in the last statement before the commit,
+    /// so the lock that orders writers is held only for that statement and the commit;
+    /// the feed thus follows commit order.
     pub async fn commit(mut self) -> Result<Option<i64>, StoreError> {
         if self.touched.is_empty() {
             self.tx.commit().await?;
@@ -104,7 +104,7 @@ impl WriteTx {
         let n = self.touched.len() as i64;
         let last: i64 = sqlx::query_scalar(counters::BUMP)
             .bind(self.tenant_id.to_string())
-            .bind(CHANGE_COUNTER)
+            .bind(counters::CHANGE)
             .bind(n)
             .fetch_one(&mut *self.tx)
             .await?;
@@ -127,7 +127,7 @@ impl WriteTx {
                 "WITH head AS ({}), touched (kind, entity_id, pos, deleted) AS (",
                 counters::BUMP
             ),
-            vec![tenant.clone().into(), CHANGE_COUNTER.into(), n.into()],
+            vec![tenant.clone().into(), counters::CHANGE.into(), n.into()],
         );
         let first_chunk = &self.touched[..self.touched.len().min(LOG_CHUNK)];
         q.push_values(
@@ -139,15 +139,20 @@ impl WriteTx {
                     .push_bind(*deleted);
             },
         );
-        q.push("), logged AS (INSERT INTO changes (tenant_id, kind, entity_id, seq, deleted) SELECT ")
-            .push_bind(tenant.clone())
-            .push(", t.kind, t.entity_id, h.value - ")
-            .push_bind(n - 1)
-            .push(" + t.pos, t.deleted FROM head h, touched t")
-            .push(" ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted)")
-            .push(" SELECT h.value FROM head h CROSS JOIN LATERAL (SELECT pg_notify('outpost_changes', ")
-            .push_bind(format!("{}:", self.tenant_id))
-            .push(" || h.value::text)) n");
+        q.push(
+            "), logged AS (INSERT INTO changes (tenant_id, kind, entity_id, seq, deleted) SELECT ",
+        )
+        .push_bind(tenant.clone())
+        .push(", t.kind, t.entity_id, h.value - ")
+        .push_bind(n - 1)
+        .push(" + t.pos, t.deleted FROM head h, touched t")
+        .push(UPSERT)
+        .push(")")
+        .push(
+            " SELECT h.value FROM head h CROSS JOIN LATERAL (SELECT pg_notify('outpost_changes', ",
+        )
+        .push_bind(format!("{}:", self.tenant_id))
+        .push(" || h.value::text)) n");
         let last: i64 = q.fetch_scalar(&mut self.tx).await?;
         if self.touched.len() > LOG_CHUNK {
             self.insert_rows(1, last - n + 1).await?;
@@ -171,7 +176,7 @@ impl WriteTx {
                         .push_bind(*deleted);
                 },
             );
-            qb.push(" ON CONFLICT (tenant_id, kind, entity_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted");
+            qb.push(UPSERT);
             qb.execute(&mut self.tx).await?;
         }
         Ok(())

@@ -2,6 +2,7 @@
 
 use crate::db::get_bool;
 use crate::error::StoreError;
+use crate::store::counters;
 use crate::store::push_id_list;
 use crate::store::sql::Sql;
 use outpost_domain::TenantId;
@@ -106,11 +107,13 @@ pub async fn epoch_and_head(
     conn: &mut AnyConnection,
     tenant: TenantId,
 ) -> Result<(String, i64), StoreError> {
-    let sql = "SELECT m.epoch, COALESCE((SELECT value FROM tenant_counters WHERE tenant_id = $1 AND counter = 'change'), 0) AS head \
-         FROM server_meta m WHERE m.id = 1";
-    let row = sqlx::query(sql)
-        .bind(tenant.to_string())
-        .fetch_one(conn)
+    let row = sqlx::query(
+        "SELECT m.epoch, COALESCE((SELECT value FROM tenant_counters WHERE tenant_id = $1 AND counter = $2), 0) AS head \
+         FROM server_meta m WHERE m.id = 1",
+    )
+    .bind(tenant.to_string())
+    .bind(counters::CHANGE)
+    .fetch_one(conn)
         .await?;
     Ok((row.try_get("epoch")?, row.try_get("head")?))
 }

@@ -16,6 +16,9 @@ use crate::error::StoreError;
 use outpost_domain::TenantId;
 use sqlx::AnyConnection;
 
+/// The change log's sequence: its name in `tenant_counters`.
+pub const CHANGE: &str = "change";
+
 /// Adds `$3` to counter `$2` of tenant `$1` (created at `$3` when missing) and returns
 /// the new value. The one text for every counter of `tenant_counters`; an upsert,
 /// so a tenant needs no row before its first use.
