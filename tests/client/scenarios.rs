@@ -447,20 +447,27 @@ async fn first_sync_brings_my_open_tickets_first() {
     let desk = login(&srv.base, "agent1@demo.test").await.unwrap();
     let mut events = desk.subscribe();
     desk.sync().await.unwrap();
-    let mut first = None;
+    let mut steps = Vec::new();
     while let Ok(e) = events.try_recv() {
         if let outpost_core::DeskEvent::Progress {
-            tickets, messages, ..
+            tickets,
+            messages,
+            percent,
+            done,
         } = e
         {
-            first = Some((tickets, messages));
-            break;
+            steps.push((tickets, messages, percent, done));
         }
     }
     assert_eq!(
-        first,
-        Some((2, 4)),
-        "the first progress step is my two open tickets with their messages"
+        steps.first(),
+        Some(&(2, 4, Some(0), false)),
+        "the first progress step is my two open tickets with their messages, at 0% of the feed"
+    );
+    assert_eq!(
+        steps.last().map(|s| (s.2, s.3)),
+        Some((Some(100), true)),
+        "the last step is the whole feed: {steps:?}"
     );
     assert_eq!(
         desk.status().await.unwrap().tickets,

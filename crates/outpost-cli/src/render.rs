@@ -318,8 +318,10 @@ pub fn event(e: &DeskEvent, numbers: &[Option<i64>]) {
             tickets,
             messages,
             done,
+            percent,
         } => format!(
-            "first sync: {tickets} tickets, {messages} messages{}",
+            "first sync: {}{tickets} tickets, {messages} messages{}",
+            percent.map(|p| format!("{p}%, ")).unwrap_or_default(),
             if *done { " (done)" } else { "" }
         ),
         DeskEvent::Conflicts { ids } => {

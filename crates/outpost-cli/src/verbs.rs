@@ -231,9 +231,14 @@ async fn sync_with_progress(ctx: Ctx, desk: &Desk) -> Result<SyncReport> {
                     tickets,
                     messages,
                     done,
+                    percent,
                 }) if show => {
                     let mut err = std::io::stderr().lock();
-                    let _ = write!(err, "\rsyncing: {tickets} tickets, {messages} messages");
+                    let share = percent.map(|p| format!("{p:>3}%, ")).unwrap_or_default();
+                    let _ = write!(
+                        err,
+                        "\rsyncing: {share}{tickets} tickets, {messages} messages"
+                    );
                     printed = true;
                     if done {
                         let _ = writeln!(err);

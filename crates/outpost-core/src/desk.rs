@@ -42,6 +42,9 @@ pub enum DeskEvent {
         tickets: u64,
         messages: u64,
         done: bool,
+        /// How far along the server's feed the first sync is (0–100), where the
+        /// server says where its feed ends; `None` where it cannot (a connector).
+        percent: Option<u8>,
     },
     /// New conflicts need the agent.
     Conflicts { ids: Vec<String> },

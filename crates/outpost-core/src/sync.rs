@@ -266,6 +266,7 @@ async fn pull_all(desk: &Desk, srv: &Link, report: &mut SyncReport) -> Result<()
             let handle = tokio::spawn(async move { remote.pull(&token, &c, limit).await });
             prefetch = Some((page.cursor.clone(), handle));
         }
+        let percent = page.percent_done();
         let mut tx = desk.cache().write().await?;
         let mut changes = page.changes;
         if let Some(mark) = sweep {
@@ -313,6 +314,7 @@ async fn pull_all(desk: &Desk, srv: &Link, report: &mut SyncReport) -> Result<()
                 tickets: report.tickets,
                 messages: report.messages,
                 done: !page.has_more,
+                percent,
             });
         }
         for t in assigned {
@@ -400,6 +402,8 @@ async fn bootstrap_mine_first(desk: &Desk, srv: &Link) -> Result<()> {
         tickets: applied.tickets as u64,
         messages: applied.messages as u64,
         done: false,
+        // The full pull has not started: nothing of the feed is behind the client yet.
+        percent: page.head.is_some().then_some(0),
     });
     Ok(())
 }

@@ -146,6 +146,29 @@ pub struct ChangesPage {
     /// More changes are waiting after `cursor`.
     pub has_more: bool,
     pub changes: Vec<ChangeEntry>,
+    /// The cursor at the end of the feed when this page was read. A client catching up
+    /// shows how far it is from `cursor` (sequence numbers only grow); absent where the
+    /// source cannot tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
+}
+
+impl ChangesPage {
+    /// How far `cursor` is along the feed from its start to `head`, as a whole percent
+    /// (100 once nothing is left); `None` without a head or with cursors that do not
+    /// parse.
+    pub fn percent_done(&self) -> Option<u8> {
+        if !self.has_more {
+            return Some(100);
+        }
+        let at: Cursor = self.cursor.parse().ok()?;
+        let head: Cursor = self.head.as_deref()?.parse().ok()?;
+        if head.seq <= 0 {
+            return None;
+        }
+        // Below 100 while more pages wait, whatever the rounding.
+        Some((at.seq.clamp(0, head.seq) * 100 / head.seq).min(99) as u8)
+    }
 }
 
 /// `POST /sync/v1/mutations` request.
@@ -514,5 +537,48 @@ mod tests {
             r#"{"ticket_id":"0190a0c4-7b3e-7d0e-8a4e-3f2f6c1a9b11","tenant_id":"x"}"#,
         );
         assert!(r.is_err(), "mass-assignment of tenant_id must not parse");
+    }
+
+    fn page(cursor: &str, head: Option<&str>, has_more: bool) -> ChangesPage {
+        ChangesPage {
+            epoch: "ab".into(),
+            cursor: cursor.into(),
+            has_more,
+            changes: Vec::new(),
+            head: head.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn percent_done_is_the_cursor_against_the_head() {
+        assert_eq!(
+            page("ab:250", Some("ab:1000"), true).percent_done(),
+            Some(25)
+        );
+        assert_eq!(
+            page("ab:999", Some("ab:1000"), true).percent_done(),
+            Some(99),
+            "below 100 while pages wait"
+        );
+        assert_eq!(
+            page("ab:1200", Some("ab:1000"), true).percent_done(),
+            Some(99),
+            "a head read before the page's own changes"
+        );
+        assert_eq!(
+            page("ab:1000", Some("ab:1000"), false).percent_done(),
+            Some(100)
+        );
+        assert_eq!(page("ab:10", None, true).percent_done(), None, "no head");
+        assert_eq!(
+            page("ab:10", Some("0"), true).percent_done(),
+            None,
+            "an empty feed"
+        );
+        assert_eq!(
+            page("poll-7", Some("ab:10"), true).percent_done(),
+            None,
+            "not a cursor of this server"
+        );
     }
 }

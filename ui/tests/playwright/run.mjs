@@ -222,8 +222,12 @@ test('sign-in with an API token: the form switches, the status bar names the API
 test('first sync shows progress and My open is usable meanwhile', async () => {
   const page = await open({ bootstrapped: false, tickets: 300 });
   await page.waitForSelector(tid('sync-progress'));
-  await page.evaluate(() => window.__emit({ type: 'progress', tickets: 1234, messages: 5678, done: false }));
+  // Before the server says where its feed ends: an animation and no number.
+  assert.equal(await page.locator(tid('sync-progress-percent')).count(), 0);
+  await page.evaluate(() => window.__emit({ type: 'progress', tickets: 1234, messages: 5678, done: false, percent: 42 }));
   await page.waitForFunction(() => document.querySelector('[data-testid="sync-progress-tickets"]')?.textContent?.includes('1,234'));
+  assert.equal((await page.textContent(tid('sync-progress-percent'))).trim(), '42% of the helpdesk');
+  assert.equal(await page.getAttribute(tid('sync-progress-bar'), 'aria-valuenow'), '42');
   await main(page);
   await page.screenshot({ path: join(out, 'first-sync.png') });
   await page.click('text=Start working on My open');

@@ -218,8 +218,8 @@ describe('desk events', () => {
     app.handle({ type: 'sync_state', online: true, syncing: true, last_error: null, last_error_code: null });
     expect(app.sync.online).toBe(true);
     expect(app.sync.syncing).toBe(true);
-    app.handle({ type: 'progress', tickets: 120, messages: 900, done: false });
-    expect(app.sync.progress).toEqual({ tickets: 120, messages: 900, done: false });
+    app.handle({ type: 'progress', tickets: 120, messages: 900, done: false, percent: 37 });
+    expect(app.sync.progress).toEqual({ tickets: 120, messages: 900, done: false, percent: 37 });
   });
 
   it('coalesces a burst of changed events into one refresh of counts, list, status and the open ticket', async () => {

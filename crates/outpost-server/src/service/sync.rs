@@ -45,6 +45,7 @@ pub async fn pull(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Result<Ch
     let changes = visible_entries(&mut conn, actor, &rows).await?;
     Ok(ChangesPage {
         cursor: Cursor::new(epoch.clone(), next).to_string(),
+        head: Some(Cursor::new(epoch.clone(), head).to_string()),
         epoch,
         has_more,
         changes,
@@ -77,7 +78,7 @@ pub async fn pull_mine(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Resu
     let tenant = actor.tenant_id;
     let staff = !actor.is_customer();
     let mut conn = db.reader().acquire().await.map_err(StoreError::from)?;
-    let (epoch, _) = changes::epoch_and_head(&mut conn, tenant).await?;
+    let (epoch, head) = changes::epoch_and_head(&mut conn, tenant).await?;
 
     // First the ids, then their log rows, and only then (in `visible_entries`) the
     // entities themselves: an entity changed in between is sent in a state at least as
@@ -144,6 +145,7 @@ pub async fn pull_mine(db: &Db, actor: &Actor, cursor: &str, limit: i64) -> Resu
     changes.retain(|e| !matches!(e.change, Change::Tombstone(_)));
     Ok(ChangesPage {
         cursor: Cursor::START.to_string(),
+        head: Some(Cursor::new(epoch.clone(), head).to_string()),
         epoch,
         has_more: false,
         changes,

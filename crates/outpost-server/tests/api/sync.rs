@@ -13,7 +13,12 @@ async fn pull_all(srv: &Srv, token: &str, cursor: &str) -> (Vec<Value>, String) 
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
         out.extend(r.body["changes"].as_array().unwrap().iter().cloned());
         cursor = r.body["cursor"].as_str().unwrap().to_owned();
+        // Every page says where the feed ends (a client's first-sync percentage).
+        let head = r.body["head"].as_str().expect("a page names the head");
+        let seq = |c: &str| c.rsplit_once(':').unwrap().1.parse::<i64>().unwrap();
+        assert!(seq(head) >= seq(&cursor), "{head} is not behind {cursor}");
         if !r.body["has_more"].as_bool().unwrap() {
+            assert_eq!(head, cursor, "the last page ends at the head");
             return (out, cursor);
         }
     }

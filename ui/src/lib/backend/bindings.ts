@@ -207,15 +207,20 @@ export type DeskEvent =
 	type: "sync_state",
 } & SyncState | 
 /**  Cached data changed (pull, local action, server answer). */
-({ type: "changed"; tickets: TicketId[] }) & { applied?: never; done?: never; ids?: never; messages?: never; rejected?: never; ticket_id?: never } | 
+({ type: "changed"; tickets: TicketId[] }) & { applied?: never; done?: never; ids?: never; messages?: never; percent?: never; rejected?: never; ticket_id?: never } | 
 /**  First-sync progress. */
-({ type: "progress"; tickets: number; messages: number; done: boolean }) & { applied?: never; ids?: never; rejected?: never; ticket_id?: never } | 
+({ type: "progress"; tickets: number; messages: number; done: boolean; 
+/**
+ *  How far along the server's feed the first sync is (0–100), where the
+ *  server says where its feed ends; `None` where it cannot (a connector).
+ */
+percent: number | null }) & { applied?: never; ids?: never; rejected?: never; ticket_id?: never } | 
 /**  New conflicts need the agent. */
-({ type: "conflicts"; ids: string[] }) & { applied?: never; done?: never; messages?: never; rejected?: never; ticket_id?: never; tickets?: never } | 
+({ type: "conflicts"; ids: string[] }) & { applied?: never; done?: never; messages?: never; percent?: never; rejected?: never; ticket_id?: never; tickets?: never } | 
 /**  The server answered pushed changes. */
-({ type: "delivered"; applied: number; rejected: number }) & { done?: never; ids?: never; messages?: never; ticket_id?: never; tickets?: never } | 
+({ type: "delivered"; applied: number; rejected: number }) & { done?: never; ids?: never; messages?: never; percent?: never; ticket_id?: never; tickets?: never } | 
 /**  A ticket was newly assigned to the signed-in agent by someone else. */
-({ type: "assigned"; ticket_id: TicketId }) & { applied?: never; done?: never; ids?: never; messages?: never; rejected?: never; tickets?: never };
+({ type: "assigned"; ticket_id: TicketId }) & { applied?: never; done?: never; ids?: never; messages?: never; percent?: never; rejected?: never; tickets?: never };
 
 /**  Who and what can be picked in the assign and tag menus. */
 export type Directory = {

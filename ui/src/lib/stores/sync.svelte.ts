@@ -53,7 +53,7 @@ export class SyncStore {
   /** The optional parts of a new ticket the API carries; `null` until read (all offered). */
   createFields = $state<readonly string[] | null>(null);
   /** First-sync progress while the cache is being filled. */
-  progress = $state<{ tickets: number; messages: number; done: boolean } | null>(null);
+  progress = $state<{ tickets: number; messages: number; done: boolean; percent: number | null } | null>(null);
 
   constructor(private api: Backend = backend) {}
 
@@ -124,7 +124,7 @@ export class SyncStore {
         this.lastError = e.last_error;
         break;
       case 'progress':
-        this.progress = { tickets: e.tickets, messages: e.messages, done: e.done };
+        this.progress = { tickets: e.tickets, messages: e.messages, done: e.done, percent: e.percent };
         if (e.done) this.bootstrapped = true;
         break;
       default:

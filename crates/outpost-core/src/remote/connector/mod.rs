@@ -399,6 +399,8 @@ pub(super) fn page(
             cursor: cursor.text(),
             has_more,
             changes,
+            // Polled APIs do not say how far the end is.
+            head: None,
         },
         sweep,
     }
