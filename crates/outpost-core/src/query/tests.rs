@@ -783,3 +783,62 @@ fn list_request_parses_its_search() {
     assert_eq!(wire.view, Some(View::Tag("vip".into())));
     assert_eq!(wire.sort, Sort::PriorityDesc);
 }
+
+#[tokio::test]
+async fn cache_totals_follow_every_insert_and_delete() {
+    let (w, _) = seeded().await;
+    let counted = || async {
+        let mut c = w.cache.reader().acquire().await.unwrap();
+        let totals = crate::cache::counts(&mut c).await.unwrap();
+        let real: (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM messages)",
+        )
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+        (totals, real)
+    };
+    let (totals, real) = counted().await;
+    assert_eq!(totals, real, "after seeding");
+    assert!(real.0 > 0, "the seed has tickets");
+
+    let t = w
+        .ticket(
+            None,
+            "Another",
+            Status::Open,
+            Priority::Low,
+            None,
+            None,
+            &[],
+            9,
+        )
+        .await;
+    w.message(&t, "one", 10, None).await;
+    w.message(&t, "two", 11, Some(7)).await;
+    let (totals, real) = counted().await;
+    assert_eq!(totals, real, "after a new ticket and two messages");
+
+    w.exec(
+        "DELETE FROM messages WHERE ticket_id = ? AND local_seq IS NULL",
+        vec![Some(t.id.to_string())],
+    )
+    .await;
+    w.exec(
+        "DELETE FROM tickets WHERE id = ?",
+        vec![Some(t.id.to_string())],
+    )
+    .await;
+    let (totals, real) = counted().await;
+    assert_eq!(totals, real, "after deletes");
+
+    // An upsert of a ticket already cached changes no total.
+    w.exec(
+        "INSERT INTO tickets SELECT * FROM tickets WHERE true LIMIT 1 \
+         ON CONFLICT (id) DO UPDATE SET subject = excluded.subject",
+        vec![],
+    )
+    .await;
+    let (totals, real) = counted().await;
+    assert_eq!(totals, real, "after an upsert");
+}
