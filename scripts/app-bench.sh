@@ -4,7 +4,8 @@
 # session (scripts/desktop-session.sh), measured by e2e/bench.mjs through tauri-driver:
 # cold start to an interactive list, `j` to the next ticket painted (p95), search
 # keystroke to results painted (p95), memory of the app and its WebKit processes idle
-# and after scrolling the whole list.
+# and after scrolling the whole list; beside them, in the same run, the same stack's
+# floor: an empty Tauri window (src-tauri/examples/empty-window.rs).
 #
 # Data, cached under /var/tmp/outpost-bench/ (shared with outpost-bench):
 #   sqlite-<T>t-<M>m-<schema>.db       the demo server database (same file and key as
@@ -18,7 +19,8 @@
 #   --debug   use the debug builds (no release build; numbers are then pessimistic)
 #   --fresh   regenerate the cached database and profile
 #   --prepare-only  make the cached database and profile, measure nothing
-# Environment: OUTPOST_APP_BIN (the app binary to measure), CARGO_TARGET_DIR.
+# Environment: OUTPOST_APP_BIN (the app binary to measure), OUTPOST_BENCH_BASELINE_BIN
+# (the empty window), CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/outpost-target}"
@@ -44,7 +46,9 @@ if [[ "$profile" == release ]]; then
         # The release binary embeds ui/dist: build the UI first.
         [[ -d ui/node_modules ]] || npm --prefix ui ci
         npm --prefix ui run build
-        cargo build --release -p outpost-app --features tauri/custom-protocol
+        # The app and the bench's baseline (an empty window), one feature set.
+        cargo build --release -p outpost-app --features tauri/custom-protocol \
+            --bin outpost-app --example empty-window
     fi
 else
     cargo build -p outpost-server --bin outpost-server -p outpost-cli --bin outpost
@@ -109,6 +113,12 @@ if [[ -n "$prepare_only" ]]; then
     exit 0
 fi
 [[ -x "$OUTPOST_APP_BIN" ]] || { echo "app-bench: $OUTPOST_APP_BIN not built" >&2; exit 1; }
+baseline="${OUTPOST_BENCH_BASELINE_BIN:-$bin/examples/empty-window}"
+if [[ -x "$baseline" ]]; then
+    export OUTPOST_BENCH_BASELINE_BIN="$baseline"
+else
+    echo "app-bench: no baseline ($baseline not built): the empty window's column stays empty" >&2
+fi
 export OUTPOST_BENCH_SERVER_BIN="$bin/outpost-server" OUTPOST_BENCH_CACHE="$cache" \
     OUTPOST_BENCH_LABEL="${tickets} tickets x ${messages} messages, $profile build"
 exec scripts/desktop-session.sh node e2e/bench.mjs "${extra[@]}"

@@ -3,7 +3,7 @@
 // restartable on the same port and database), tauri-driver, the app launcher, the
 // Outpost HTTP API as a second agent sees it, condition waits and screenshots.
 
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -378,6 +378,39 @@ export class Shots {
   }
 }
 
+// The page cache.
+
+/** Libraries and helper programs of WebKitGTK 4.1 (what a cold start reads besides the app). */
+export const WEBKIT_FILES = [
+  '/usr/lib/x86_64-linux-gnu/libwebkit2gtk-4.1.so.0',
+  '/usr/lib/x86_64-linux-gnu/libjavascriptcoregtk-4.1.so.0',
+  '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1',
+];
+
+/**
+ * Drop `paths` (files, or every file under a directory) from the page cache, as after a
+ * reboot: written-back first (`sync FILE`), then `dd iflag=nocache count=0`, which asks
+ * the kernel to forget the file's clean pages. Pages mapped by a running process stay.
+ */
+export function dropFromPageCache(paths) {
+  const files = [];
+  const walk = (p) => {
+    let st;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
+    else if (st.isFile()) files.push(fs.realpathSync(p));
+  };
+  paths.forEach(walk);
+  if (!files.length) return 0;
+  execFileSync('sync', files);
+  for (const f of files) execFileSync('dd', [`if=${f}`, 'iflag=nocache', 'count=0', 'status=none']);
+  return files.length;
+}
+
 // /proc memory.
 
 /** pid and every descendant (WebKit's web and network processes are the app's children). */
@@ -409,7 +442,18 @@ export function memory(root) {
       const roll = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
       const kb = (k) => Number((roll.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm')) || [])[1] || 0);
       const comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      procs.push({ pid, comm, rssKiB: kb('Rss'), pssKiB: kb('Pss') });
+      // Pss_Anon is the process's own heap and stacks; Pss_File its share of mapped
+      // files (libraries, and SQLite's file if it were mapped); Pss_Shmem shared memory
+      // (WebKit's buffers between processes).
+      procs.push({
+        pid,
+        comm,
+        rssKiB: kb('Rss'),
+        pssKiB: kb('Pss'),
+        anonKiB: kb('Pss_Anon'),
+        fileKiB: kb('Pss_File'),
+        shmemKiB: kb('Pss_Shmem'),
+      });
     } catch {
       // exited meanwhile
     }

@@ -6,7 +6,10 @@
 //!    next to the time SQLite itself needs to bulk-load the same rows into the same
 //!    cache schema (a fresh database made by the same migrations, filled with
 //!    `INSERT INTO main.t SELECT * FROM src.t` per table from the synced cache,
-//!    ATTACHed; one transaction, triggers and FTS included). Target: ≤ 3×.
+//!    ATTACHed; one transaction, triggers and FTS included). Target: ≤ 2×. Beside
+//!    it, how long after signing in the agent's own open tickets are listed
+//!    (`Desk::tickets` of My open, the moment the first-sync's first step landed):
+//!    target ≤ 3 s.
 //! 2. Ticket list (50 rows, views and sorts) through `Desk::tickets`: p95 < 5 ms.
 //! 3. Search over the messages through `Desk::search(q, 50)`: p95 < 20 ms.
 //! 4. Open a ticket with 100 messages through `Desk::ticket`: p95 < 10 ms (the demo
@@ -338,10 +341,16 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
     .context("Desk::login as agent1@demo.test")?;
     let login = t0.elapsed();
     let progress = spawn_progress(&desk, t0);
+    let mine = spawn_mine_listed(&desk, t0);
     let t1 = Instant::now();
     let report = desk.sync().await;
     let sync_time = t1.elapsed();
     progress.abort();
+    let mine = match tokio::time::timeout(Duration::from_secs(30), mine).await {
+        Ok(Ok(Ok(listed))) => Some(listed),
+        Ok(Ok(Err(e))) => return Err(e.context("listing My open during the first sync")),
+        Ok(Err(_)) | Err(_) => None,
+    };
     let report = report.context("the initial Desk::sync")?;
     let total_sync = t0.elapsed();
     let (server_cpu, client_cpu) = cpu.since();
@@ -391,10 +400,23 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
             .join(", ")
     ));
     let ratio = total_sync.as_secs_f64() / baseline.total.as_secs_f64().max(1e-9);
-    let sync_verdict = format!("{} ≤ 3.0×", if ratio <= 3.0 { "PASS" } else { "MISS" });
+    let sync_verdict = format!("{} ≤ 2.0×", if ratio <= 2.0 { "PASS" } else { "MISS" });
     say(&format!(
         "  initial sync / bulk load = {ratio:.2}×  {sync_verdict}"
     ));
+    let mine_line = match mine {
+        Some((at, n)) => format!(
+            "own open tickets listed {:.2} s after signing in ({n} rows of My open, the first sync still running): {} ≤ 3 s",
+            at.as_secs_f64(),
+            if at <= Duration::from_secs(3) {
+                "PASS"
+            } else {
+                "MISS"
+            }
+        ),
+        None => "own open tickets: no first-sync step listed them: MISS ≤ 3 s".to_owned(),
+    };
+    say(&format!("  {mine_line}"));
     let words = vocabulary(&baseline_path).await?;
     say(&format!(
         "  message vocabulary: most common {}; rare word for the search: {:?} ({} messages)",
@@ -694,6 +716,7 @@ async fn bench(args: &Args, srv: &mut Server, dir: &Path) -> Result<bool> {
         total_sync.as_secs_f64(),
         baseline.total.as_secs_f64()
     ));
+    say(&format!("  {mine_line}"));
     table_header();
     for l in &lines {
         l.print();
@@ -764,18 +787,49 @@ fn spawn_progress(desk: &Desk, t0: Instant) -> tokio::task::JoinHandle<()> {
         loop {
             match rx.recv().await {
                 Ok(DeskEvent::Progress {
-                    tickets, messages, ..
+                    tickets,
+                    messages,
+                    percent,
+                    ..
                 }) if last.elapsed() >= Duration::from_secs(10) => {
                     last = Instant::now();
                     say(&format!(
-                        "    {:>5.0} s: {tickets} tickets, {messages} messages",
-                        t0.elapsed().as_secs_f64()
+                        "    {:>5.0} s: {}{tickets} tickets, {messages} messages",
+                        t0.elapsed().as_secs_f64(),
+                        percent.map(|p| format!("{p}%, ")).unwrap_or_default()
                     ));
                 }
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(_) => return,
             }
         }
+    })
+}
+
+/// Waits for the first first-sync step, then lists My open as the app's start view
+/// does: when (since `t0`, before signing in) and how many rows it showed.
+fn spawn_mine_listed(
+    desk: &Desk,
+    t0: Instant,
+) -> tokio::task::JoinHandle<Result<(Duration, usize)>> {
+    let mut rx = desk.subscribe();
+    let desk = desk.clone();
+    tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(DeskEvent::Progress { .. }) => break,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => bail!("the desk closed before any progress: {e}"),
+            }
+        }
+        let page = desk
+            .tickets(&ListQuery {
+                view: Some(View::MyOpen),
+                limit: Some(50),
+                ..ListQuery::default()
+            })
+            .await?;
+        Ok((t0.elapsed(), page.tickets.len()))
     })
 }
 
