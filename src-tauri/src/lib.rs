@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod rendering;
 pub mod state;
 
 use outpost_core::credentials::Credentials;
@@ -118,7 +119,17 @@ pub fn app<R: Runtime>(
             Some(p) => p,
             None => default_profile(app)?,
         };
+        rendering::paint_on_cpu(app.handle());
         install(app.handle(), creds, profile, info);
+        // Open the saved session while the webview starts (the cache, the keychain
+        // read): the UI's first `session` call then only waits for what is left. An
+        // error here is the UI's to show; it gets the same one when it asks.
+        let handle = app.handle().clone();
+        tauri::async_runtime::spawn(async move {
+            if let Err(e) = handle.state::<AppState>().open_saved().await {
+                tracing::info!("the saved session did not open at start-up: {e}");
+            }
+        });
         Ok(())
     })
 }

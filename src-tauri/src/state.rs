@@ -97,6 +97,19 @@ impl AppState {
             .ok_or_else(|| outpost_core::CoreError::NotSignedIn.into())
     }
 
+    /// The saved session's desk, opened (offline-capable) and started if it is not yet;
+    /// `None` when nobody is signed in. The app calls it once at start-up, while the
+    /// webview loads, so the UI's first `session` finds the cache already open.
+    pub async fn open_saved(&self) -> AppResult<Option<Desk>> {
+        self.open_with(|| async {
+            match Desk::open(self.profile.clone(), self.creds.clone(), false).await {
+                Err(outpost_core::CoreError::NotSignedIn) => Ok(None),
+                opened => Ok(Some(opened?)),
+            }
+        })
+        .await
+    }
+
     /// The open desk, or the one `open` returns (kept, forwarded and started).
     pub async fn open_with<F, Fut>(&self, open: F) -> AppResult<Option<Desk>>
     where

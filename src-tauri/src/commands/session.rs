@@ -42,15 +42,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
 #[tauri::command]
 #[specta::specta]
 pub async fn session(state: State<'_, AppState>) -> AppResult<Option<Account>> {
-    let desk = state
-        .open_with(|| async {
-            match Desk::open(state.profile().clone(), state.creds().clone(), false).await {
-                Err(CoreError::NotSignedIn) => Ok(None),
-                opened => Ok(Some(opened?)),
-            }
-        })
-        .await?;
-    Ok(desk.as_ref().map(Account::of))
+    Ok(state.open_saved().await?.as_ref().map(Account::of))
 }
 
 #[tauri::command]
