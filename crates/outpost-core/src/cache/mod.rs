@@ -73,7 +73,10 @@ impl Cache {
             .max_connections(4)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(60))
-            .connect_with(opts.read_only(true))
+            // Readers keep a quarter of the writer's page cache each: a long scroll
+            // touches every page of the walk once, and four 64 MiB caches of them
+            // were most of the app's memory after it (make bench-app).
+            .connect_with(opts.read_only(true).pragma("cache_size", "-16384"))
             .await?;
         Ok(Self {
             writer,
