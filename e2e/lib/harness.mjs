@@ -369,6 +369,12 @@ export class Shots {
     this.n += 1;
     const file = path.join(this.dir, `${String(this.n).padStart(2, '0')}-${name}.png`);
     try {
+      // The app paints on the CPU (src-tauri/src/rendering.rs), and there WebKit's
+      // WebDriver snapshot waits for the page's next paint: a page at rest (the
+      // sign-in form before anyone types) would never give one. A second of
+      // invisible repaints (opacity 0.999 and back) gives it one.
+      await session.exec(`const e = document.documentElement; let n = 0;
+        const t = setInterval(() => { e.style.opacity = n++ % 2 ? '' : '0.999'; if (n > 20) { clearInterval(t); e.style.opacity = ''; } }, 50);`);
       fs.writeFileSync(file, await session.screenshot());
       log(`screenshot ${path.relative(REPO, file)}`);
     } catch (e) {
