@@ -37,6 +37,12 @@ pub mod keys {
     pub const USER_ID: &str = "user_id";
 }
 
+/// Reader connections: one per core, between 2 and 4. More readers than cores run no
+/// query sooner, and each holds its own page cache.
+fn reader_count() -> u32 {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 4) as u32)
+}
+
 /// Handle to a profile's cache database. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Cache {
@@ -70,7 +76,7 @@ impl Cache {
             .await?;
         MIGRATIONS.run(&writer).await?;
         let readers = SqlitePoolOptions::new()
-            .max_connections(4)
+            .max_connections(reader_count())
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(60))
             // Readers keep a quarter of the writer's page cache each: a long scroll
