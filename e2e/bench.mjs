@@ -233,7 +233,7 @@ async function main() {
         if (run === 1) await shots.take(session, 'cold-start');
         if (run < RUNS) continue;
 
-        await measureInSession(session, Number(fs.readFileSync(path.join(appDir, 'app.pid'), 'utf8')), results, shots);
+        await measureInSession(session, pidOf(appDir), results, shots);
       } finally {
         await session.delete().catch((e) => log(`closing the session: ${e.message}`));
         fs.rmSync(profile, { recursive: true, force: true });
@@ -254,8 +254,13 @@ function coldPageCache(paths) {
   log(`dropped ${n} files from the page cache`);
 }
 
+// What writeLauncher's script recorded in its directory: the spawn time, the pid.
 function spawnedAt(appDir) {
   return Number(fs.readFileSync(path.join(appDir, 'spawned-at'), 'utf8'));
+}
+
+function pidOf(appDir) {
+  return Number(fs.readFileSync(path.join(appDir, 'app.pid'), 'utf8'));
 }
 
 function firstRowPainted(session) {
@@ -285,7 +290,7 @@ async function measureBaseline(driver, work) {
       b.coldStartMs.push(probe.painted - spawnedAt(dir));
       if (run === RUNS) {
         await sleep(5000);
-        b.memoryIdle = memory(Number(fs.readFileSync(path.join(dir, 'app.pid'), 'utf8')));
+        b.memoryIdle = memory(pidOf(dir));
       }
     } finally {
       await session.delete().catch((e) => log(`closing the baseline session: ${e.message}`));

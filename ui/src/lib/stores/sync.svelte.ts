@@ -1,5 +1,8 @@
 import { backend, type Backend, type DeskEvent, type SyncStatus } from '../backend';
 
+/** The core's progress event without its tag (the generated type, not a copy). */
+type Progress = Pick<Extract<DeskEvent, { type: 'progress' }>, 'tickets' | 'messages' | 'done' | 'percent'>;
+
 /**
  * An action the UI offers, by the name of the mutation the core sends for it
  * (`MutationOp::NAMES`); the status's `actions` lists the ones the server's API takes.
@@ -53,7 +56,7 @@ export class SyncStore {
   /** The optional parts of a new ticket the API carries; `null` until read (all offered). */
   createFields = $state<readonly string[] | null>(null);
   /** First-sync progress while the cache is being filled. */
-  progress = $state<{ tickets: number; messages: number; done: boolean; percent: number | null } | null>(null);
+  progress = $state<Progress | null>(null);
 
   constructor(private api: Backend = backend) {}
 
