@@ -230,6 +230,7 @@ async function main() {
         results.coldStartMs.push(ms);
         if (probe.already) results.coldStartAlreadyPresent++;
         log(`run ${run}${run === 1 ? ' (cold page cache)' : ''}: cold start to the first ticket row painted: ${ms} ms${probe.already ? ' (row already there at the first probe: an upper bound)' : ''}; webview document started ${Math.round(probe.timeOrigin - spawnedAt(appDir))} ms after spawn`);
+        if (run > 1) log(`  where the time went, ms after spawn: ${await startTimeline(session, spawnedAt(appDir), probe)}`);
         if (run === 1) await shots.take(session, 'cold-start');
         if (run < RUNS) continue;
 
@@ -261,6 +262,29 @@ function spawnedAt(appDir) {
 
 function pidOf(appDir) {
   return Number(fs.readFileSync(path.join(appDir, 'app.pid'), 'utf8'));
+}
+
+/**
+ * The page's own record of its start (navigation and resource timing: the document,
+ * the UI bundle, every IPC call, which WebKit times as a fetch of ipc://localhost/…),
+ * as one line of "what start→end" in ms after the process was spawned.
+ */
+async function startTimeline(session, spawned, probe) {
+  const t = await session.exec(`
+    const o = performance.timeOrigin;
+    const nav = performance.getEntriesByType('navigation')[0];
+    const out = [];
+    if (nav) out.push(['document', o + nav.startTime, o + nav.responseEnd], ['DOMContentLoaded', o + nav.domContentLoadedEventStart, o + nav.domContentLoadedEventEnd]);
+    for (const r of performance.getEntriesByType('resource')) {
+      const ipc = 'ipc://localhost/';
+      const name = r.name.startsWith(ipc) ? 'ipc ' + r.name.slice(ipc.length) : r.name.split('/').pop();
+      out.push([name, o + r.startTime, o + r.responseEnd]);
+    }
+    return out;`);
+  const rel = (ms) => Math.round(ms - spawned);
+  const parts = t.filter(([, a]) => a - spawned < probe.painted - spawned).sort((a, b) => a[1] - b[1]).map(([n, a, b]) => `${decodeURIComponent(n)} ${rel(a)}→${rel(b)}`);
+  parts.push(`first row ${rel(probe.row)}, painted ${rel(probe.painted)}`);
+  return parts.join('; ');
 }
 
 function firstRowPainted(session) {
@@ -334,6 +358,12 @@ async function measureInSession(session, pid, results, shots) {
     Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(i, '');
     i.dispatchEvent(new InputEvent('input', { bubbles: true })); i.blur();`);
 
+  // Before the scroll: what opening tickets and searching left behind, so the scroll's
+  // own share of the memory after it is visible.
+  await sleep(3000);
+  results.memoryAfterJSearch = memory(pid);
+  log(`memory 3 s after j and search: RSS ${results.memoryAfterJSearch.rssMiB.toFixed(0)} MiB, PSS ${results.memoryAfterJSearch.pssMiB.toFixed(0)} MiB`);
+
   if (SCROLL) {
     await (await session.find(tid('view-all_open'))).click();
     await sleep(500);
@@ -375,7 +405,7 @@ function report(r) {
   for (const row of rows) row.forEach((c, i) => (w[i] = Math.max(w[i], c.length)));
   for (const row of rows) console.log('  ' + row.map((c, i) => c.padEnd(w[i])).join('  |  '));
   const mib = (kib) => (kib / 1024).toFixed(0);
-  for (const [name, m] of [['Outpost idle', r.memoryIdle], ['Outpost after scrolling', r.memoryScrolled], ['empty window idle', b.memoryIdle]]) {
+  for (const [name, m] of [['Outpost idle', r.memoryIdle], ['Outpost after j and search', r.memoryAfterJSearch], ['Outpost after scrolling', r.memoryScrolled], ['empty window idle', b.memoryIdle]]) {
     if (!m) continue;
     console.log(`  ${name}: ` + m.procs.map((p) => `${p.comm}[${p.pid}] PSS ${mib(p.pssKiB)} (anon ${mib(p.anonKiB)}, file ${mib(p.fileKiB)}, shmem ${mib(p.shmemKiB)}) MiB`).join('; '));
   }
