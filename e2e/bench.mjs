@@ -275,6 +275,7 @@ async function startTimeline(session, spawned, probe) {
     const nav = performance.getEntriesByType('navigation')[0];
     const out = [];
     if (nav) out.push(['document', o + nav.startTime, o + nav.responseEnd], ['DOMContentLoaded', o + nav.domContentLoadedEventStart, o + nav.domContentLoadedEventEnd]);
+    for (const m of performance.getEntriesByType('mark')) out.push([m.name, o + m.startTime, o + m.startTime]);
     for (const r of performance.getEntriesByType('resource')) {
       const ipc = 'ipc://localhost/';
       const name = r.name.startsWith(ipc) ? 'ipc ' + r.name.slice(ipc.length) : r.name.split('/').pop();
@@ -282,7 +283,10 @@ async function startTimeline(session, spawned, probe) {
     }
     return out;`);
   const rel = (ms) => Math.round(ms - spawned);
-  const parts = t.filter(([, a]) => a - spawned < probe.painted - spawned).sort((a, b) => a[1] - b[1]).map(([n, a, b]) => `${decodeURIComponent(n)} ${rel(a)}→${rel(b)}`);
+  const parts = t
+    .filter(([, a]) => a - spawned < probe.painted - spawned)
+    .sort((a, b) => a[1] - b[1])
+    .map(([n, a, b]) => (a === b ? `${n} ${rel(a)}` : `${n} ${rel(a)}→${rel(b)}`));
   parts.push(`first row ${rel(probe.row)}, painted ${rel(probe.painted)}`);
   return parts.join('; ');
 }

@@ -23,6 +23,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         .commands(collect_commands![
             session::app_info,
             session::session,
+            session::boot,
             session::sign_in,
             session::sign_in_with_token,
             session::sign_out,
@@ -30,6 +31,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             sync::sync_now,
             sync::set_offline,
             sync::outbox,
+            tickets::first_screen,
             tickets::view_counts,
             tickets::list_tickets,
             tickets::ticket_detail,

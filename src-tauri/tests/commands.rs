@@ -112,7 +112,23 @@ fn server(tag: &str) -> Served {
 fn sign_in_failures_have_stable_codes() {
     let app = test_app();
     assert_eq!(app.ok("session", json!({})), Value::Null);
+    let boot = app.ok(
+        "boot",
+        json!({ "list": { "view": "my_open", "limit": 100 } }),
+    );
+    assert_eq!(boot["info"]["version"], "test");
+    assert_eq!(boot["account"], Value::Null);
+    assert_eq!(
+        boot["error"],
+        Value::Null,
+        "nobody signed in is not an error"
+    );
+    assert_eq!(boot["first_screen"], Value::Null);
     assert_eq!(app.err_code("view_counts", json!({})), "not_signed_in");
+    assert_eq!(
+        app.err_code("first_screen", json!({ "list": {} })),
+        "not_signed_in"
+    );
 
     // A port nobody listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -155,6 +171,26 @@ fn triage_offline_then_delivered() {
         events.iter().any(|e| e["type"] == "sync_state"),
         "sync state forwarded: {events:?}"
     );
+
+    // The start-up's one round trip holds what the parts say one by one.
+    let list = json!({ "view": "unassigned", "sort": "number_asc", "limit": 5 });
+    let boot = app.ok("boot", json!({ "list": list }));
+    assert_eq!(boot["account"], account);
+    assert_eq!(boot["error"], Value::Null);
+    let first = &boot["first_screen"];
+    assert_eq!(first["status"]["bootstrapped"], true);
+    assert_eq!(
+        first["page"],
+        app.ok("list_tickets", json!({ "query": list }))
+    );
+    assert_eq!(first, &app.ok("first_screen", json!({ "list": list })));
+    // A list the core refuses: the session still opens, and the UI reads the parts
+    // (and shows the list's error) itself.
+    let bad = json!({ "list": { "search": "stauts:open" } });
+    let boot = app.ok("boot", bad.clone());
+    assert_eq!(boot["account"], account);
+    assert_eq!(boot["first_screen"], Value::Null);
+    assert_eq!(app.err_code("first_screen", bad), "invalid_input");
 
     let counts = app.ok("view_counts", json!({}));
     assert!(

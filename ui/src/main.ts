@@ -2,6 +2,7 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
 
+performance.mark('outpost:script');
 const target = document.getElementById('app');
 if (!target) throw new Error('#app missing from index.html');
 export default mount(App, { target });

@@ -14,6 +14,7 @@ pub(crate) mod conflicts;
 pub mod credentials;
 pub(crate) mod desk;
 pub(crate) mod error;
+pub(crate) mod first_screen;
 pub(crate) mod outbox;
 pub mod profile;
 pub(crate) mod query;
@@ -26,6 +27,7 @@ pub use desk::{
     ActionResult, Desk, DeskEvent, NewTicket, Settings, Status as SyncStatus, SyncState, TicketEdit,
 };
 pub use error::{CoreError, Result};
+pub use first_screen::FirstScreen;
 pub use outbox::{Delivery, OutboxEntry, OutboxState};
 pub use query::{
     DEFAULT_LIMIT, Directory, Draft, HistoryView, ListQuery, ListRequest, MAX_LIMIT,

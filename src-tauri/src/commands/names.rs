@@ -5,6 +5,7 @@ pub const COMMANDS: &[&str] = &[
     // session
     "app_info",
     "session",
+    "boot",
     "sign_in",
     "sign_in_with_token",
     "sign_out",
@@ -14,6 +15,7 @@ pub const COMMANDS: &[&str] = &[
     "set_offline",
     "outbox",
     // tickets
+    "first_screen",
     "view_counts",
     "list_tickets",
     "ticket_detail",

@@ -1,6 +1,6 @@
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::state::{AppInfo, AppState};
-use outpost_core::{Api, CoreError, Desk};
+use outpost_core::{Api, CoreError, Desk, FirstScreen, ListRequest};
 use outpost_domain::ids::{TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -43,6 +43,53 @@ pub fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
 #[specta::specta]
 pub async fn session(state: State<'_, AppState>) -> AppResult<Option<Account>> {
     Ok(state.open_saved().await?.as_ref().map(Account::of))
+}
+
+/// What the window needs for its first screen, in one round trip at start-up.
+#[derive(Clone, Debug, Serialize, Deserialize, specta::Type)]
+pub struct Boot {
+    pub info: AppInfo,
+    /// The saved session, opened and live; `null` when nobody is signed in or it did
+    /// not open (`error`).
+    pub account: Option<Account>,
+    /// Why the saved session did not open (`keychain_unavailable`, …).
+    pub error: Option<AppError>,
+    /// The signed-in window's first screen, its list as asked; `null` signed out, or
+    /// when reading it failed: the UI then reads the parts one by one and shows what
+    /// failed.
+    pub first_screen: Option<FirstScreen>,
+}
+
+/// [`app_info`], [`session`] and, signed in, the desk's first screen with `list`.
+#[tauri::command]
+#[specta::specta]
+pub async fn boot(state: State<'_, AppState>, list: ListRequest) -> AppResult<Boot> {
+    let info = state.info().clone();
+    let desk = match state.open_saved().await {
+        Ok(desk) => desk,
+        Err(error) => {
+            return Ok(Boot {
+                info,
+                account: None,
+                error: Some(error),
+                first_screen: None,
+            });
+        }
+    };
+    let first_screen = match &desk {
+        Some(desk) => desk
+            .first_screen(list)
+            .await
+            .inspect_err(|e| tracing::warn!("reading the first screen at start-up: {e}"))
+            .ok(),
+        None => None,
+    };
+    Ok(Boot {
+        info,
+        account: desk.as_ref().map(Account::of),
+        error: None,
+        first_screen,
+    })
 }
 
 #[tauri::command]

@@ -1,7 +1,8 @@
 use crate::error::AppResult;
 use crate::state::AppState;
 use outpost_core::{
-    Directory, ListRequest, SavedSearch, SearchHit, TicketDetail, TicketPage, ViewCount,
+    Directory, FirstScreen, ListRequest, SavedSearch, SearchHit, TicketDetail, TicketPage,
+    ViewCount,
 };
 use tauri::State;
 
@@ -9,6 +10,13 @@ use tauri::State;
 #[specta::specta]
 pub async fn view_counts(state: State<'_, AppState>) -> AppResult<Vec<ViewCount>> {
     Ok(state.desk().await?.view_counts().await?)
+}
+
+/// The window's first screen after a sign-in (at start-up it comes with `boot`).
+#[tauri::command]
+#[specta::specta]
+pub async fn first_screen(state: State<'_, AppState>, list: ListRequest) -> AppResult<FirstScreen> {
+    Ok(state.desk().await?.first_screen(list).await?)
 }
 
 #[tauri::command]

@@ -197,6 +197,11 @@
     },
     sign_out: () => { signedIn = false; return null; },
     sync_status: () => status(),
+    first_screen: ({ list }) => ({ status: status(), page: handlers.list_tickets({ query: list }) }),
+    boot: ({ list }) => {
+      const account = handlers.session();
+      return { info: handlers.app_info(), account, error: null, first_screen: account ? handlers.first_screen({ list }) : null };
+    },
     sync_now: () => ({ pushed: pending, applied: pending, rejected: 0, pages: 1, tickets: 0, messages: 0, rebootstrapped: false }),
     set_offline: ({ offline: o }) => { offline = o; return null; },
     outbox: () => [],

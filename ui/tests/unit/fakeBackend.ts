@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import type { Backend } from '../../src/lib/backend';
-import type { SavedSearch, SyncStatus, TicketSummary, ViewCount } from '../../src/lib/backend';
+import type { Account, Boot, FirstScreen, SavedSearch, SyncStatus, TicketSummary, ViewCount } from '../../src/lib/backend';
 
 export function summary(n: number, over: Partial<TicketSummary> = {}): TicketSummary {
   return {
@@ -57,10 +57,28 @@ export const status: SyncStatus = {
   last_error: null,
 };
 
+/** The signed-in account `boot` finds. */
+export const account: Account = { server: 'http://s', email: 'a@demo.test', tenant: 'demo', name: 'A', user_id: 'me', api: 'native' };
+
 /** A backend whose list is `rows` tickets; every command is a spy. */
 export function fakeBackend(rows = 1000) {
   const all = Array.from({ length: rows }, (_, i) => summary(i + 1));
+  const page = (q: { offset: number; limit: number | null }) => ({
+    tickets: all.slice(q.offset, q.offset + (q.limit ?? 50)),
+    total: all.length,
+  });
+  const firstScreen = (q: { offset: number; limit: number | null }): FirstScreen => ({
+    status,
+    page: page(q),
+  });
   const api = {
+    boot: vi.fn(async (q: { offset: number; limit: number | null }): Promise<Boot> => ({
+      info: { version: '0', default_server: null, demo: null },
+      account,
+      error: null,
+      first_screen: firstScreen(q),
+    })),
+    firstScreen: vi.fn(async (q: { offset: number; limit: number | null }): Promise<FirstScreen> => firstScreen(q)),
     appInfo: vi.fn(async () => ({ version: '0', default_server: null, demo: null })),
     session: vi.fn(async () => null),
     signIn: vi.fn(),
@@ -71,10 +89,7 @@ export function fakeBackend(rows = 1000) {
     setOffline: vi.fn(async () => undefined),
     outbox: vi.fn(async () => []),
     viewCounts: vi.fn(async (): Promise<ViewCount[]> => []),
-    listTickets: vi.fn(async (q: { offset: number; limit: number | null }) => ({
-      tickets: all.slice(q.offset, q.offset + (q.limit ?? 50)),
-      total: all.length,
-    })),
+    listTickets: vi.fn(async (q: { offset: number; limit: number | null }) => page(q)),
     ticketDetail: vi.fn(),
     search: vi.fn(async () => []),
     savedSearches: vi.fn(async (): Promise<SavedSearch[]> => []),

@@ -7,7 +7,7 @@ import { READ_AFTER_MS } from '../../src/lib/stores/detail.svelte';
 import { ViewsStore } from '../../src/lib/stores/views.svelte';
 import { Session, signInErrorText } from '../../src/lib/stores/session.svelte';
 import { AppError } from '../../src/lib/backend';
-import { fakeBackend, status, summary } from './fakeBackend';
+import { account, fakeBackend, status, summary } from './fakeBackend';
 
 describe('ticket list window', () => {
   it('loads the first page of a view with the view and page size', async () => {
@@ -345,8 +345,69 @@ describe('keyboard walk', () => {
 });
 
 describe('start', () => {
-  it("reads the core's sync state before it lists anything", async () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('shows the first screen from the one boot call, then the rest and what an event before the subscription changed', async () => {
+    const { api } = fakeBackend(250);
+    const app = new AppState(api);
+    await app.init();
+    expect(api.boot).toHaveBeenCalledTimes(1);
+    expect(api.boot.mock.calls[0]?.[0]).toMatchObject({ view: 'my_open', offset: 0, limit: PAGE_SIZE });
+    expect(app.session.phase).toBe('signed_in');
+    const started = app.start();
+    expect(app.sync.known, 'the sync state is shown with the list, before any other call').toBe(true);
+    expect(app.list.ready).toBe(true);
+    expect(app.list.total).toBe(250);
+    expect(app.list.rowAt(0)?.number).toBe(1);
+    for (const part of [api.firstScreen, api.syncStatus, api.listTickets, api.viewCounts]) {
+      expect(part, 'the first screen needs no other call').not.toHaveBeenCalled();
+    }
+    await started;
+    for (const part of [api.viewCounts, api.savedSearches, api.directory, api.conflicts, api.listTickets, api.syncStatus]) {
+      expect(part, 'read once after the first screen').toHaveBeenCalledTimes(1);
+    }
+  });
+
+  it('after a sign-in, reads the first screen in one call', async () => {
     const { api } = fakeBackend(5);
+    api.boot.mockResolvedValue({ info: { version: '0', default_server: null, demo: null }, account: null, error: null, first_screen: null });
+    const app = new AppState(api);
+    await app.init();
+    expect(app.session.phase).toBe('signed_out');
+    await app.start();
+    expect(api.firstScreen).toHaveBeenCalledTimes(1);
+    expect(api.firstScreen.mock.calls[0]?.[0]).toMatchObject({ view: 'my_open', offset: 0 });
+    expect(app.list.total).toBe(5);
+  });
+
+  it("shows why the saved session did not open, in the sign-in form's words", async () => {
+    const { api } = fakeBackend(5);
+    api.boot.mockResolvedValue({
+      info: { version: '0', default_server: null, demo: null },
+      account: null,
+      error: { code: 'keychain_unavailable', message: 'the OS keychain is not available (no D-Bus session)' },
+      first_screen: null,
+    });
+    const app = new AppState(api);
+    await app.init();
+    expect(app.session.phase).toBe('signed_out');
+    expect(app.session.error).toEqual({ code: 'keychain_unavailable', text: 'Cannot store the session: the OS keychain is not available (no D-Bus session).' });
+  });
+
+  it('falls back to reading the session part by part when boot fails', async () => {
+    const { api } = fakeBackend(5);
+    api.boot.mockRejectedValue(new Error('ipc down'));
+    api.session.mockResolvedValue(account as never);
+    const app = new AppState(api);
+    await app.init();
+    expect(api.appInfo).toHaveBeenCalledTimes(1);
+    expect(app.session.phase).toBe('signed_in');
+  });
+
+  it("without a first screen, reads the core's sync state before it lists anything", async () => {
+    const { api } = fakeBackend(5);
+    api.firstScreen.mockRejectedValue(new Error('cache locked'));
     const order: string[] = [];
     const status = await api.syncStatus();
     api.syncStatus.mockImplementation(async () => {

@@ -9,6 +9,8 @@ export const commands = {
 	appInfo: () => typedError<AppInfo, AppError>(__TAURI_INVOKE("app_info")),
 	/**  The saved session, opened (offline-capable) and live; `null` when nobody is signed in. */
 	session: () => typedError<Account | null, AppError>(__TAURI_INVOKE("session")),
+	/**  [`app_info`], [`session`] and, signed in, the desk's first screen with `list`. */
+	boot: (list: ListQuery) => typedError<Boot, AppError>(__TAURI_INVOKE("boot", { list })),
 	signIn: (server: string, email: string, password: string, tenant: string | null) => typedError<Account, AppError>(__TAURI_INVOKE("sign_in", { server, email, password, tenant })),
 	/**
 	 *  Sign in with an API token the helpdesk's administrator issued, speaking `api`
@@ -23,6 +25,8 @@ export const commands = {
 	/**  The "work offline" switch. */
 	setOffline: (offline: boolean) => typedError<null, AppError>(__TAURI_INVOKE("set_offline", { offline })),
 	outbox: (limit: number) => typedError<OutboxEntry[], AppError>(__TAURI_INVOKE("outbox", { limit })),
+	/**  The window's first screen after a sign-in (at start-up it comes with `boot`). */
+	firstScreen: (list: ListQuery) => typedError<FirstScreen, AppError>(__TAURI_INVOKE("first_screen", { list })),
 	viewCounts: () => typedError<ViewCount[], AppError>(__TAURI_INVOKE("view_counts")),
 	listTickets: (query: ListQuery) => typedError<TicketPage, AppError>(__TAURI_INVOKE("list_tickets", { query })),
 	/**  `ticket`: a number (`1042` or `#1042`) or a ticket id. */
@@ -104,6 +108,24 @@ export type Attachment = {
 	url: string,
 	size: number,
 	mime: string,
+};
+
+/**  What the window needs for its first screen, in one round trip at start-up. */
+export type Boot = {
+	info: AppInfo,
+	/**
+	 *  The saved session, opened and live; `null` when nobody is signed in or it did
+	 *  not open (`error`).
+	 */
+	account: Account | null,
+	/**  Why the saved session did not open (`keychain_unavailable`, …). */
+	error: AppError | null,
+	/**
+	 *  The signed-in window's first screen, its list as asked; `null` signed out, or
+	 *  when reading it failed: the UI then reads the parts one by one and shows what
+	 *  failed.
+	 */
+	first_screen: FirstScreen | null,
 };
 
 /**  A configured channel of the tenant (a chat widget, an inbox) (seed 002). */
@@ -255,6 +277,17 @@ export type FieldConflict = {
 	changed_by: UserId | null,
 	changed_by_email: EmailAddress | null,
 	changed_at: string | null,
+};
+
+/**  A signed-in window's first screen. */
+export type FirstScreen = {
+	/**
+	 *  The sync state: whether the first sync still runs (its overlay), whether the
+	 *  server answers, what the API takes.
+	 */
+	status: SyncStatus,
+	/**  The first page of the list the window opens on. */
+	page: TicketPage,
 };
 
 /**  One audit-trail entry: every change to a ticket writes one per field. */

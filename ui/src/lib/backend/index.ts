@@ -57,6 +57,10 @@ async function done(run: () => Promise<Outcome<null>>): Promise<void> {
 const c = commands;
 
 export const backend = {
+  /** The session and, signed in, the first screen with `list`: the app's start in one round trip. */
+  boot: (list: Parameters<typeof c.boot>[0]) => unwrap(() => c.boot(list)),
+  /** The first screen after a sign-in. */
+  firstScreen: (list: Parameters<typeof c.firstScreen>[0]) => unwrap(() => c.firstScreen(list)),
   appInfo: () => unwrap(() => c.appInfo()),
   session: () => unwrap(() => c.session()),
   signIn: (server: string, email: string, password: string, tenant: string | null) =>

@@ -1,4 +1,4 @@
-import { backend, onDeskEvent, type Backend, type ConflictChoice, type DeskEvent, type TicketEdit, type TicketSummary } from '../backend';
+import { backend, onDeskEvent, type Backend, type Boot, type ConflictChoice, type DeskEvent, type FirstScreen, type TicketEdit, type TicketSummary } from '../backend';
 import { count, plural, ticketKey } from '../format';
 import type { Action } from '../keymap';
 import { ConflictStore } from './conflicts.svelte';
@@ -44,6 +44,10 @@ export class AppState {
   #changed = new Set<string>();
   #timer: ReturnType<typeof setTimeout> | null = null;
   #unlisten: (() => void) | null = null;
+  /** The event subscription being made (or made). */
+  #listening: Promise<void> | null = null;
+  /** The first screen is in the stores, and `start` has not gone on from it yet. */
+  #shown = false;
 
   constructor(private api: Backend = backend) {
     this.session = new Session(api);
@@ -61,29 +65,82 @@ export class AppState {
     this.search = new SearchStore(api);
   }
 
-  /** After sign-in (or a saved session): subscribe to events and load everything. */
-  async start(): Promise<void> {
-    if (!this.#unlisten) {
-      try {
-        this.#unlisten = await onDeskEvent((e) => this.handle(e));
-      } catch (e) {
-        this.toasts.error(e, 'Live updates are unavailable');
-      }
+  /**
+   * The app's start: the session and, signed in, the first screen in one round trip,
+   * while the event subscription is made beside it.
+   */
+  async init(): Promise<void> {
+    this.#listening ??= this.#listen();
+    let boot: Boot;
+    // User timing marks: the app bench reads them to tell where a start's time goes.
+    performance.mark('outpost:boot');
+    try {
+      boot = await this.api.boot(this.list.query(0));
+    } catch {
+      return this.session.init();
+    } finally {
+      performance.mark('outpost:booted');
     }
-    // The core's sync state first: whether the first sync is still running (its
-    // overlay) and whether the server answers, before any list shows.
-    await this.sync.refresh().catch((e) => this.toasts.error(e));
+    // The first screen goes in before the session says signed in, so the window is
+    // built once, with its rows, rather than empty and then again.
+    if (boot.first_screen) this.#show(boot.first_screen);
+    this.session.apply(boot);
+  }
+
+  /** After sign-in (or a saved session): subscribe to events and show the first screen. */
+  async start(): Promise<void> {
+    this.#listening ??= this.#listen();
+    if (!this.#shown) {
+      const first = await this.api.firstScreen(this.list.query(0)).catch(() => null);
+      if (first) this.#show(first);
+    }
+    if (!this.#shown) {
+      // Read part by part, so each failure shows: the sync state first (whether the
+      // first sync is still running, whether the server answers), then the rest.
+      await this.#listening;
+      await this.sync.refresh().catch((e) => this.toasts.error(e));
+      await Promise.all([
+        this.views.refreshAll().catch((e) => this.toasts.error(e)),
+        this.conflicts.refresh().catch((e) => this.toasts.error(e)),
+        this.list.show(this.list.view),
+      ]);
+      return;
+    }
+    this.#shown = false;
+    // Then, subscribed, the sidebar's counts and the conflicts; and the list and the
+    // sync state again, in case an event came before the subscription did.
+    await this.#listening;
     await Promise.all([
       this.views.refreshAll().catch((e) => this.toasts.error(e)),
       this.conflicts.refresh().catch((e) => this.toasts.error(e)),
-      this.list.show(this.list.view),
+      this.list.refresh(),
+      this.sync.refresh().catch((e) => this.toasts.error(e)),
     ]);
+  }
+
+  /** The sync state with the list: the first sync's overlay or the list, not both. */
+  #show(first: FirstScreen): void {
+    this.sync.apply(first.status);
+    this.list.showFirstPage(first.page);
+    this.#shown = true;
+    performance.mark('outpost:first-screen');
+  }
+
+  async #listen(): Promise<void> {
+    try {
+      this.#unlisten = await onDeskEvent((e) => this.handle(e));
+    } catch (e) {
+      this.#listening = null;
+      this.toasts.error(e, 'Live updates are unavailable');
+    }
   }
 
   /** After sign-out: no more events, and empty stores for whoever signs in next. */
   stop(): void {
     this.#unlisten?.();
     this.#unlisten = null;
+    this.#listening = null;
+    this.#shown = false;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#changed.clear();

@@ -1,4 +1,4 @@
-import { AppError, backend, type Account, type AppInfo, type Backend } from '../backend';
+import { AppError, backend, type Account, type AppInfo, type Backend, type Boot } from '../backend';
 
 export type Phase = 'loading' | 'signed_out' | 'signed_in';
 
@@ -43,6 +43,18 @@ export class Session {
 
   constructor(private api: Backend = backend) {}
 
+  /** What `boot` read at the app's start. */
+  apply(boot: Pick<Boot, 'info' | 'account' | 'error'>): void {
+    this.info = boot.info;
+    this.account = boot.account;
+    if (boot.error) {
+      const e = new AppError(boot.error.code, boot.error.message);
+      this.error = { code: e.code, text: signInErrorText(e) };
+    }
+    this.phase = this.account ? 'signed_in' : 'signed_out';
+  }
+
+  /** The session read part by part (when `boot` itself failed). */
   async init(): Promise<void> {
     try {
       this.info = await this.api.appInfo();

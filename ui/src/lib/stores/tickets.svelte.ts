@@ -1,5 +1,5 @@
 import { SvelteMap } from 'svelte/reactivity';
-import { backend, type Backend, type ListQuery, type Sort, type TicketSummary, type View } from '../backend';
+import { backend, type Backend, type ListQuery, type Sort, type TicketPage, type TicketSummary, type View } from '../backend';
 
 /** Rows per list_tickets call. */
 export const PAGE_SIZE = 100;
@@ -55,6 +55,19 @@ export class TicketList {
 
   /** Show another view (or search); resets the window and the selection. */
   async show(view: View | null, search = '', sort: Sort = this.sort): Promise<void> {
+    this.#reset(view, search, sort);
+    await this.#load(0, this.#gen);
+  }
+
+  /** Show the current query with its first page already read (the first screen). */
+  showFirstPage(page: TicketPage): void {
+    this.#reset(this.view, this.search, this.sort);
+    this.pages.set(0, page.tickets);
+    this.total = page.total;
+    this.ready = true;
+  }
+
+  #reset(view: View | null, search: string, sort: Sort): void {
     this.view = view;
     this.search = search;
     this.sort = sort;
@@ -66,7 +79,6 @@ export class TicketList {
     this.selected = -1;
     this.selectedId = null;
     this.#visible = [0, 0];
-    await this.#load(0, this.#gen);
   }
 
   async #load(page: number, gen: number): Promise<void> {
