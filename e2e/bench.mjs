@@ -316,6 +316,7 @@ async function measureBaseline(driver, work) {
     try {
       const probe = await firstRowPainted(session);
       b.coldStartMs.push(probe.painted - spawnedAt(dir));
+      (b.documentStartMs ??= []).push(Math.round(probe.timeOrigin - spawnedAt(dir)));
       if (run === RUNS) {
         await sleep(5000);
         b.memoryIdle = memory(pidOf(dir));
@@ -324,7 +325,7 @@ async function measureBaseline(driver, work) {
       await session.delete().catch((e) => log(`closing the baseline session: ${e.message}`));
     }
   }
-  log(`baseline (an empty Tauri window): cold starts ${b.coldStartMs.join(' / ')} ms; idle PSS ${b.memoryIdle.pssMiB.toFixed(0)} MiB`);
+  log(`baseline (an empty Tauri window): cold starts ${b.coldStartMs.join(' / ')} ms, its document started ${b.documentStartMs.join(' / ')} ms after spawn; idle PSS ${b.memoryIdle.pssMiB.toFixed(0)} MiB`);
   return b;
 }
 

@@ -58,6 +58,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         ])
         .typ::<outpost_core::DeskEvent>()
         .constant("DESK_EVENT", events::DESK_EVENT)
+        .constant("START_LIST", outpost_core::FirstScreen::start_list())
         // Counts, sequence numbers and byte sizes stay far below 2^53.
         .dangerously_cast_bigints_to_number()
         // One TypeScript type per Rust type (rather than `X_Serialize` and
@@ -123,12 +124,13 @@ pub fn app<R: Runtime>(
         };
         rendering::paint_on_cpu(app.handle());
         install(app.handle(), creds, profile, info);
-        // Open the saved session while the webview starts (the cache, the keychain
-        // read): the UI's first `session` call then only waits for what is left. An
-        // error here is the UI's to show; it gets the same one when it asks.
+        // Open the saved session and read its first screen while the webview starts
+        // (the cache, the keychain read, the list): the window's `boot` then finds
+        // them done. An error here is the UI's to show; it gets the same one when it
+        // asks.
         let handle = app.handle().clone();
         tauri::async_runtime::spawn(async move {
-            if let Err(e) = handle.state::<AppState>().open_saved().await {
+            if let Err(e) = handle.state::<AppState>().open_at_start().await {
                 tracing::info!("the saved session did not open at start-up: {e}");
             }
         });

@@ -2,9 +2,9 @@
 //! keychain in the app, an in-memory store in tests) and the open [`Desk`], if any.
 
 use crate::error::{AppError, AppResult};
-use outpost_core::Desk;
 use outpost_core::credentials::Credentials;
 use outpost_core::profile::Profile;
+use outpost_core::{Desk, FirstScreen, ListRequest};
 use serde::{Deserialize, Serialize};
 use tauri::async_runtime::JoinHandle;
 
@@ -62,6 +62,10 @@ pub struct AppState {
     /// A mutex rather than a read-write lock: opening and closing a session must not
     /// interleave, and readers only hold it to clone the desk.
     session: tokio::sync::Mutex<Option<Session>>,
+    /// The saved session's first screen for [`FirstScreen::start_list`], read at
+    /// start-up while the webview loads; `boot` takes it. Locked while it is read, so a
+    /// `boot` that comes sooner waits for it instead of reading it a second time.
+    early: tokio::sync::Mutex<Option<FirstScreen>>,
 }
 
 impl AppState {
@@ -72,6 +76,7 @@ impl AppState {
             info,
             forward,
             session: tokio::sync::Mutex::new(None),
+            early: tokio::sync::Mutex::new(None),
         }
     }
 
@@ -110,6 +115,25 @@ impl AppState {
         .await
     }
 
+    /// At start-up, while the webview loads: open the saved session and read its first
+    /// screen for [`FirstScreen::start_list`], for the window's `boot` to take.
+    pub async fn open_at_start(&self) -> AppResult<()> {
+        let mut early = self.early.lock().await;
+        if let Some(desk) = self.open_saved().await? {
+            *early = Some(desk.first_screen(FirstScreen::start_list()).await?);
+        }
+        Ok(())
+    }
+
+    /// The first screen [`Self::open_at_start`] read, if it was for `list` and is
+    /// still there (it is given once).
+    pub async fn take_early(&self, list: &ListRequest) -> Option<FirstScreen> {
+        if *list != FirstScreen::start_list() {
+            return None;
+        }
+        self.early.lock().await.take()
+    }
+
     /// The open desk, or the one `open` returns (kept, forwarded and started).
     pub async fn open_with<F, Fut>(&self, open: F) -> AppResult<Option<Desk>>
     where
@@ -137,6 +161,7 @@ impl AppState {
         if let Some(old) = slot.take() {
             old.end().await;
         }
+        self.early.lock().await.take();
         let desk = open().await?;
         *slot = Some(self.begin(desk.clone()));
         Ok(desk)
@@ -150,6 +175,7 @@ impl AppState {
             .await
             .take()
             .ok_or(AppError::from(outpost_core::CoreError::NotSignedIn))?;
+        self.early.lock().await.take();
         let desk = s.desk.clone();
         s.end().await;
         Ok(desk)

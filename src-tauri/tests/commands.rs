@@ -439,3 +439,42 @@ fn sign_in_with_token_speaks_the_named_api_and_offers_only_its_actions() {
     );
     tauri::async_runtime::block_on(srv.stop());
 }
+
+#[test]
+fn boot_hands_over_the_first_screen_read_at_start_up_once() {
+    use tauri::Manager;
+    let srv = server("app-boot");
+    let app = test_app();
+    app.sign_in(&srv, "agent1@demo.test");
+    app.wait_for("the first sync", |a| {
+        a.ok("sync_status", json!({}))["bootstrapped"] == true
+    });
+    let state = app._app.state::<outpost_app::state::AppState>();
+    tauri::async_runtime::block_on(state.open_at_start()).unwrap();
+    let start = serde_json::to_value(outpost_core::FirstScreen::start_list()).unwrap();
+    let read_ahead = app.ok("list_tickets", json!({ "query": start }));
+
+    // Another list does not take it.
+    let other = app.ok(
+        "boot",
+        json!({ "list": { "view": "unassigned", "limit": 1 } }),
+    );
+    let number = other["first_screen"]["page"]["tickets"][0]["number"].to_string();
+    // A change after the read: the window reads the list again once it listens to
+    // events; `boot` hands over what was read ahead, once.
+    app.ok("claim", json!({ "ticket": number }));
+    let boot = app.ok("boot", json!({ "list": start }));
+    assert_eq!(boot["first_screen"]["page"], read_ahead);
+    let again = app.ok("boot", json!({ "list": start }));
+    let now = app.ok("list_tickets", json!({ "query": start }));
+    assert_eq!(
+        again["first_screen"]["page"], now,
+        "read anew once handed over"
+    );
+    assert_eq!(
+        now["total"].as_i64().unwrap(),
+        read_ahead["total"].as_i64().unwrap() + 1,
+        "the claimed ticket is in My open"
+    );
+    tauri::async_runtime::block_on(srv.stop());
+}

@@ -5,7 +5,7 @@
 
 use crate::desk::{Desk, Status};
 use crate::error::Result;
-use crate::query::{ListRequest, TicketPage};
+use crate::query::{ListRequest, Sort, TicketPage, View};
 use serde::{Deserialize, Serialize};
 
 /// A signed-in window's first screen.
@@ -17,6 +17,20 @@ pub struct FirstScreen {
     pub status: Status,
     /// The first page of the list the window opens on.
     pub page: TicketPage,
+}
+
+impl FirstScreen {
+    /// The list a window opens on: the agent's own open tickets, last updated first, a
+    /// page of 100. The app reads it ahead at start-up while its webview loads.
+    pub fn start_list() -> ListRequest {
+        ListRequest {
+            view: Some(View::MyOpen),
+            search: None,
+            sort: Sort::UpdatedDesc,
+            limit: Some(100),
+            offset: 0,
+        }
+    }
 }
 
 impl Desk {

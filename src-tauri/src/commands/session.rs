@@ -60,7 +60,8 @@ pub struct Boot {
     pub first_screen: Option<FirstScreen>,
 }
 
-/// [`app_info`], [`session`] and, signed in, the desk's first screen with `list`.
+/// [`app_info`], [`session`] and, signed in, the desk's first screen with `list` (the
+/// one read ahead at start-up when `list` is [`FirstScreen::start_list`]).
 #[tauri::command]
 #[specta::specta]
 pub async fn boot(state: State<'_, AppState>, list: ListRequest) -> AppResult<Boot> {
@@ -77,12 +78,15 @@ pub async fn boot(state: State<'_, AppState>, list: ListRequest) -> AppResult<Bo
         }
     };
     let first_screen = match &desk {
-        Some(desk) => desk
-            .first_screen(list)
-            .await
-            .inspect_err(|e| tracing::warn!("reading the first screen at start-up: {e}"))
-            .ok(),
         None => None,
+        Some(desk) => match state.take_early(&list).await {
+            Some(early) => Some(early),
+            None => desk
+                .first_screen(list)
+                .await
+                .inspect_err(|e| tracing::warn!("reading the first screen at start-up: {e}"))
+                .ok(),
+        },
     };
     Ok(Boot {
         info,

@@ -6,7 +6,7 @@ import { AppState, REFRESH_COALESCE_MS } from '../../src/lib/stores/app.svelte';
 import { READ_AFTER_MS } from '../../src/lib/stores/detail.svelte';
 import { ViewsStore } from '../../src/lib/stores/views.svelte';
 import { Session, signInErrorText } from '../../src/lib/stores/session.svelte';
-import { AppError } from '../../src/lib/backend';
+import { AppError, START_LIST } from '../../src/lib/backend';
 import { account, fakeBackend, status, summary } from './fakeBackend';
 
 describe('ticket list window', () => {
@@ -353,7 +353,7 @@ describe('start', () => {
     const app = new AppState(api);
     await app.init();
     expect(api.boot).toHaveBeenCalledTimes(1);
-    expect(api.boot.mock.calls[0]?.[0]).toMatchObject({ view: 'my_open', offset: 0, limit: PAGE_SIZE });
+    expect(api.boot.mock.calls[0]?.[0], 'the list the shell read ahead').toEqual(START_LIST);
     expect(app.session.phase).toBe('signed_in');
     const started = app.start();
     expect(app.sync.known, 'the sync state is shown with the list, before any other call').toBe(true);

@@ -9,7 +9,10 @@ export const commands = {
 	appInfo: () => typedError<AppInfo, AppError>(__TAURI_INVOKE("app_info")),
 	/**  The saved session, opened (offline-capable) and live; `null` when nobody is signed in. */
 	session: () => typedError<Account | null, AppError>(__TAURI_INVOKE("session")),
-	/**  [`app_info`], [`session`] and, signed in, the desk's first screen with `list`. */
+	/**
+	 *  [`app_info`], [`session`] and, signed in, the desk's first screen with `list` (the
+	 *  one read ahead at start-up when `list` is [`FirstScreen::start_list`]).
+	 */
 	boot: (list: ListQuery) => typedError<Boot, AppError>(__TAURI_INVOKE("boot", { list })),
 	signIn: (server: string, email: string, password: string, tenant: string | null) => typedError<Account, AppError>(__TAURI_INVOKE("sign_in", { server, email, password, tenant })),
 	/**
@@ -66,6 +69,8 @@ export const commands = {
 
 /* Constants */
 export const DESK_EVENT = "desk-event" as const;
+
+export const START_LIST = {"limit":100,"offset":0,"search":null,"sort":"updated_desc","view":"my_open"} as const;
 
 /* Types */
 /**  The signed-in account. */

@@ -5,9 +5,11 @@
 // instead of failing at run time in the app.
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { openUrl } from '@tauri-apps/plugin-opener';
-import { commands, DESK_EVENT, type ConflictChoice, type DeskEvent, type AppError as WireError } from './bindings';
+import { commands, DESK_EVENT, START_LIST, type ConflictChoice, type DeskEvent, type AppError as WireError } from './bindings';
 
 export type * from './bindings';
+/** The list a window opens on; the shell reads it ahead while the window loads. */
+export { START_LIST };
 
 /** A failed command: `code` is the core's stable error code the UI branches on. */
 export class AppError extends Error {

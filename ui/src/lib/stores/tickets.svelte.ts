@@ -1,8 +1,8 @@
 import { SvelteMap } from 'svelte/reactivity';
-import { backend, type Backend, type ListQuery, type Sort, type TicketPage, type TicketSummary, type View } from '../backend';
+import { backend, START_LIST, type Backend, type ListQuery, type Sort, type TicketPage, type TicketSummary, type View } from '../backend';
 
-/** Rows per list_tickets call. */
-export const PAGE_SIZE = 100;
+/** Rows per list_tickets call: the page the shell reads ahead at start-up. */
+export const PAGE_SIZE = START_LIST.limit;
 /** Pages kept either side of the visible ones; farther pages are dropped. */
 export const KEEP_PAGES = 2;
 /**
@@ -17,9 +17,10 @@ export const MAX_LOADS = 2;
  * are held, so 100k rows cost no more memory than a few hundred.
  */
 export class TicketList {
-  view = $state<View | null>('my_open');
+  // The list the shell reads ahead at start-up, so the window's first `boot` finds it.
+  view = $state<View | null>(START_LIST.view);
   search = $state('');
-  sort = $state<Sort>('updated_desc');
+  sort = $state<Sort>(START_LIST.sort);
   total = $state(0);
   /** The first page of the current query has arrived. */
   ready = $state(false);
