@@ -79,10 +79,12 @@ impl Cache {
             .max_connections(reader_count())
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(60))
-            // Readers keep a quarter of the writer's page cache each: a long scroll
-            // touches every page of the walk once, and four 64 MiB caches of them
-            // were most of the app's memory after it (make bench-app).
-            .connect_with(opts.read_only(true).pragma("cache_size", "-16384"))
+            // Readers keep 8 MiB of page cache each (the writer 64): a long scroll
+            // touches every page of the walk once, and the start-up's view counts
+            // walk whole indexes, so larger caches only held pages read once. 16 MiB
+            // each made the app process 22 MiB larger idle (make bench-app, 100k);
+            // lists and searches in make bench-client kept their times.
+            .connect_with(opts.read_only(true).pragma("cache_size", "-8192"))
             .await?;
         Ok(Self {
             writer,
