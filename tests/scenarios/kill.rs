@@ -102,6 +102,20 @@ async fn sigkill_during_sync_loses_and_doubles_nothing() {
         "login saved the profile"
     );
 
+    // How long a sync that has nothing to rebuild takes on this machine, start to end:
+    // each kill below comes at a random moment within that span, so the kills land
+    // while the sync runs on a fast machine and a loaded one alike (a fixed 5–120 ms
+    // let a fast run finish first too often).
+    run_ok(
+        outpost(&profile, &token).arg("sync"),
+        "the first sync to its end",
+    );
+    let started = std::time::Instant::now();
+    run_ok(outpost(&profile, &token).arg("sync"), "a sync to time");
+    let span_ms = u64::try_from(started.elapsed().as_millis())
+        .unwrap_or(u64::MAX)
+        .max(10);
+
     let ticket_ids = all_ticket_ids(&db).await;
     let http = reqwest::Client::new();
     let other_client = ClientId::new();
@@ -162,7 +176,7 @@ async fn sigkill_during_sync_loses_and_doubles_nothing() {
         }
         // Sync, and kill it at a random moment.
         let mut child = outpost(&profile, &token).arg("sync").spawn().unwrap();
-        tokio::time::sleep(Duration::from_millis(rng.random_range(5..120))).await;
+        tokio::time::sleep(Duration::from_millis(rng.random_range(1..span_ms))).await;
         if child.try_wait().unwrap().is_none() {
             killed_mid_run += 1;
         }
