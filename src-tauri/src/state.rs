@@ -116,7 +116,8 @@ impl AppState {
     }
 
     /// At start-up, while the webview loads: open the saved session and read its first
-    /// screen for [`FirstScreen::start_list`], for the window's `boot` to take.
+    /// screen for [`FirstScreen::start_list`], for the window's `boot` to take. Locks
+    /// `early`, then `session` (in `open_saved`); nothing takes them the other way round.
     pub async fn open_at_start(&self) -> AppResult<()> {
         let mut early = self.early.lock().await;
         if let Some(desk) = self.open_saved().await? {
@@ -157,11 +158,13 @@ impl AppState {
         F: FnOnce() -> Fut,
         Fut: Future<Output = AppResult<Desk>>,
     {
+        // The old session's early first screen goes first, and never while `session`
+        // is held: `open_at_start` holds `early` while it waits for `session`.
+        self.early.lock().await.take();
         let mut slot = self.session.lock().await;
         if let Some(old) = slot.take() {
             old.end().await;
         }
-        self.early.lock().await.take();
         let desk = open().await?;
         *slot = Some(self.begin(desk.clone()));
         Ok(desk)
@@ -175,6 +178,7 @@ impl AppState {
             .await
             .take()
             .ok_or(AppError::from(outpost_core::CoreError::NotSignedIn))?;
+        // `session` is no longer held here (see `replace_with`).
         self.early.lock().await.take();
         let desk = s.desk.clone();
         s.end().await;
