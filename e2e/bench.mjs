@@ -265,9 +265,10 @@ function pidOf(appDir) {
 }
 
 /**
- * The page's own record of its start (navigation and resource timing: the document,
- * the UI bundle, every IPC call, which WebKit times as a fetch of ipc://localhost/…),
- * as one line of "what start→end" in ms after the process was spawned.
+ * The page's own record of its start, as one line of "what start→end" in ms after the
+ * process was spawned: navigation timing (the document, DOMContentLoaded) and the UI's
+ * user timing marks (`outpost:*`). WebKitGTK keeps no resource timing for the app's
+ * own schemes, so the bundle and the IPC calls show only through those marks.
  */
 async function startTimeline(session, spawned, probe) {
   const t = await session.exec(`
@@ -276,11 +277,6 @@ async function startTimeline(session, spawned, probe) {
     const out = [];
     if (nav) out.push(['document', o + nav.startTime, o + nav.responseEnd], ['DOMContentLoaded', o + nav.domContentLoadedEventStart, o + nav.domContentLoadedEventEnd]);
     for (const m of performance.getEntriesByType('mark')) out.push([m.name, o + m.startTime, o + m.startTime]);
-    for (const r of performance.getEntriesByType('resource')) {
-      const ipc = 'ipc://localhost/';
-      const name = r.name.startsWith(ipc) ? 'ipc ' + r.name.slice(ipc.length) : r.name.split('/').pop();
-      out.push([name, o + r.startTime, o + r.responseEnd]);
-    }
     return out;`);
   const rel = (ms) => Math.round(ms - spawned);
   const parts = t

@@ -126,13 +126,20 @@ impl AppState {
         Ok(())
     }
 
-    /// The first screen [`Self::open_at_start`] read, if it was for `list` and is
-    /// still there (it is given once).
-    pub async fn take_early(&self, list: &ListRequest) -> Option<FirstScreen> {
-        if *list != FirstScreen::start_list() {
-            return None;
+    /// The window's first screen at `boot`: the one [`Self::open_at_start`] read when
+    /// `list` is the start list and it is still there (it is given once), else read
+    /// now. `None` when reading failed: the UI then reads the parts one by one and
+    /// shows what failed.
+    pub async fn boot_screen(&self, desk: &Desk, list: ListRequest) -> Option<FirstScreen> {
+        if list == FirstScreen::start_list()
+            && let Some(early) = self.early.lock().await.take()
+        {
+            return Some(early);
         }
-        self.early.lock().await.take()
+        desk.first_screen(list)
+            .await
+            .inspect_err(|e| tracing::warn!("reading the first screen at start-up: {e}"))
+            .ok()
     }
 
     /// The open desk, or the one `open` returns (kept, forwarded and started).

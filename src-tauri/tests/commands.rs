@@ -14,7 +14,7 @@ use tauri::webview::InvokeRequest;
 use tauri::{Listener, WebviewWindow, WebviewWindowBuilder};
 
 struct TestApp {
-    _app: tauri::App<MockRuntime>,
+    tauri: tauri::App<MockRuntime>,
     window: WebviewWindow<MockRuntime>,
     events: Arc<Mutex<Vec<Value>>>,
     _profile: tempfile::TempDir,
@@ -50,7 +50,7 @@ fn test_app() -> TestApp {
         .build()
         .unwrap();
     TestApp {
-        _app: app,
+        tauri: app,
         window,
         events,
         _profile: profile,
@@ -93,6 +93,15 @@ impl TestApp {
             "sign_in",
             json!({ "server": server.base, "email": email, "password": "outpost-demo", "tenant": "demo" }),
         )
+    }
+
+    /// Signed in and the live engine's first sync done.
+    fn sign_in_synced(&self, server: &Served, email: &str) -> Value {
+        let account = self.sign_in(server, email);
+        self.wait_for("the first sync", |a| {
+            a.ok("sync_status", json!({}))["bootstrapped"] == true
+        });
+        account
     }
 
     fn wait_for(&self, what: &str, mut f: impl FnMut(&Self) -> bool) {
@@ -290,10 +299,7 @@ fn triage_offline_then_delivered() {
 fn assignment_by_another_agent_reaches_the_webview() {
     let srv = server("app-assigned");
     let app = test_app();
-    app.sign_in(&srv, "agent1@demo.test");
-    app.wait_for("the first sync", |a| {
-        a.ok("sync_status", json!({}))["bootstrapped"] == true
-    });
+    app.sign_in_synced(&srv, "agent1@demo.test");
     let page = app.ok(
         "list_tickets",
         json!({ "query": { "view": "unassigned", "sort": "number_asc", "limit": 1 } }),
@@ -445,11 +451,8 @@ fn boot_hands_over_the_first_screen_read_at_start_up_once() {
     use tauri::Manager;
     let srv = server("app-boot");
     let app = test_app();
-    app.sign_in(&srv, "agent1@demo.test");
-    app.wait_for("the first sync", |a| {
-        a.ok("sync_status", json!({}))["bootstrapped"] == true
-    });
-    let state = app._app.state::<outpost_app::state::AppState>();
+    app.sign_in_synced(&srv, "agent1@demo.test");
+    let state = app.tauri.state::<outpost_app::state::AppState>();
     tauri::async_runtime::block_on(state.open_at_start()).unwrap();
     let start = serde_json::to_value(outpost_core::FirstScreen::start_list()).unwrap();
     let read_ahead = app.ok("list_tickets", json!({ "query": start }));

@@ -78,15 +78,8 @@ pub async fn boot(state: State<'_, AppState>, list: ListRequest) -> AppResult<Bo
         }
     };
     let first_screen = match &desk {
+        Some(desk) => state.boot_screen(desk, list).await,
         None => None,
-        Some(desk) => match state.take_early(&list).await {
-            Some(early) => Some(early),
-            None => desk
-                .first_screen(list)
-                .await
-                .inspect_err(|e| tracing::warn!("reading the first screen at start-up: {e}"))
-                .ok(),
-        },
     };
     Ok(Boot {
         info,

@@ -46,8 +46,6 @@ export class AppState {
   #unlisten: (() => void) | null = null;
   /** The event subscription being made (or made). */
   #listening: Promise<void> | null = null;
-  /** The first screen is in the stores, and `start` has not gone on from it yet. */
-  #shown = false;
 
   constructor(private api: Backend = backend) {
     this.session = new Session(api);
@@ -90,23 +88,12 @@ export class AppState {
   /** After sign-in (or a saved session): subscribe to events and show the first screen. */
   async start(): Promise<void> {
     this.#listening ??= this.#listen();
-    if (!this.#shown) {
+    // `init` may have shown it already (a saved session).
+    if (!this.list.ready) {
       const first = await this.api.firstScreen(this.list.query(0)).catch(() => null);
-      if (first) this.#show(first);
+      if (!first) return this.#startPartByPart();
+      this.#show(first);
     }
-    if (!this.#shown) {
-      // Read part by part, so each failure shows: the sync state first (whether the
-      // first sync is still running, whether the server answers), then the rest.
-      await this.#listening;
-      await this.sync.refresh().catch((e) => this.toasts.error(e));
-      await Promise.all([
-        this.views.refreshAll().catch((e) => this.toasts.error(e)),
-        this.conflicts.refresh().catch((e) => this.toasts.error(e)),
-        this.list.show(this.list.view),
-      ]);
-      return;
-    }
-    this.#shown = false;
     // Then, subscribed, the sidebar's counts and the conflicts; and the list and the
     // sync state again, in case an event came before the subscription did.
     await this.#listening;
@@ -118,11 +105,22 @@ export class AppState {
     ]);
   }
 
+  /** Without a first screen: part by part, so each failure shows; the sync state first
+   *  (whether the first sync is still running, whether the server answers). */
+  async #startPartByPart(): Promise<void> {
+    await this.#listening;
+    await this.sync.refresh().catch((e) => this.toasts.error(e));
+    await Promise.all([
+      this.views.refreshAll().catch((e) => this.toasts.error(e)),
+      this.conflicts.refresh().catch((e) => this.toasts.error(e)),
+      this.list.show(this.list.view),
+    ]);
+  }
+
   /** The sync state with the list: the first sync's overlay or the list, not both. */
   #show(first: FirstScreen): void {
     this.sync.apply(first.status);
     this.list.showFirstPage(first.page);
-    this.#shown = true;
     performance.mark('outpost:first-screen');
   }
 
@@ -140,7 +138,6 @@ export class AppState {
     this.#unlisten?.();
     this.#unlisten = null;
     this.#listening = null;
-    this.#shown = false;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     this.#changed.clear();
