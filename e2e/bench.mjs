@@ -228,6 +228,8 @@ async function main() {
         const probe = await firstRowPainted(session);
         const ms = probe.painted - spawnedAt(appDir);
         results.coldStartMs.push(ms);
+        // Absolute times (ms since the epoch), to line a start up with a system profile.
+        results.starts = [...(results.starts ?? []), { spawned: spawnedAt(appDir), document: Math.round(probe.timeOrigin), row: probe.row, painted: probe.painted }];
         if (probe.already) results.coldStartAlreadyPresent++;
         log(`run ${run}${run === 1 ? ' (cold page cache)' : ''}: cold start to the first ticket row painted: ${ms} ms${probe.already ? ' (row already there at the first probe: an upper bound)' : ''}; webview document started ${Math.round(probe.timeOrigin - spawnedAt(appDir))} ms after spawn`);
         if (run > 1) log(`  where the time went, ms after spawn: ${await startTimeline(session, spawnedAt(appDir), probe)}`);
@@ -313,6 +315,7 @@ async function measureBaseline(driver, work) {
       const probe = await firstRowPainted(session);
       b.coldStartMs.push(probe.painted - spawnedAt(dir));
       (b.documentStartMs ??= []).push(Math.round(probe.timeOrigin - spawnedAt(dir)));
+      (b.starts ??= []).push({ spawned: spawnedAt(dir), document: Math.round(probe.timeOrigin), row: probe.row, painted: probe.painted });
       if (run === RUNS) {
         await sleep(5000);
         b.memoryIdle = memory(pidOf(dir));

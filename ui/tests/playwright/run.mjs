@@ -251,6 +251,41 @@ test('main list virtualizes 100k rows and shows live counts', async () => {
   assert.ok(after < 100, `still windowed at the bottom (${after} rows)`);
 });
 
+/** Every font the visible text uses: family, size, weight, style and numeric variant. */
+function fontsOnScreen(page) {
+  return page.evaluate(() => {
+    const fonts = new Set();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const e = n.parentElement;
+      if (!n.textContent.trim() || !e || !e.getClientRects().length || e.closest('.body')) continue;
+      const c = getComputedStyle(e);
+      fonts.add([c.fontFamily, c.fontSize, c.fontWeight, c.fontStyle, c.fontVariantNumeric].join(' '));
+    }
+    return [...fonts].sort();
+  });
+}
+
+test('the window keeps to its type scale: few fonts to look up before the first paint', async () => {
+  const page = await open({ tickets: 500 });
+  await main(page);
+  // WebKitGTK resolves neither system-ui nor ui-monospace: on Linux the stacks are the
+  // generic families (app.css).
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.platform), 'linux');
+  const first = await fontsOnScreen(page);
+  assert.ok(first.length <= 8, `the first screen uses ${first.length} fonts:\n${first.join('\n')}`);
+  await openTicket(page, 1002);
+  const all = [...new Set([...first, ...(await fontsOnScreen(page))])];
+  for (const f of all) {
+    const [family, size, weight, style, numeric] = f.split(' ');
+    assert.match(family, /^(sans-serif|monospace)$/, f);
+    assert.ok(['11px', '12px', '13px', '15px'].includes(size), `size outside the scale: ${f}`);
+    assert.ok(['400', '600'].includes(weight), `weight outside the scale: ${f}`);
+    assert.equal(style, 'normal', f);
+    assert.equal(numeric, 'normal', f);
+  }
+});
+
 test('ticket detail renders the conversation, side panel and history', async () => {
   const page = await open({ tickets: 500 });
   await main(page);
