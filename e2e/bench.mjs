@@ -16,6 +16,9 @@
 //     cold page cache.
 // Options: --runs N (cold starts, default 3), --iterations N (default 50),
 // --no-scroll, --app-env K=V, --json FILE (default e2e/bench-artifacts/results.json).
+// --compare OTHER_BIN: only warm starts, alternating the app and OTHER_BIN (RUNS each,
+// after one unmeasured start of each), so two builds meet the same machine load; prints
+// each one's start and its in-page part (document → painted) side by side.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,6 +39,7 @@ const APP_ENV = Object.fromEntries(
 );
 const N = Number(opt('--iterations', 50));
 const SCROLL = !argv.includes('--no-scroll');
+const COMPARE = opt('--compare', null);
 const artifacts = path.join(REPO, 'e2e/bench-artifacts');
 const jsonOut = opt('--json', path.join(artifacts, 'results.json'));
 
@@ -202,28 +206,16 @@ async function main() {
     const token = await new Api(server.url).login('agent1@demo.test');
     await driver.start();
 
+    if (COMPARE) {
+      await compareStarts(driver, (name, bin) => launchApp(driver, work, server, token, name, bin));
+      return;
+    }
     if (baselineBin) results.baseline = await measureBaseline(driver, work);
 
     for (let run = 1; run <= RUNS; run++) {
-      const profile = path.join(work, `profile-${run}`);
-      fs.cpSync(path.join(cache, 'profile'), profile, { recursive: true });
-      const cfgFile = path.join(profile, 'profile.json');
-      const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
-      cfg.server = server.url;
-      fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
       // The first run starts on a cold page cache: the profile just copied, the app
       // binary and WebKit's libraries are read from disk again.
-      if (run === 1) coldPageCache([profile, appBin]);
-      const appDir = path.join(work, `app-${run}`);
-      const launcher = writeLauncher(appDir, appBin, {
-        OUTPOST_PROFILE: profile,
-        OUTPOST_SERVER: server.url,
-        // Headless token (read-only): the profile's server URL changes every run, so a
-        // keychain entry made by the sync would not match.
-        OUTPOST_TOKEN: token,
-        ...APP_ENV,
-      });
-      const session = await driver.session(launcher);
+      const { session, appDir, profile } = await launchApp(driver, work, server, token, `${run}`, appBin, run === 1);
       try {
         const probe = await firstRowPainted(session);
         const ms = probe.painted - spawnedAt(appDir);
@@ -250,6 +242,57 @@ async function main() {
   report(results);
   fs.writeFileSync(jsonOut, JSON.stringify(results, null, 2));
   log(`results in ${path.relative(REPO, jsonOut)}`);
+}
+
+/**
+ * The app started on a fresh copy of the synced profile: its WebDriver session, its
+ * launcher's directory (spawn time, pid, log) and the profile, for the caller to remove.
+ */
+async function launchApp(driver, work, server, token, name, bin, coldCache = false) {
+  const profile = path.join(work, `profile-${name}`);
+  fs.cpSync(path.join(cache, 'profile'), profile, { recursive: true });
+  const cfgFile = path.join(profile, 'profile.json');
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, 'utf8'));
+  cfg.server = server.url;
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2));
+  if (coldCache) coldPageCache([profile, bin]);
+  const appDir = path.join(work, `app-${name}`);
+  const launcher = writeLauncher(appDir, bin, {
+    OUTPOST_PROFILE: profile,
+    OUTPOST_SERVER: server.url,
+    // Headless token (read-only): the profile's server URL changes every run, so a
+    // keychain entry made by the sync would not match.
+    OUTPOST_TOKEN: token,
+    ...APP_ENV,
+  });
+  return { session: await driver.session(launcher), appDir, profile };
+}
+
+/**
+ * Two builds' warm starts, interleaved (A, B, A, B, …) so both meet the same load on a
+ * shared machine; per build: spawn → painted and its in-page part, document → painted.
+ */
+async function compareStarts(driver, launch) {
+  const builds = [['A', appBin], ['B', COMPARE]];
+  const seen = { A: { start: [], page: [] }, B: { start: [], page: [] } };
+  for (let run = 0; run <= RUNS; run++) {
+    for (const [name, bin] of builds) {
+      const { session, appDir, profile } = await launch(`${name}${run}`, bin);
+      try {
+        const probe = await firstRowPainted(session);
+        if (run === 0) continue; // warms the page cache for this build
+        seen[name].start.push(probe.painted - spawnedAt(appDir));
+        seen[name].page.push(Math.round(probe.painted - probe.timeOrigin));
+      } finally {
+        await session.delete().catch((e) => log(`closing the session: ${e.message}`));
+        fs.rmSync(profile, { recursive: true, force: true });
+      }
+    }
+  }
+  const line = (xs) => `median ${quantile(xs, 0.5)}, slowest ${Math.max(...xs)} (${xs.join(', ')})`;
+  for (const [name, bin] of builds) {
+    log(`${name} ${bin}\n    spawn → painted: ${line(seen[name].start)}\n    document → painted: ${line(seen[name].page)}`);
+  }
 }
 
 function coldPageCache(paths) {
