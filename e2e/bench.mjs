@@ -196,7 +196,7 @@ async function main() {
   fs.mkdirSync(artifacts, { recursive: true });
   const work = fs.mkdtempSync('/var/tmp/outpost-bench/run-');
   const shots = new Shots(artifacts);
-  const results = { label, runs: RUNS, iterations: N, appEnv: APP_ENV, coldStartMs: [], coldStartAlreadyPresent: 0 };
+  const results = { label, runs: RUNS, iterations: N, appEnv: APP_ENV, coldStartMs: [], coldStartAlreadyPresent: 0, starts: [] };
   const driver = new Driver(work);
   let server;
   try {
@@ -220,8 +220,7 @@ async function main() {
         const probe = await firstRowPainted(session);
         const ms = probe.painted - spawnedAt(appDir);
         results.coldStartMs.push(ms);
-        // Absolute times (ms since the epoch), to line a start up with a system profile.
-        results.starts = [...(results.starts ?? []), { spawned: spawnedAt(appDir), document: Math.round(probe.timeOrigin), row: probe.row, painted: probe.painted }];
+        results.starts.push(startRecord(probe, appDir));
         if (probe.already) results.coldStartAlreadyPresent++;
         log(`run ${run}${run === 1 ? ' (cold page cache)' : ''}: cold start to the first ticket row painted: ${ms} ms${probe.already ? (probe.late ? " (done before WebDriver looked: the page's own record)" : ' (row already there at the first probe: an upper bound)') : ''}; webview document started ${Math.round(probe.timeOrigin - spawnedAt(appDir))} ms after spawn`);
         if (run > 1) log(`  where the time went, ms after spawn: ${await startTimeline(session, spawnedAt(appDir), probe)}`);
@@ -305,6 +304,11 @@ function spawnedAt(appDir) {
   return Number(fs.readFileSync(path.join(appDir, 'spawned-at'), 'utf8'));
 }
 
+/** A start in absolute times (ms since the epoch), to line it up with a system profile. */
+function startRecord(probe, appDir) {
+  return { spawned: spawnedAt(appDir), document: Math.round(probe.timeOrigin), row: probe.row, painted: probe.painted };
+}
+
 function pidOf(appDir) {
   return Number(fs.readFileSync(path.join(appDir, 'app.pid'), 'utf8'));
 }
@@ -380,7 +384,7 @@ async function measureBaseline(driver, work) {
       const probe = await firstRowPainted(session);
       b.coldStartMs.push(probe.painted - spawnedAt(dir));
       (b.documentStartMs ??= []).push(Math.round(probe.timeOrigin - spawnedAt(dir)));
-      (b.starts ??= []).push({ spawned: spawnedAt(dir), document: Math.round(probe.timeOrigin), row: probe.row, painted: probe.painted });
+      (b.starts ??= []).push(startRecord(probe, dir));
       if (run === RUNS) {
         await sleep(5000);
         b.memoryIdle = memory(pidOf(dir));

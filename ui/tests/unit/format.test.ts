@@ -41,6 +41,8 @@ describe('dates and numbers in the locale', () => {
       vi.spyOn(Date.prototype, 'toLocaleString'),
       vi.spyOn(Number.prototype, 'toLocaleString'),
     ];
+    // Nor a new Intl formatter: at most the one of each kind not yet made.
+    const made = [vi.spyOn(Intl, 'DateTimeFormat'), vi.spyOn(Intl, 'NumberFormat')];
     for (let i = 0; i < 100; i++) {
       relativeTime(new Date(now - (10 + i) * 86_400_000).toISOString(), now);
       relativeTime('2024-01-01T00:00:00Z', now);
@@ -48,5 +50,7 @@ describe('dates and numbers in the locale', () => {
       count(i * 1000, 'ticket');
     }
     for (const s of spies) expect(s).not.toHaveBeenCalled();
+    expect(made[0]!.mock.calls.length).toBeLessThanOrEqual(3);
+    expect(made[1]!.mock.calls.length).toBeLessThanOrEqual(1);
   });
 });
