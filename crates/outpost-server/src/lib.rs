@@ -56,7 +56,8 @@ pub async fn serve(
         db.use_files_dir(dir);
     }
     if db.engine() == Engine::Postgres {
-        events::spawn_pg_listener(db.clone(), config.database_url.clone());
+        // Listening before serving: nothing this process caches can miss a revocation.
+        events::start_pg_listener(db.clone(), &config.database_url).await?;
     }
     serve_db(db, config.apis, listener, shutdown).await
 }

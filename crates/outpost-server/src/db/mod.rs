@@ -52,6 +52,9 @@ pub enum Revoked {
     Token(String),
     /// Every token of a user (password change).
     User(UserId),
+    /// Any token may have been revoked: a process's listener lost its connection for a
+    /// while (events.rs). Cached tokens are all checked again.
+    All,
 }
 
 impl Revoked {
@@ -59,6 +62,7 @@ impl Revoked {
         match self {
             Revoked::Token(hash) => format!("token:{hash}"),
             Revoked::User(u) => format!("user:{u}"),
+            Revoked::All => "all:".to_owned(),
         }
     }
 
@@ -67,6 +71,7 @@ impl Revoked {
         match payload.split_once(':')? {
             ("token", hash) => Some(Revoked::Token(hash.to_owned())),
             ("user", id) => id.parse::<Uuid>().ok().map(|u| Revoked::User(u.into())),
+            ("all", "") => Some(Revoked::All),
             _ => None,
         }
     }

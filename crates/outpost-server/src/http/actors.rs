@@ -50,6 +50,7 @@ impl ActorCache {
                 match rx.recv().await {
                     Ok(Revoked::Token(hash)) => self.evict(&hash),
                     Ok(Revoked::User(user)) => self.evict_user(user),
+                    Ok(Revoked::All) => self.clear(),
                     // Missed some: forget everything rather than honour a revoked token.
                     Err(RecvError::Lagged(_)) => self.clear(),
                     Err(RecvError::Closed) => return,

@@ -3,8 +3,11 @@
 //! cache (5 s) expires.
 
 use crate::support::*;
+use outpost_server::db::{Db, Revoked};
+use outpost_server::events::start_pg_listener;
 use outpost_server::service::admin;
 use reqwest::StatusCode;
+use sqlx::Connection;
 use std::time::{Duration, Instant};
 
 /// How long process B answers 200 to `token` after the revocation, polling every 20 ms
@@ -201,4 +204,48 @@ async fn a_claim_raced_through_both_processes_is_granted_once() {
     }
     b.stop().await;
     a.stop().await;
+}
+
+/// The next revocation `rx` hears of, within 10 s.
+async fn next_revoked(rx: &mut tokio::sync::broadcast::Receiver<Revoked>) -> Revoked {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("a revocation within 10 s")
+        .expect("the revocation channel is open")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_listens_before_it_serves_and_forgets_its_tokens_after_a_lost_connection() {
+    let a = TestServer::start(Engine::Postgres).await;
+    let b = Db::connect(&a.url).await.expect("connect process B");
+    let mut heard = b.subscribe_revoked();
+    start_pg_listener(b.clone(), &a.url)
+        .await
+        .expect("B listens");
+    // The moment it has started, B hears what A revokes: there is no gap in which B
+    // could serve (and cache) a token whose revocation it then misses.
+    a.db.revoked(Revoked::Token("first".into())).await.unwrap();
+    assert_eq!(
+        next_revoked(&mut heard).await,
+        Revoked::Token("first".into())
+    );
+
+    // B's listening connection dies (a restart of PostgreSQL, a proxy's idle timeout):
+    // once listening again, B forgets every cached token, since a revocation may have
+    // come meanwhile.
+    let mut conn = sqlx::postgres::PgConnection::connect(&a.url).await.unwrap();
+    let killed: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert!(!killed.is_empty(), "the listeners' connections are found");
+    assert_eq!(next_revoked(&mut heard).await, Revoked::All);
+    a.db.revoked(Revoked::Token("after".into())).await.unwrap();
+    assert_eq!(
+        next_revoked(&mut heard).await,
+        Revoked::Token("after".into())
+    );
 }

@@ -123,7 +123,9 @@ impl TestServer {
         };
         let db = Db::connect(&url).await.expect("connect test database");
         if engine == Engine::Postgres {
-            outpost_server::events::spawn_pg_listener(db.clone(), url.clone());
+            outpost_server::events::start_pg_listener(db.clone(), &url)
+                .await
+                .expect("listen");
         }
         let world = seed_world(&db).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -159,7 +161,9 @@ impl TestServer {
             .await
             .expect("connect the second process");
         if self.engine == Engine::Postgres {
-            outpost_server::events::spawn_pg_listener(db.clone(), self.url.clone());
+            outpost_server::events::start_pg_listener(db.clone(), &self.url)
+                .await
+                .expect("listen");
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
