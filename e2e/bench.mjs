@@ -316,8 +316,9 @@ function pidOf(appDir) {
 /**
  * The page's own record of its start, as one line of "what start→end" in ms after the
  * process was spawned: navigation timing (the document, DOMContentLoaded) and the UI's
- * user timing marks (`outpost:*`). WebKitGTK keeps no resource timing for the app's
- * own schemes, so the bundle and the IPC calls show only through those marks.
+ * user timing marks (`outpost:*`, with a mark's detail: `outpost:booted (in the page)`
+ * when the page carried the start-up answer). WebKitGTK keeps no resource timing for
+ * the app's own schemes, so the bundle and the IPC calls show only through those marks.
  */
 async function startTimeline(session, spawned, probe) {
   const t = await session.exec(`
@@ -325,7 +326,7 @@ async function startTimeline(session, spawned, probe) {
     const nav = performance.getEntriesByType('navigation')[0];
     const out = [];
     if (nav) out.push(['document', o + nav.startTime, o + nav.responseEnd], ['DOMContentLoaded', o + nav.domContentLoadedEventStart, o + nav.domContentLoadedEventEnd]);
-    for (const m of performance.getEntriesByType('mark')) out.push([m.name, o + m.startTime, o + m.startTime]);
+    for (const m of performance.getEntriesByType('mark')) out.push([typeof m.detail === 'string' ? m.name + ' (' + m.detail + ')' : m.name, o + m.startTime, o + m.startTime]);
     return out;`);
   const rel = (ms) => Math.round(ms - spawned);
   const parts = t

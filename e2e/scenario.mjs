@@ -138,6 +138,13 @@ async function runScenario({ session, shots, server, api, adminToken, agent2Toke
   // Sign in.
   await waitFor('the sign-in form', () => exists(session, tid('signin-email')), { timeoutMs: T(60_000) });
   await shots.take(session, 'signin');
+  // The shell served the page with its start-up answer (nobody signed in yet), so the
+  // window asked no `boot` (src-tauri/src/first_page.rs).
+  const booted = await session.exec("return performance.getEntriesByName('outpost:booted').map((m) => m.detail);");
+  check(
+    JSON.stringify(booted) === '["in the page"]',
+    `the page carried the start-up answer (outpost:booted: ${JSON.stringify(booted)})`,
+  );
   const serverField = await session.find(tid('signin-server'));
   await serverField.clear();
   await serverField.type(server.url);

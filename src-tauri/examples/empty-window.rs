@@ -39,6 +39,15 @@ impl Assets<Wry> for OnePage {
 fn main() -> anyhow::Result<()> {
     let mut context = tauri::generate_context!();
     context.set_assets(Box::new(OnePage));
-    tauri::Builder::default().run(context)?;
+    tauri::Builder::default()
+        .setup(|app| {
+            // tauri.conf.json leaves the window to the app's setup (first_page.rs).
+            let main = outpost_app::first_page::MAIN_WINDOW;
+            let config = app.config().app.windows.iter().find(|w| w.label == main);
+            let config = config.ok_or("tauri.conf.json has no main window")?.clone();
+            tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?.build()?;
+            Ok(())
+        })
+        .run(context)?;
     Ok(())
 }

@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod error;
 pub mod events;
+pub mod first_page;
 pub mod rendering;
 pub mod state;
 
@@ -59,6 +60,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
         .typ::<outpost_core::DeskEvent>()
         .constant("DESK_EVENT", events::DESK_EVENT)
         .constant("START_LIST", outpost_core::FirstScreen::start_list())
+        .constant("BOOT_ELEMENT_ID", first_page::BOOT_ELEMENT_ID)
         // Counts, sequence numbers and byte sizes stay far below 2^53.
         .dangerously_cast_bigints_to_number()
         // One TypeScript type per Rust type (rather than `X_Serialize` and
@@ -122,18 +124,19 @@ pub fn app<R: Runtime>(
             Some(p) => p,
             None => default_profile(app)?,
         };
-        rendering::paint_on_cpu(app.handle());
         install(app.handle(), creds, profile, info);
         // Open the saved session and read its first screen while the webview starts
-        // (the cache, the keychain read, the list): the window's `boot` then finds
-        // them done. An error here is the UI's to show; it gets the same one when it
-        // asks.
+        // (the cache, the keychain read, the list): the window's page then carries
+        // them (first_page.rs), or its `boot` finds them done. An error here is the
+        // UI's to show; it gets the same one when it asks.
         let handle = app.handle().clone();
         tauri::async_runtime::spawn(async move {
             if let Err(e) = handle.state::<AppState>().open_at_start().await {
                 tracing::info!("the saved session did not open at start-up: {e}");
             }
         });
+        first_page::open_main_window(app.handle())?;
+        rendering::paint_on_cpu(app.handle());
         Ok(())
     })
 }

@@ -12,8 +12,8 @@
 pub const KEEP_COMPOSITING_ENV: &str = "OUTPOST_WEBKIT_COMPOSITING";
 
 /// Ask every webview of `app` to paint without accelerated compositing, unless
-/// [`KEEP_COMPOSITING_ENV`] says otherwise. Called at setup, right after Tauri made
-/// the windows and before their pages have loaded.
+/// [`KEEP_COMPOSITING_ENV`] says otherwise. Called at setup, right after the windows
+/// are made and before their pages have loaded.
 #[cfg(target_os = "linux")]
 pub fn paint_on_cpu<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
     use tauri::Manager;

@@ -6,6 +6,7 @@ use outpost_core::credentials::Credentials;
 use outpost_core::profile::Profile;
 use outpost_core::{Desk, FirstScreen, ListRequest};
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
 use tauri::async_runtime::JoinHandle;
 
 /// Demo credentials shown on the sign-in screen by `make run`.
@@ -66,6 +67,18 @@ pub struct AppState {
     /// start-up while the webview loads; `boot` takes it. Locked while it is read, so a
     /// `boot` that comes sooner waits for it instead of reading it a second time.
     early: tokio::sync::Mutex<Option<FirstScreen>>,
+    /// [`Self::open_at_start`] succeeded: the saved session is open (or there is none)
+    /// and `early` holds its first screen until it is given.
+    early_done: AtomicBool,
+}
+
+/// The start-up answer as far as it is known without waiting (see
+/// [`AppState::early_start`]).
+pub struct EarlyStart {
+    /// The saved session's desk; `None` when nobody is signed in.
+    pub desk: Option<Desk>,
+    /// Its first screen for [`FirstScreen::start_list`]; `None` signed out.
+    pub first_screen: Option<FirstScreen>,
 }
 
 impl AppState {
@@ -77,6 +90,7 @@ impl AppState {
             forward,
             session: tokio::sync::Mutex::new(None),
             early: tokio::sync::Mutex::new(None),
+            early_done: AtomicBool::new(false),
         }
     }
 
@@ -123,7 +137,36 @@ impl AppState {
         if let Some(desk) = self.open_saved().await? {
             *early = Some(desk.first_screen(FirstScreen::start_list()).await?);
         }
+        self.early_done.store(true, Ordering::Release);
         Ok(())
+    }
+
+    /// The start-up answer for [`FirstScreen::start_list`] when [`Self::open_at_start`]
+    /// has it, without waiting: the saved session with its first screen (given once, as
+    /// by [`Self::boot_screen`]), or nobody signed in. `None` while it is being read,
+    /// when it failed, or once its first screen was given: the window then asks `boot`,
+    /// which waits, reads again or reports the error.
+    pub fn early_start(&self) -> Option<EarlyStart> {
+        if !self.early_done.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut early = self.early.try_lock().ok()?;
+        let desk = self
+            .session
+            .try_lock()
+            .ok()?
+            .as_ref()
+            .map(|s| s.desk.clone());
+        match desk {
+            None => Some(EarlyStart {
+                desk: None,
+                first_screen: None,
+            }),
+            Some(desk) => Some(EarlyStart {
+                first_screen: Some(early.take()?),
+                desk: Some(desk),
+            }),
+        }
     }
 
     /// The window's first screen at `boot`: the one [`Self::open_at_start`] read when

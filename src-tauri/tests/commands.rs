@@ -497,3 +497,45 @@ fn boot_hands_over_the_first_screen_read_at_start_up_once() {
     );
     tauri::async_runtime::block_on(srv.stop());
 }
+
+#[test]
+fn the_page_carries_the_start_up_answer_once_it_is_read() {
+    use outpost_app::commands::session::Boot;
+    use tauri::Manager;
+    let srv = server("app-early");
+    let app = test_app();
+    let state = app.tauri.state::<outpost_app::state::AppState>();
+    assert!(
+        Boot::early(&state).is_none(),
+        "nothing before the read-ahead: the window asks `boot`"
+    );
+    tauri::async_runtime::block_on(state.open_at_start()).unwrap();
+    let signed_out = Boot::early(&state).expect("nobody signed in is an answer");
+    assert!(signed_out.account.is_none() && signed_out.first_screen.is_none());
+    assert_eq!(signed_out.info.version, "test");
+
+    app.sign_in_synced(&srv, "agent1@demo.test");
+    assert!(
+        Boot::early(&state).is_none(),
+        "after a sign-in the read-ahead has nothing for the new session"
+    );
+    // A start with the saved session: no pass may change the list between the reads.
+    app.ok("set_offline", json!({ "offline": true }));
+    app.wait_for("the engine at rest", |a| {
+        a.ok("sync_status", json!({}))["syncing"] == false
+    });
+    tauri::async_runtime::block_on(state.open_at_start()).unwrap();
+    let start = serde_json::to_value(outpost_core::FirstScreen::start_list()).unwrap();
+    let now = app.ok("list_tickets", json!({ "query": start }));
+    let early = Boot::early(&state).expect("the saved session's answer");
+    assert_eq!(early.account.unwrap().email, "agent1@demo.test");
+    let page = serde_json::to_value(early.first_screen.unwrap().page).unwrap();
+    assert_eq!(page, now);
+    assert!(
+        Boot::early(&state).is_none(),
+        "given once: a reloaded page asks `boot`"
+    );
+    let boot = app.ok("boot", json!({ "list": start }));
+    assert_eq!(boot["first_screen"]["page"], now, "which reads it anew");
+    tauri::async_runtime::block_on(srv.stop());
+}

@@ -60,6 +60,20 @@ pub struct Boot {
     pub first_screen: Option<FirstScreen>,
 }
 
+impl Boot {
+    /// The start-up answer without waiting, when [`AppState::early_start`] has it: what
+    /// the window's page carries (see [`crate::first_page`]).
+    pub fn early(state: &AppState) -> Option<Self> {
+        let start = state.early_start()?;
+        Some(Self {
+            info: state.info().clone(),
+            account: start.desk.as_ref().map(Account::of),
+            error: None,
+            first_screen: start.first_screen,
+        })
+    }
+}
+
 /// [`app_info`], [`session`] and, signed in, the desk's first screen with `list` (the
 /// one read ahead at start-up when `list` is [`FirstScreen::start_list`]).
 #[tauri::command]

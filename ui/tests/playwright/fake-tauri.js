@@ -298,6 +298,14 @@
   window.__emit = emit;
   window.__fake = { get: (n) => get(n), setBootstrapped: (b) => { bootstrapped = b; } };
 
+  // The first ticket row ever in the page, before a later read replaced it.
+  new MutationObserver((_, seen) => {
+    const row = document.querySelector('[data-testid="ticket-row"]');
+    if (!row) return;
+    window.__firstRow = row.textContent;
+    seen.disconnect();
+  }).observe(document, { childList: true, subtree: true });
+
   window.__TAURI_EVENT_PLUGIN_INTERNALS__ = { unregisterListener: (_event, id) => callbacks.delete(id) };
   window.__TAURI_INTERNALS__ = {
     metadata: { currentWindow: { label: 'main' }, currentWebview: { windowLabel: 'main', label: 'main' } },

@@ -44,13 +44,30 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || 
 /** The page the running test opened last; screenshotted when the test fails. */
 let lastPage = null;
 
-/** A fresh page with the fake shell; `config` goes to window.__FAKE_CONFIG__. */
-async function open(config = {}, { colorScheme = 'light' } = {}) {
+/**
+ * The page as the shell serves it with its start-up answer (src-tauri/src/first_page.rs):
+ * `boot` as a JSON data block before `</head>`, with `<`, `>` and `&` escaped.
+ */
+async function serveWithBoot(page, boot) {
+  const json = JSON.stringify(boot).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  await page.route(url, async (route) => {
+    const res = await route.fetch();
+    const html = (await res.text()).replace('</head>', `<script id="outpost-boot" type="application/json">${json}</script></head>`);
+    await route.fulfill({ response: res, body: html });
+  });
+}
+
+/**
+ * A fresh page with the fake shell; `config` goes to window.__FAKE_CONFIG__, `pageBoot`
+ * (a Boot) into the page as the shell puts it there.
+ */
+async function open(config = {}, { colorScheme = 'light', pageBoot = null } = {}) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.addInitScript(`window.__FAKE_CONFIG__ = ${JSON.stringify(config)};\nwindow.__FAKE_ARGS__ = ${JSON.stringify(commandArgs)};\n${fake}`);
+  if (pageBoot) await serveWithBoot(page, pageBoot);
   await page.goto(url);
   page.errors = errors;
   lastPage = page;
@@ -216,6 +233,26 @@ test('sign-in with an API token: the form switches, the status bar names the API
   assert.equal(await page.$$eval(`${tid('palette-item')}:has-text("Change status")`, (x) => x.length), 0, 'the palette leaves it out');
   await page.keyboard.press('Escape');
   assert.deepEqual(await calls(page, 'update_ticket'), []);
+  assert.deepEqual(page.errors, []);
+});
+
+test("the window's first frame comes from the start-up answer in the page, with no boot call", async () => {
+  const first = await open({ tickets: 300 });
+  await main(first);
+  const start = JSON.parse(bindings.match(/START_LIST = (\{.*\}) as const/)[1]);
+  const boot = await first.evaluate((list) => window.__TAURI_INTERNALS__.invoke('boot', { list }), start);
+  await first.context().close();
+  // What only the page says, and a subject that would end the data block if unescaped.
+  boot.first_screen.page.tickets[0].subject = 'From the page </script><img src=x onerror=window.__xss=1>';
+  const page = await open({ tickets: 300 }, { pageBoot: boot });
+  await main(page);
+  // The first row ever in the DOM (the list is read again once the window is up).
+  assert.match(await page.evaluate(() => window.__firstRow), /From the page <\/script><img src=x/);
+  assert.deepEqual(await calls(page, 'boot'), [], 'no round trip at start-up');
+  assert.equal(await page.locator('#outpost-boot').count(), 0, 'the data block is read once and removed');
+  const marks = await page.evaluate(() => performance.getEntriesByName('outpost:booted').map((m) => m.detail));
+  assert.deepEqual(marks, ['in the page']);
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
   assert.deepEqual(page.errors, []);
 });
 

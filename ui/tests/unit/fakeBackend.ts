@@ -72,6 +72,8 @@ export function fakeBackend(rows = 1000) {
     page: page(q),
   });
   const api = {
+    /** The page came without the shell's answer, as from a dev server. */
+    pageBoot: vi.fn((): Boot | null => null),
     boot: vi.fn(async (q: { offset: number; limit: number | null }): Promise<Boot> => ({
       info: { version: '0', default_server: null, demo: null },
       account,

@@ -369,6 +369,38 @@ describe('start', () => {
     }
   });
 
+  it("builds the first screen from the page's answer, before any call, and asks boot when the page has none", async () => {
+    const { api } = fakeBackend(250);
+    const boot = await api.boot(START_LIST);
+    api.boot.mockClear();
+    api.pageBoot.mockReturnValueOnce(boot);
+    const app = new AppState(api);
+    void app.init();
+    // Synchronously: the window's first frame is built with the rows.
+    expect(app.session.phase).toBe('signed_in');
+    expect(app.list.ready).toBe(true);
+    expect(app.list.rowAt(0)?.number).toBe(1);
+    expect(api.boot, 'no round trip').not.toHaveBeenCalled();
+
+    // A page without the answer (a reload, a dev server): one boot call.
+    const again = new AppState(api);
+    await again.init();
+    expect(api.pageBoot).toHaveBeenCalledTimes(2);
+    expect(api.boot).toHaveBeenCalledTimes(1);
+    expect(again.list.total).toBe(250);
+  });
+
+  it("ignores the page's answer when the window opens on another list", async () => {
+    const { api } = fakeBackend(250);
+    api.pageBoot.mockReturnValueOnce(await api.boot(START_LIST));
+    api.boot.mockClear();
+    const app = new AppState(api);
+    app.list.view = 'all_open';
+    await app.init();
+    expect(api.boot).toHaveBeenCalledTimes(1);
+    expect(api.boot.mock.calls[0]?.[0]).toMatchObject({ view: 'all_open' });
+  });
+
   it('after a sign-in, reads the first screen in one call', async () => {
     const { api } = fakeBackend(5);
     api.boot.mockResolvedValue({ info: { version: '0', default_server: null, demo: null }, account: null, error: null, first_screen: null });

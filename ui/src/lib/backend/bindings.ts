@@ -68,6 +68,8 @@ export const commands = {
 };
 
 /* Constants */
+export const BOOT_ELEMENT_ID = "outpost-boot" as const;
+
 export const DESK_EVENT = "desk-event" as const;
 
 export const START_LIST = {"limit":100,"offset":0,"search":null,"sort":"updated_desc","view":"my_open"} as const;

@@ -5,7 +5,16 @@
 // instead of failing at run time in the app.
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { openUrl } from '@tauri-apps/plugin-opener';
-import { commands, DESK_EVENT, START_LIST, type ConflictChoice, type DeskEvent, type AppError as WireError } from './bindings';
+import {
+  BOOT_ELEMENT_ID,
+  commands,
+  DESK_EVENT,
+  START_LIST,
+  type Boot,
+  type ConflictChoice,
+  type DeskEvent,
+  type AppError as WireError,
+} from './bindings';
 
 export type * from './bindings';
 /** The list a window opens on; the shell reads it ahead while the window loads. */
@@ -58,7 +67,24 @@ async function done(run: () => Promise<Outcome<null>>): Promise<void> {
 /** A command that cannot fail on the Rust side; IPC failures still become `AppError`. */
 const c = commands;
 
+/**
+ * The start-up answer the shell put in the page (src-tauri/src/first_page.rs), for
+ * `START_LIST`; read once. `null` when the page came without it (the answer was not
+ * ready, a reload, a dev server): then ask `boot`.
+ */
+function pageBoot(): Boot | null {
+  const block = document.getElementById(BOOT_ELEMENT_ID);
+  if (!block) return null;
+  block.remove();
+  try {
+    return JSON.parse(block.textContent ?? '') as Boot;
+  } catch {
+    return null;
+  }
+}
+
 export const backend = {
+  pageBoot,
   /** The session and, signed in, the first screen with `list`: the app's start in one round trip. */
   boot: (list: Parameters<typeof c.boot>[0]) => unwrap(() => c.boot(list)),
   /** The first screen after a sign-in. */
