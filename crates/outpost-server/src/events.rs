@@ -5,7 +5,8 @@
 //! NOTIFY reaches only a connection that is listening at that moment. So a process
 //! listens before it serves anything ([`start_pg_listener`] returns once it does), and
 //! after its listening connection was lost and made again it forgets every cached
-//! token ([`Revoked::All`]): a revocation may have come while nobody listened.
+//! token ([`Revoked::All`]) and tells its live clients to pull ([`Feed::Missed`](crate::db::Feed::Missed)): a
+//! revocation or a commit may have come while nobody listened.
 
 use crate::db::{Committed, Db, Revoked};
 use sqlx::postgres::{PgListener, PgNotification};
@@ -46,14 +47,18 @@ async fn follow(db: Db, mut listener: PgListener, url: String) {
 }
 
 /// A new listening connection, retried with a growing pause; then every cached token
-/// is forgotten: what was revoked while nobody listened is not known.
+/// is forgotten and every live client told to pull: what was revoked or committed
+/// while nobody listened is not known.
 async fn listen_again(db: &Db, url: &str) -> PgListener {
     let mut backoff = Duration::from_millis(200);
     loop {
         match listen(url).await {
             Ok(listener) => {
                 db.announce_revoked(Revoked::All);
-                tracing::info!("change listener listening again; the token cache starts afresh");
+                db.announce_missed();
+                tracing::info!(
+                    "change listener listening again; the token cache starts afresh and live clients pull"
+                );
                 return listener;
             }
             Err(e) => {

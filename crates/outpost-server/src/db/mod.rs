@@ -44,6 +44,16 @@ pub struct Committed {
     pub seq: i64,
 }
 
+/// What a process's commit feed tells its live listeners (the sync SSE stream).
+#[derive(Clone, Debug)]
+pub enum Feed {
+    /// A commit, made in this process or (PostgreSQL NOTIFY) by another one.
+    Committed(Committed),
+    /// Commits of any tenant may have been missed: the PostgreSQL listener lost its
+    /// connection for a while (events.rs). Every listener should pull.
+    Missed,
+}
+
 /// A revocation every server process must honour at once, not when its token cache
 /// (see `http::actors`) expires.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,7 +100,7 @@ pub struct Db {
     /// transaction (see `store::counters`), with `synchronous_commit` off: the
     /// transaction that uses a number flushes the WAL, this one's commit included.
     numbers: Option<AnyPool>,
-    committed: broadcast::Sender<Committed>,
+    committed: broadcast::Sender<Feed>,
     revoked: broadcast::Sender<Revoked>,
     totals: Arc<Totals>,
     pages: Arc<Pages>,
@@ -231,13 +241,18 @@ impl Db {
     }
 
     /// Subscribes to commits, for live events.
-    pub fn subscribe(&self) -> broadcast::Receiver<Committed> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Feed> {
         self.committed.subscribe()
     }
 
-    /// Announces a commit made by another server process (PostgreSQL NOTIFY).
+    /// Announces a commit (made here, or by another server process: NOTIFY).
     pub fn announce(&self, c: Committed) {
-        let _ = self.committed.send(c);
+        let _ = self.committed.send(Feed::Committed(c));
+    }
+
+    /// Announces that commits may have been missed (see [`Feed::Missed`]).
+    pub fn announce_missed(&self) {
+        let _ = self.committed.send(Feed::Missed);
     }
 
     /// Tells every server process on this database (this one at once, the others

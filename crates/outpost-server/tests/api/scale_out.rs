@@ -3,7 +3,7 @@
 //! cache (5 s) expires.
 
 use crate::support::*;
-use outpost_server::db::{Db, Revoked};
+use outpost_server::db::{Db, Feed, Revoked};
 use outpost_server::events::start_pg_listener;
 use outpost_server::service::admin;
 use reqwest::StatusCode;
@@ -215,10 +215,11 @@ async fn next_revoked(rx: &mut tokio::sync::broadcast::Receiver<Revoked>) -> Rev
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_process_listens_before_it_serves_and_forgets_its_tokens_after_a_lost_connection() {
+async fn a_process_listens_before_it_serves_and_starts_afresh_after_a_lost_connection() {
     let a = TestServer::start(Engine::Postgres).await;
     let b = Db::connect(&a.url).await.expect("connect process B");
     let mut heard = b.subscribe_revoked();
+    let mut feed = b.subscribe();
     start_pg_listener(b.clone(), &a.url)
         .await
         .expect("B listens");
@@ -243,6 +244,16 @@ async fn a_process_listens_before_it_serves_and_forgets_its_tokens_after_a_lost_
     .unwrap();
     assert!(!killed.is_empty(), "the listeners' connections are found");
     assert_eq!(next_revoked(&mut heard).await, Revoked::All);
+    // And its live clients are told to pull: a commit may have been missed too.
+    let missed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Feed::Missed = feed.recv().await.expect("the feed is open") {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(missed.is_ok(), "Feed::Missed within 10 s");
     a.db.revoked(Revoked::Token("after".into())).await.unwrap();
     assert_eq!(
         next_revoked(&mut heard).await,

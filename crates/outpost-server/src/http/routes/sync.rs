@@ -1,5 +1,6 @@
 //! `/sync/v1/*`: the desktop app's native protocol (see docs/SYNC.md).
 
+use crate::db::Feed;
 use crate::http::AppState;
 use crate::http::error::ApiResult;
 use crate::http::extract::{ApiJson, ApiQuery, Auth};
@@ -93,12 +94,12 @@ pub async fn events(
         let epoch = epoch.clone();
         async move {
             match item {
-                Ok(c) if c.tenant_id == tenant => Some(signal(
+                Ok(Feed::Committed(c)) if c.tenant_id == tenant => Some(signal(
                     outpost_domain::sync::Cursor::new(epoch, c.seq).to_string(),
                 )),
-                Ok(_) => None,
+                Ok(Feed::Committed(_)) => None,
                 // Missed signals: the client pulls anyway, so send one without a precise cursor.
-                Err(_) => Some(signal(String::new())),
+                Ok(Feed::Missed) | Err(_) => Some(signal(String::new())),
             }
         }
     });
