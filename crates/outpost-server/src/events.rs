@@ -31,18 +31,17 @@ async fn listen(url: &str) -> Result<PgListener, sqlx::Error> {
 
 async fn follow(db: Db, mut listener: PgListener, url: String) {
     loop {
-        match listener.try_recv().await {
-            Ok(Some(n)) => on_notification(&db, &n),
-            // The connection was lost, or failed: a new one, then a fresh token cache.
-            Ok(None) => {
-                tracing::warn!("change listener lost its connection; listening again");
-                listener = listen_again(&db, &url).await;
+        let why = match listener.try_recv().await {
+            Ok(Some(n)) => {
+                on_notification(&db, &n);
+                continue;
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "change listener failed; listening again");
-                listener = listen_again(&db, &url).await;
-            }
-        }
+            Ok(None) => "lost its connection".to_owned(),
+            Err(e) => e.to_string(),
+        };
+        // A new connection, then a fresh token cache and the clients told to pull.
+        tracing::warn!("change listener stopped listening ({why}); listening again");
+        listener = listen_again(&db, &url).await;
     }
 }
 

@@ -61,16 +61,21 @@ pub struct Boot {
 }
 
 impl Boot {
+    /// The saved session opened (`desk`, or nobody signed in) with its first screen.
+    fn opened(state: &AppState, desk: Option<&Desk>, first_screen: Option<FirstScreen>) -> Self {
+        Self {
+            info: state.info().clone(),
+            account: desk.map(Account::of),
+            error: None,
+            first_screen,
+        }
+    }
+
     /// The start-up answer without waiting, when [`AppState::early_start`] has it: what
     /// the window's page carries (see [`crate::first_page`]).
     pub fn early(state: &AppState) -> Option<Self> {
         let start = state.early_start()?;
-        Some(Self {
-            info: state.info().clone(),
-            account: start.desk.as_ref().map(Account::of),
-            error: None,
-            first_screen: start.first_screen,
-        })
+        Some(Self::opened(state, start.desk.as_ref(), start.first_screen))
     }
 }
 
@@ -79,12 +84,11 @@ impl Boot {
 #[tauri::command]
 #[specta::specta]
 pub async fn boot(state: State<'_, AppState>, list: ListRequest) -> AppResult<Boot> {
-    let info = state.info().clone();
     let desk = match state.open_saved().await {
         Ok(desk) => desk,
         Err(error) => {
             return Ok(Boot {
-                info,
+                info: state.info().clone(),
                 account: None,
                 error: Some(error),
                 first_screen: None,
@@ -95,12 +99,7 @@ pub async fn boot(state: State<'_, AppState>, list: ListRequest) -> AppResult<Bo
         Some(desk) => state.boot_screen(desk, list).await,
         None => None,
     };
-    Ok(Boot {
-        info,
-        account: desk.as_ref().map(Account::of),
-        error: None,
-        first_screen,
-    })
+    Ok(Boot::opened(&state, desk.as_ref(), first_screen))
 }
 
 #[tauri::command]

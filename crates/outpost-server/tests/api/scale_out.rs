@@ -206,12 +206,25 @@ async fn a_claim_raced_through_both_processes_is_granted_once() {
     a.stop().await;
 }
 
+/// The first item `rx` hears within 10 s that `wanted` keeps.
+async fn first_heard<T: Clone, U>(
+    rx: &mut tokio::sync::broadcast::Receiver<T>,
+    wanted: impl Fn(T) -> Option<U>,
+) -> U {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Some(u) = wanted(rx.recv().await.expect("the channel is open")) {
+                return u;
+            }
+        }
+    })
+    .await
+    .expect("heard within 10 s")
+}
+
 /// The next revocation `rx` hears of, within 10 s.
 async fn next_revoked(rx: &mut tokio::sync::broadcast::Receiver<Revoked>) -> Revoked {
-    tokio::time::timeout(Duration::from_secs(10), rx.recv())
-        .await
-        .expect("a revocation within 10 s")
-        .expect("the revocation channel is open")
+    first_heard(rx, Some).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,15 +258,7 @@ async fn a_process_listens_before_it_serves_and_starts_afresh_after_a_lost_conne
     assert!(!killed.is_empty(), "the listeners' connections are found");
     assert_eq!(next_revoked(&mut heard).await, Revoked::All);
     // And its live clients are told to pull: a commit may have been missed too.
-    let missed = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            if let Feed::Missed = feed.recv().await.expect("the feed is open") {
-                return;
-            }
-        }
-    })
-    .await;
-    assert!(missed.is_ok(), "Feed::Missed within 10 s");
+    first_heard(&mut feed, |f| matches!(f, Feed::Missed).then_some(())).await;
     a.db.revoked(Revoked::Token("after".into())).await.unwrap();
     assert_eq!(
         next_revoked(&mut heard).await,
