@@ -1,13 +1,15 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { inlineBundle } from './build/inlineBundle.ts';
 
 // Tauri serves ui/dist; relative base so the same build also works from a static server.
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [svelte(), inlineBundle()],
   base: './',
   clearScreen: false,
   server: { port: 5173, strictPort: true },
-  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, sourcemap: false },
+  // No module preload polyfill: the one script is written into the page (inlineBundle).
+  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, sourcemap: false, modulePreload: { polyfill: false } },
   test: {
     include: ['tests/unit/**/*.test.ts'],
     environment: 'node',

@@ -74,7 +74,9 @@ fn is_page<B>(request: &Request<Vec<u8>>, response: &Response<B>) -> bool {
             .is_some_and(|v| v.starts_with("text/html"))
 }
 
-/// `html` with `boot` as a JSON data block just before `</head>`; `None` without one.
+/// `html` with `boot` as a JSON data block just before its first `</head>`; `None`
+/// without one. The UI's build keeps its code out of the head (ui/build/inlineBundle.ts),
+/// so the first `</head>` is the head's end even though the code has one in a string.
 pub fn with_boot(html: &[u8], boot: &Boot) -> Option<Vec<u8>> {
     const END_OF_HEAD: &[u8] = b"</head>";
     let at = html
@@ -157,6 +159,24 @@ mod tests {
         // The data block ends at the first `</script>`: the whole answer is inside it.
         assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'));
         assert!(json.contains(r"\u003c/script\u003e\u003cimg"));
+    }
+
+    /// The built UI (ui/dist, which this crate embeds) carries its code inline, and its
+    /// code has `</head>` in a string: the page's head must end before any of it.
+    #[test]
+    fn in_the_built_page_the_answer_goes_in_the_head_before_the_code() {
+        let built = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist/index.html");
+        let built = std::fs::read(built).expect("ui/dist is built before the app compiles");
+        let page = String::from_utf8(with_boot(&built, &boot()).unwrap()).unwrap();
+        let answer = page.find(r#"<script id="outpost-boot""#).unwrap();
+        let head_end = page.find("</head>").unwrap();
+        let code = page.find("<script type=\"module\"").unwrap_or(page.len());
+        assert!(
+            answer < head_end && head_end < code,
+            "answer {answer}, </head> {head_end}, code {code}"
+        );
+        let back: Boot = serde_json::from_str(&block(page.as_bytes())).unwrap();
+        assert_eq!(back.info, boot().info);
     }
 
     #[test]
