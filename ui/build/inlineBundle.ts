@@ -23,11 +23,11 @@ export function inlineBundle(): Plugin {
       const styles = outputs.filter((o): o is Rolldown.OutputAsset => o.type === 'asset' && o.fileName.endsWith('.css'));
       const [chunk] = chunks;
       if (!html || !chunk || chunks.length > 1 || styles.length > 1) return;
-      if (styles.some((s) => /<\/style/i.test(String(s.source)))) return;
+      if (styles.some((s) => /<\/style/i.test(text(s)))) return;
 
-      let page = String(html.source);
+      let page = text(html);
       for (const style of styles) {
-        page = replaceTag(page, styleTag(style.fileName), `<style>${String(style.source)}</style>`);
+        page = replaceTag(page, styleTag(style.fileName), `<style>${text(style)}</style>`);
       }
       // The script goes at the end of the body (a module runs after parsing wherever it
       // is), so the head holds no code and its first `</head>` is its end: the shell
@@ -40,9 +40,13 @@ export function inlineBundle(): Plugin {
   };
 }
 
-/** `code` as the text of an inline `<script>`: see [`inlineBundle`]. */
+/** `code` as the text of an inline `<script>`: see {@link inlineBundle}. */
 export function scriptText(code: string): string {
   return code.replace(/<(\/?script)/gi, '\\x3C$1');
+}
+
+function text(asset: Rolldown.OutputAsset): string {
+  return typeof asset.source === 'string' ? asset.source : new TextDecoder().decode(asset.source);
 }
 
 function scriptTag(file: string): RegExp {

@@ -66,6 +66,12 @@ describe('inlineBundle', () => {
     expect(page(out)).toBe(PAGE);
   });
 
+  it('reads a stylesheet given as bytes', () => {
+    const outputs = bundle();
+    (outputs['assets/index-def.css'] as { source: unknown }).source = new TextEncoder().encode('p{color:red}');
+    expect(page(build(outputs))).toContain('<style>p{color:red}</style>');
+  });
+
   it('keeps a $ in the code as it is', () => {
     expect(scriptText('a.replace(/x/, "$&$1")')).toBe('a.replace(/x/, "$&$1")');
     expect(page(build(bundle('const p = "$&$`";')))).toContain('const p = "$&$`";');
