@@ -12,7 +12,8 @@ use crate::state::AppState;
 use std::borrow::Cow;
 use tauri::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use tauri::http::{Request, Response};
-use tauri::{AppHandle, Manager, Runtime, WebviewWindowBuilder};
+use tauri::webview::PageLoadEvent;
+use tauri::{AppHandle, Manager, Runtime, WebviewWindow, WebviewWindowBuilder};
 
 /// The window the app opens on. tauri.conf.json declares it with `create: false` so
 /// that [`open_main_window`] builds it, with the page served here.
@@ -22,7 +23,11 @@ pub const MAIN_WINDOW: &str = "main";
 pub const BOOT_ELEMENT_ID: &str = "outpost-boot";
 
 /// Build the main window from its configuration, its page carrying the start-up answer.
-/// Nothing to do when the configuration has no such window (tests) or Tauri made it.
+/// The window stays hidden until its page has loaded (at most [`SHOW_AT_THE_LATEST`]):
+/// it appears with its rows, and WebKitGTK's CPU painting (rendering.rs) does not draw
+/// a window whose web process is still starting, which stalled one start in ten by
+/// half a second. Nothing to do when the configuration has no such window (tests) or
+/// Tauri made it.
 pub fn open_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
     let Some(config) = app
         .config()
@@ -34,10 +39,33 @@ pub fn open_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         return Ok(());
     };
     let serving = app.clone();
-    WebviewWindowBuilder::from_config(app, config)?
+    let window = WebviewWindowBuilder::from_config(app, config)?
+        .visible(false)
+        .on_page_load(|window, payload| {
+            if matches!(payload.event(), PageLoadEvent::Finished) {
+                show(&window);
+            }
+        })
         .on_web_resource_request(move |request, response| serve(&serving, &request, response))
         .build()?;
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(SHOW_AT_THE_LATEST).await;
+        show(&window);
+    });
     Ok(())
+}
+
+/// The window is shown once its page has loaded, or after this long whatever happened
+/// to the page.
+pub const SHOW_AT_THE_LATEST: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Show the main window (hidden while its page loads: see [`open_main_window`]).
+fn show<R: Runtime>(window: &WebviewWindow<R>) {
+    if !window.is_visible().unwrap_or(false)
+        && let Err(e) = window.show()
+    {
+        tracing::warn!("could not show the main window: {e}");
+    }
 }
 
 /// Put the start-up answer in `response` when it is the app's page and the answer is

@@ -136,7 +136,6 @@ pub fn app<R: Runtime>(
             }
         });
         first_page::open_main_window(app.handle())?;
-        rendering::paint_on_cpu(app.handle());
         Ok(())
     })
 }

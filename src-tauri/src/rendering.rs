@@ -6,34 +6,66 @@
 //! 207 → 121 MiB idle (502 → 349 MiB after that scroll). A list, a conversation and a
 //! form gain nothing from GPU layers that costs this much.
 //!
-//! `OUTPOST_WEBKIT_COMPOSITING=1` keeps WebKit's own policy (to compare on a GPU).
+//! It is asked through WebKit's environment variable, set by `main` before anything
+//! else runs, rather than through the webview's settings: the window loads its page as
+//! it is built, so a setting changed afterwards made WebKit start its web process with
+//! OpenGL compositing and then leave it. With the variable the first page is painted
+//! on the CPU from the start. On its own it stalled one start in ten by half a second
+//! (the empty Tauri window too: WebKitGTK's, not the app's), which the window shown
+//! only once its page has loaded (first_page.rs) avoids: together, warm starts 49–55
+//! ms sooner (median) in `make bench-app`'s alternated runs, and none stalled.
+//! WebKit's processes inherit the variable, and so does anything the app launches (a
+//! link opened in the browser): only WebKitGTK reads it.
+//!
+//! `OUTPOST_WEBKIT_COMPOSITING=1` keeps WebKit's own policy (to compare on a GPU); a
+//! `WEBKIT_DISABLE_COMPOSITING_MODE` the user set is left as it is.
 
 /// The environment variable that keeps WebKit's default.
 pub const KEEP_COMPOSITING_ENV: &str = "OUTPOST_WEBKIT_COMPOSITING";
 
-/// Ask every webview of `app` to paint without accelerated compositing, unless
-/// [`KEEP_COMPOSITING_ENV`] says otherwise. Called at setup, right after the windows
-/// are made and before their pages have loaded.
-#[cfg(target_os = "linux")]
-pub fn paint_on_cpu<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
-    use tauri::Manager;
-    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+/// WebKitGTK's switch for painting without accelerated compositing.
+pub const WEBKIT_NO_COMPOSITING_ENV: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 
-    if std::env::var(KEEP_COMPOSITING_ENV).as_deref() == Ok("1") {
-        return;
-    }
-    for (label, window) in app.webview_windows() {
-        let done = window.with_webview(|webview| {
-            if let Some(settings) = webview.inner().settings() {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-            }
-        });
-        if let Err(e) = done {
-            tracing::warn!("window {label}: could not set WebKit's compositing policy: {e}");
-        }
-    }
+/// The environment variable `main` sets before the app starts, with its value, when it
+/// should: on Linux, unless [`KEEP_COMPOSITING_ENV`] is `1` or the user already chose
+/// with [`WEBKIT_NO_COMPOSITING_ENV`]. `var` reads the environment.
+pub fn cpu_painting_env(
+    var: impl Fn(&str) -> Option<String>,
+) -> Option<(&'static str, &'static str)> {
+    let keep = var(KEEP_COMPOSITING_ENV).as_deref() == Some("1");
+    let chosen = var(WEBKIT_NO_COMPOSITING_ENV).is_some();
+    (cfg!(target_os = "linux") && !keep && !chosen).then_some((WEBKIT_NO_COMPOSITING_ENV, "1"))
 }
 
-/// Other platforms keep their webview's default.
-#[cfg(not(target_os = "linux"))]
-pub fn paint_on_cpu<R: tauri::Runtime>(_app: &tauri::AppHandle<R>) {}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn paints_on_the_cpu_unless_told_otherwise() {
+        let expected = cfg!(target_os = "linux").then_some((WEBKIT_NO_COMPOSITING_ENV, "1"));
+        assert_eq!(cpu_painting_env(env(&[])), expected);
+        assert_eq!(
+            cpu_painting_env(env(&[(KEEP_COMPOSITING_ENV, "0")])),
+            expected
+        );
+        assert_eq!(cpu_painting_env(env(&[(KEEP_COMPOSITING_ENV, "1")])), None);
+        assert_eq!(
+            cpu_painting_env(env(&[(WEBKIT_NO_COMPOSITING_ENV, "0")])),
+            None
+        );
+    }
+}
